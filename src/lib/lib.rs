@@ -1,0 +1,6 @@
+//! CoderCrucible: turn AI coding-assistant conversations into one clean, anonymized, searchable dataset.
+//!
+//! Every binary in `src/bin` is a few lines over this library. The pipeline's one data type is
+//! [`schema::Session`], carried one per line as NDJSON.
+
+pub mod schema;
