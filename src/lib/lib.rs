@@ -4,3 +4,5 @@
 //! [`schema::Session`], carried one per line as NDJSON.
 
 pub mod schema;
+pub mod agents;
+pub mod time;
