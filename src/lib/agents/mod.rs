@@ -14,6 +14,7 @@ pub mod assemble;
 pub mod jsonl;
 pub mod lenient;
 pub mod sqlite;
+pub mod sqlrows;
 pub mod walk;
 
 pub mod aider;
