@@ -35,8 +35,16 @@ pub fn finish(session: &mut Session) {
         (Some(lo.map_or(t, |l| l.min(t))), Some(hi.map_or(t, |h| h.max(t))))
     });
     let meta = &mut session.meta;
-    meta.start_time = lo.or(meta.start_time);
-    meta.end_time = hi.or(meta.end_time).or(meta.start_time);
+    // The agent's own session times, widened to cover every message.
+    meta.start_time = match (meta.start_time, lo) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    meta.end_time = match (meta.end_time, hi) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+    .or(meta.start_time);
     if meta.project_hash.is_none() {
         meta.project_hash = meta.project_path.as_deref().map(project_hash);
     }
