@@ -6,3 +6,7 @@
 pub mod schema;
 pub mod agents;
 pub mod time;
+pub mod cli;
+pub mod exit;
+pub mod io;
+pub mod cmd;
