@@ -10,3 +10,4 @@ pub mod cli;
 pub mod exit;
 pub mod io;
 pub mod cmd;
+pub mod format;
