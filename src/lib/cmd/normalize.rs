@@ -82,19 +82,19 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     };
     let mut counts = Counts::default();
     let mut out = crate::io::writer::stdout();
-    let process = |line: &Line| -> Result<(Counts, Option<(Vec<u8>, Fingerprint)>), String> {
+    let process = |line: &Line| -> Result<Normalized, String> {
         let session = read_session(line, args.from)?;
-        let mut c = Counts::default();
-        let normalized = normalize::normalize(session, settings, &mut c).map(|s| {
+        let mut counts = Counts::default();
+        let kept = normalize::normalize(session, settings, &mut counts).map(|s| {
             let bytes = crate::io::writer::json_line(&s).expect("a Session always serializes");
             (bytes, Fingerprint::of(&s))
         });
-        Ok((c, normalized))
+        Ok(Normalized { counts, kept })
     };
     if args.no_dedupe {
-        cli::for_each_line(&args.filter, &mut diag, process, |(c, normalized)| {
-            counts.add(&c);
-            if let Some((bytes, _)) = normalized {
+        cli::for_each_line(&args.filter, &mut diag, process, |n| {
+            counts.add(&n.counts);
+            if let Some((bytes, _)) = n.kept {
                 out.write_all(&bytes)?;
             }
             Ok(())
@@ -102,9 +102,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     } else {
         let mut spool = BufWriter::new(tempfile::tempfile()?);
         let mut deduper = Deduper::default();
-        cli::for_each_line(&args.filter, &mut diag, process, |(c, normalized)| {
-            counts.add(&c);
-            if let Some((bytes, fp)) = normalized {
+        cli::for_each_line(&args.filter, &mut diag, process, |n| {
+            counts.add(&n.counts);
+            if let Some((bytes, fp)) = n.kept {
                 spool.write_all(&bytes)?;
                 deduper.add(fp);
             }
@@ -131,6 +131,12 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         summarize(&diag, &counts);
     }
     Ok(diag.status())
+}
+
+/// One line's outcome: what normalizing did, and the output line with its fingerprint unless it was dropped.
+struct Normalized {
+    counts: Counts,
+    kept: Option<(Vec<u8>, Fingerprint)>,
 }
 
 /// One input line as a v1 session: read leniently and repaired, or imported from a foreign format.
