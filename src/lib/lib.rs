@@ -13,3 +13,4 @@ pub mod normalize;
 pub mod schema;
 pub mod time;
 pub mod validate;
+pub mod docs;

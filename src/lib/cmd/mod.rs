@@ -2,3 +2,4 @@
 //! completions) and `main()` (what `src/bin/NAME.rs` calls).
 pub mod format;
 pub mod normalize;
+pub mod front;

@@ -77,32 +77,61 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     if args.check {
         return check(&args, &mut diag);
     }
-    let settings = Settings {
-        max_tool_output: (args.max_tool_output > 0).then_some(args.max_tool_output),
+    let job = Job {
+        from: args.from,
+        settings: Settings {
+            max_tool_output: (args.max_tool_output > 0).then_some(args.max_tool_output),
+        },
+        dedupe: !args.no_dedupe,
     };
-    let mut counts = Counts::default();
     let mut out = crate::io::writer::stdout();
-    let process = |line: &Line| -> Result<Normalized, String> {
-        let session = read_session(line, args.from)?;
+    let counts = job.run(args.filter.reader(), args.filter.threads(), &mut diag, &mut out)?;
+    out.flush()?;
+    if !args.quiet {
+        summarize(&diag, &counts);
+    }
+    Ok(diag.status())
+}
+
+/// One normalizing pass from a line reader to a writer, usable in-process (the front's `demo`, `export`).
+#[derive(Debug, Clone, Copy)]
+pub struct Job {
+    pub from: From,
+    pub settings: Settings,
+    pub dedupe: bool,
+}
+
+impl Job {
+    pub fn run(
+        &self,
+        reader: crate::io::LineReader,
+        threads: usize,
+        diag: &mut Diagnostics,
+        out: &mut dyn Write,
+    ) -> anyhow::Result<Counts> {
         let mut counts = Counts::default();
-        let kept = normalize::normalize(session, settings, &mut counts).map(|s| {
-            let bytes = crate::io::writer::json_line(&s).expect("a Session always serializes");
-            (bytes, Fingerprint::of(&s))
-        });
-        Ok(Normalized { counts, kept })
-    };
-    if args.no_dedupe {
-        cli::for_each_line(&args.filter, &mut diag, process, |n| {
-            counts.add(&n.counts);
-            if let Some((bytes, _)) = n.kept {
-                out.write_all(&bytes)?;
-            }
-            Ok(())
-        })?;
-    } else {
+        let process = |line: &Line| -> Result<Normalized, String> {
+            let session = read_session(line, self.from)?;
+            let mut counts = Counts::default();
+            let kept = normalize::normalize(session, self.settings, &mut counts).map(|s| {
+                let bytes = crate::io::writer::json_line(&s).expect("a Session always serializes");
+                (bytes, Fingerprint::of(&s))
+            });
+            Ok(Normalized { counts, kept })
+        };
+        if !self.dedupe {
+            cli::map_lines(reader, threads, diag, process, &mut |n: Normalized| {
+                counts.add(&n.counts);
+                if let Some((bytes, _)) = n.kept {
+                    out.write_all(&bytes)?;
+                }
+                Ok(())
+            })?;
+            return Ok(counts);
+        }
         let mut spool = BufWriter::new(tempfile::tempfile()?);
         let mut deduper = Deduper::default();
-        cli::for_each_line(&args.filter, &mut diag, process, |n| {
+        cli::map_lines(reader, threads, diag, process, &mut |n: Normalized| {
             counts.add(&n.counts);
             if let Some((bytes, fp)) = n.kept {
                 spool.write_all(&bytes)?;
@@ -112,10 +141,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         })?;
         let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
         spool.rewind()?;
-        let survivors = deduper.survivors();
         let mut lines = BufReader::with_capacity(256 * 1024, spool);
         let mut buf = Vec::new();
-        for keep in survivors {
+        for keep in deduper.survivors() {
             buf.clear();
             lines.read_until(b'\n', &mut buf)?;
             if keep {
@@ -125,12 +153,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
                 counts.sessions_out -= 1;
             }
         }
+        Ok(counts)
     }
-    out.flush()?;
-    if !args.quiet {
-        summarize(&diag, &counts);
-    }
-    Ok(diag.status())
 }
 
 /// One line's outcome: what normalizing did, and the output line with its fingerprint unless it was dropped.
