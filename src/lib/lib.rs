@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod cli;
 pub mod cmd;
+pub mod docs;
 pub mod exit;
 pub mod format;
 pub mod io;
@@ -13,4 +14,3 @@ pub mod normalize;
 pub mod schema;
 pub mod time;
 pub mod validate;
-pub mod docs;

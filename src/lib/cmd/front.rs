@@ -72,7 +72,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Command::Generate { what } => {
             let written = match what {
                 Generate::Man { dir } => crate::docs::write_man_pages(&dir)?,
-                Generate::Completions { shell, dir } => crate::docs::write_completions(shell, &dir)?,
+                Generate::Completions { shell, dir } => {
+                    crate::docs::write_completions(shell, &dir)?
+                }
             };
             for w in written {
                 println!("{w}");
@@ -103,7 +105,12 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
         dedupe: true,
     };
     let mut w = BufWriter::new(File::create(&normalized)?);
-    let counts = job.run(LineReader::new(&[input.clone()]), threads, &mut diag, &mut w)?;
+    let counts = job.run(
+        LineReader::new(&[input.clone()]),
+        threads,
+        &mut diag,
+        &mut w,
+    )?;
     w.flush()?;
     println!(
         "normalize  {:>3} sessions in, {:>3} out   -> {}",
@@ -125,7 +132,12 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
             &mut w,
         )?;
         w.flush()?;
-        println!("format     {:<8} {:>4} records  -> {}", name.get_name(), n, path.display());
+        println!(
+            "format     {:<8} {:>4} records  -> {}",
+            name.get_name(),
+            n,
+            path.display()
+        );
     }
     Ok(diag.status())
 }

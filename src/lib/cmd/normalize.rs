@@ -85,7 +85,12 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         dedupe: !args.no_dedupe,
     };
     let mut out = crate::io::writer::stdout();
-    let counts = job.run(args.filter.reader(), args.filter.threads(), &mut diag, &mut out)?;
+    let counts = job.run(
+        args.filter.reader(),
+        args.filter.threads(),
+        &mut diag,
+        &mut out,
+    )?;
     out.flush()?;
     if !args.quiet {
         summarize(&diag, &counts);
