@@ -106,7 +106,7 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
     };
     let mut w = BufWriter::new(File::create(&normalized)?);
     let counts = job.run(
-        LineReader::new(&[input.clone()]),
+        LineReader::new(std::slice::from_ref(&input)),
         threads,
         &mut diag,
         &mut w,
@@ -124,7 +124,7 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
         let path = out.join(format!("sessions.{}", extension(*format)));
         let mut w = BufWriter::new(File::create(&path)?);
         let n = crate::cmd::format::write_all(
-            LineReader::new(&[normalized.clone()]),
+            LineReader::new(std::slice::from_ref(&normalized)),
             threads,
             &mut diag,
             *format,
