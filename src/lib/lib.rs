@@ -3,7 +3,14 @@
 //! Every binary in `src/bin` is a few lines over this library. The pipeline's one data type is
 //! [`schema::Session`], carried one per line as NDJSON.
 
-pub mod schema;
 pub mod agents;
-pub mod time;
+pub mod cli;
 pub mod cmd;
+pub mod docs;
+pub mod exit;
+pub mod format;
+pub mod io;
+pub mod normalize;
+pub mod schema;
+pub mod time;
+pub mod validate;

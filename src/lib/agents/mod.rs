@@ -85,7 +85,10 @@ impl Env {
 
     /// A non-empty environment variable.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// `$XDG_DATA_HOME`, else `~/.local/share` (also what the XDG-minded agents use on macOS and Windows).
