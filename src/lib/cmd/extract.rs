@@ -11,6 +11,8 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use crate::agents::{self, Agent, Env, Problem, Sink, Source};
+use crate::cli;
+use crate::exit::Status;
 use crate::schema::Session;
 use crate::time;
 
@@ -53,24 +55,9 @@ pub fn command() -> clap::Command {
     Args::command()
 }
 
-/// Entry point of the binary: parses arguments, runs, maps errors to `cc-extract: message` and exit 2.
+/// Entry point of the binary: a closed stdout is success, other errors are `cc-extract: ...` with exit 2.
 pub fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
-        Ok(code) => code,
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{PROG}: {e:#}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    cli::run_main(PROG, || run(Args::parse()))
 }
 
 /// Which sessions to keep.
@@ -139,7 +126,7 @@ fn extract_one(agent: &dyn Agent, source: &Source, env: &Env, filter: &Filter) -
     c
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: Args) -> Result<Status> {
     let selected = select_agents(&args)?;
     let mut env = match &args.home {
         Some(h) => {
@@ -207,9 +194,8 @@ fn window() -> usize {
     rayon::current_num_threads() * 4
 }
 
-fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<ExitCode> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 18, stdout.lock());
+fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
+    let mut out = crate::io::writer::stdout();
     let mut failed = false;
     for agent in selected {
         let mut sources = agent.sources(env);
@@ -221,8 +207,7 @@ fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Resul
                     let c = extract_one(*agent, s, env, filter);
                     let mut buf = Vec::new();
                     for session in &c.sessions {
-                        serde_json::to_writer(&mut buf, session).expect("sessions serialize");
-                        buf.push(b'\n');
+                        crate::io::writer::push_json_line(&mut buf, session).expect("sessions serialize");
                     }
                     (buf, c.problems)
                 })
@@ -238,7 +223,7 @@ fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Resul
         }
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed { Status::Failure } else { Status::Success })
 }
 
 fn report(problems: &[Problem]) {
@@ -250,10 +235,9 @@ fn report(problems: &[Problem]) {
 }
 
 /// Per agent: where it looked, and what it found.
-fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<ExitCode> {
+fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
     let tty = io::stdout().is_terminal();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = crate::io::writer::stdout();
     let mut failed = false;
     if tty {
         writeln!(
@@ -316,5 +300,5 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<E
         report(&problems);
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed { Status::Failure } else { Status::Success })
 }
