@@ -5,7 +5,6 @@
 //! homes are the biggest input by far. See `formats/cli-agents.md` §1 for the record types.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,7 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::assemble::{self, Calls};
+use super::assemble::{self, Calls, FastMap as HashMap, FastSet as HashSet};
 use super::jsonl::{self, Bad};
 use super::lenient::{Bool, Num, Obj, Str};
 use super::{walk, Agent, Env, Problem, Sink, Source};
@@ -45,11 +44,14 @@ impl Agent for ClaudeCode {
             .var("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| env.home_join(".config"));
-        vec![env.home_join(".claude/projects"), xdg.join("claude/projects")]
+        vec![
+            env.home_join(".claude/projects"),
+            xdg.join("claude/projects"),
+        ]
     }
 
     fn sources(&self, env: &Env) -> Vec<Source> {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut out = Vec::new();
         for root in self.roots(env) {
             // The same directory reached twice (a symlinked ~/.config/claude) is read once.
@@ -58,7 +60,11 @@ impl Agent for ClaudeCode {
             }
             for project in walk::subdirs(&root) {
                 let is_jsonl = |p: &Path| p.extension().is_some_and(|e| e == "jsonl");
-                out.extend(walk::files(&project, 0, &is_jsonl).into_iter().map(Source::at));
+                out.extend(
+                    walk::files(&project, 0, &is_jsonl)
+                        .into_iter()
+                        .map(Source::at),
+                );
                 for sub in walk::subdirs(&project) {
                     let agents = walk::files(&sub.join("subagents"), 3, &|p: &Path| {
                         is_jsonl(p) && walk::name(p).starts_with("agent-")
@@ -302,7 +308,7 @@ const COMMAND_PREFIXES: &[&str] = &[
     "<bash-stderr>",
 ];
 
-fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
+fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
     let mut recs: Vec<Rec> = Vec::new();
     for line in jsonl::lines(buf) {
         match jsonl::parse::<Rec>(&line) {
@@ -321,7 +327,9 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
     // Which session the file is: its name, unless no record says so (renamed or exported files).
     let own_sid: Option<String> = match &kind {
         FileKind::Main { stem } => {
-            let named = recs.iter().any(|r| r.session_id.get() == Some(stem.as_str()));
+            let named = recs
+                .iter()
+                .any(|r| r.session_id.get() == Some(stem.as_str()));
             if named {
                 Some(stem.clone())
             } else {
@@ -337,11 +345,13 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
     // Records copied from an earlier session on resume: their session's own file holds them already.
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut parent_session: Option<String> = None;
-    let mut copied: HashSet<usize> = HashSet::new();
+    let mut copied: HashSet<usize> = HashSet::default();
     if let Some(own) = &own_sid {
-        let mut exists: HashMap<&str, bool> = HashMap::new();
+        let mut exists: HashMap<&str, bool> = HashMap::default();
         for (i, r) in recs.iter().enumerate() {
-            let Some(sid) = r.session_id.non_empty() else { continue };
+            let Some(sid) = r.session_id.non_empty() else {
+                continue;
+            };
             if sid == own {
                 continue;
             }
@@ -357,7 +367,15 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
         }
     }
 
-    let keep = active_branch(&recs, is_sub);
+    // First occurrence of every uuid: resumed and replayed records repeat them.
+    let mut by_uuid: HashMap<&str, usize> = HashMap::default();
+    by_uuid.reserve(recs.len());
+    for (i, r) in recs.iter().enumerate() {
+        if let Some(u) = r.uuid.non_empty() {
+            by_uuid.entry(u).or_insert(i);
+        }
+    }
+    let keep = active_branch(&recs, &by_uuid, is_sub);
 
     let (mut meta, title_hint) = match &kind {
         FileKind::Main { .. } => (
@@ -382,7 +400,8 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             };
             let mut meta = Meta::new("claude-code", id);
             meta.parent_session_id = parent;
-            meta.extra.insert("agent_id".into(), Value::from(agent_id.as_str()));
+            meta.extra
+                .insert("agent_id".into(), Value::from(agent_id.as_str()));
             let hint = read_subagent_meta(path, &mut meta.extra);
             (meta, hint)
         }
@@ -393,11 +412,9 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
 
     let mut messages: Vec<Message> = Vec::new();
     let mut calls = Calls::default();
-    let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::new();
-    let mut seen_uuid: HashSet<&str> = HashSet::new();
+    let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::default();
     let mut last_assistant: Option<(usize, String)> = None;
     let (mut custom_title, mut ai_title, mut summary_title) = (None, None, None);
-    let uuids: HashSet<&str> = recs.iter().filter_map(|r| r.uuid.non_empty()).collect();
 
     for (i, r) in recs.iter().enumerate() {
         let ty = r.ty.get().unwrap_or("");
@@ -405,25 +422,28 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             "custom-title" => custom_title = r.custom_title.non_empty().map(str::to_string),
             "ai-title" => ai_title = r.ai_title.non_empty().map(str::to_string),
             "summary" => {
-                if r.leaf_uuid.get().is_some_and(|l| uuids.contains(l)) {
+                if r.leaf_uuid.get().is_some_and(|l| by_uuid.contains_key(l)) {
                     summary_title = r.summary.non_empty().map(str::to_string);
                 }
             }
             _ => {}
         }
-        if !CONVERSATION.contains(&ty) || copied.contains(&i) || !keep.get(i).copied().unwrap_or(true) {
+        if !CONVERSATION.contains(&ty)
+            || copied.contains(&i)
+            || !keep.get(i).copied().unwrap_or(true)
+        {
             continue;
         }
         if r.is_sidechain.is_true() && !is_sub {
             continue;
         }
-        if let Some(u) = r.uuid.non_empty() {
-            if !seen_uuid.insert(u) {
-                continue; // a replayed copy
-            }
+        if r.uuid.non_empty().is_some_and(|u| by_uuid.get(u) != Some(&i)) {
+            continue; // a replayed copy
         }
         fill_meta(&mut meta, r);
-        let Some(msg) = r.message.0.as_ref() else { continue };
+        let Some(msg) = r.message.0.as_ref() else {
+            continue;
+        };
         let ts = r.timestamp.get().and_then(time::parse_str);
         if ty == "assistant" {
             let id = msg.id.non_empty();
@@ -511,7 +531,7 @@ fn fill_meta(meta: &mut Meta, r: &Rec) {
 /// through `parentUuid`, crossing compactions by `logicalParentUuid`). Rewinds and retries leave abandoned
 /// siblings in the file; they are dropped. When the chain is broken (resumed or trimmed files), every record is
 /// kept, in file order.
-fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
+fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> Vec<bool> {
     let all = vec![true; recs.len()];
     let conversational = |r: &Rec| {
         CONVERSATION.contains(&r.ty.get().unwrap_or("")) && (is_sub || !r.is_sidechain.is_true())
@@ -519,11 +539,6 @@ fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
     let Some(leaf) = recs.iter().rposition(conversational) else {
         return all;
     };
-    let by_uuid: HashMap<&str, usize> = recs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.uuid.non_empty().map(|u| (u, i)))
-        .collect();
     if recs[leaf].uuid.non_empty().is_none() {
         return all;
     }
@@ -532,7 +547,10 @@ fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
     for _ in 0..=recs.len() {
         on[cur] = true;
         let r = &recs[cur];
-        let next = r.parent.non_empty().or_else(|| r.logical_parent.non_empty());
+        let next = r
+            .parent
+            .non_empty()
+            .or_else(|| r.logical_parent.non_empty());
         match next {
             None => return rescue_parallel_tool_records(recs, on),
             Some(p) => match by_uuid.get(p) {
@@ -547,10 +565,12 @@ fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
 /// Parallel tool calls are sometimes chained as siblings (each result hanging off its own call record):
 /// keep off-branch records that belong to a message or a call on the branch.
 fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
-    let mut msg_ids: HashSet<&str> = HashSet::new();
-    let mut call_ids: HashSet<&str> = HashSet::new();
+    let mut msg_ids: HashSet<&str> = HashSet::default();
+    let mut call_ids: HashSet<&str> = HashSet::default();
     for (r, _) in recs.iter().zip(&on).filter(|(_, on)| **on) {
-        let Some(m) = r.message.0.as_ref() else { continue };
+        let Some(m) = r.message.0.as_ref() else {
+            continue;
+        };
         if let Some(id) = m.id.non_empty() {
             msg_ids.insert(id);
         }
@@ -572,7 +592,9 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
                 !bs.is_empty()
                     && bs.iter().all(|b| {
                         b.ty.get() == Some("tool_result")
-                            && b.tool_use_id.non_empty().is_some_and(|t| call_ids.contains(t))
+                            && b.tool_use_id
+                                .non_empty()
+                                .is_some_and(|t| call_ids.contains(t))
                     })
             }
             _ => false,
@@ -582,14 +604,21 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
     on
 }
 
-fn add_assistant_content(messages: &mut [Message], idx: usize, content: &Content, calls: &mut Calls) {
+fn add_assistant_content(
+    messages: &mut [Message],
+    idx: usize,
+    content: &Content,
+    calls: &mut Calls,
+) {
     match content {
         Content::None => {}
         Content::Text(t) => assemble::push_para(&mut messages[idx].content, t),
         Content::Blocks(blocks) => {
             for b in blocks {
                 match b.ty.get().unwrap_or("") {
-                    "text" => assemble::push_para(&mut messages[idx].content, b.text.get().unwrap_or("")),
+                    "text" => {
+                        assemble::push_para(&mut messages[idx].content, b.text.get().unwrap_or(""))
+                    }
                     "thinking" => assemble::push_opt_para(
                         &mut messages[idx].annotations.thinking,
                         b.thinking.get().unwrap_or(""),
@@ -637,7 +666,10 @@ fn media(b: &Block) -> crate::schema::Attachment {
         .non_empty()
         .or_else(|| src.and_then(|s| s.url.non_empty()))
         .map(str::to_string);
-    if let Some(t) = src.and_then(|s| s.ty.non_empty()).filter(|t| *t != "base64") {
+    if let Some(t) = src
+        .and_then(|s| s.ty.non_empty())
+        .filter(|t| *t != "base64")
+    {
         a.extra.insert("source".into(), Value::from(t));
     }
     a
@@ -645,7 +677,13 @@ fn media(b: &Block) -> crate::schema::Attachment {
 
 /// A `user` record: tool results (folded into their calls), a compaction summary, harness text, a command
 /// echo, an interruption, or a human prompt.
-fn add_user_record(messages: &mut Vec<Message>, r: &Rec, msg: &Msg, ts: Option<i64>, calls: &mut Calls) {
+fn add_user_record(
+    messages: &mut Vec<Message>,
+    r: &Rec,
+    msg: &Msg,
+    ts: Option<i64>,
+    calls: &mut Calls,
+) {
     let mut m = Message::new(0, Role::User, "");
     m.timestamp = ts;
     match &msg.content {
@@ -743,7 +781,7 @@ mod tests {
 
     fn run(name: &str, text: &str) -> Collect {
         let mut c = Collect(Vec::new(), Vec::new());
-        if let Some(s) = parse_file(Path::new(name), text.as_bytes(), &mut c) {
+        if let Some(s) = parse_file(Path::new(name), text, &mut c) {
             c.0.push(s);
         }
         c
@@ -779,7 +817,10 @@ mod tests {
         let calls = &s.messages[1].annotations.tool_calls;
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0].result.as_deref(), Some("A"));
-        assert_eq!(calls[1].result.as_deref(), Some("B\n[image: image/png, 5 bytes]"));
+        assert_eq!(
+            calls[1].result.as_deref(),
+            Some("B\n[image: image/png, 5 bytes]")
+        );
         assert_eq!(s.messages[1].attachments.len(), 1);
         assert_eq!(s.messages[1].annotations.file_refs, ["/a", "/b"]);
     }
