@@ -309,7 +309,8 @@ const COMMAND_PREFIXES: &[&str] = &[
 ];
 
 fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
-    let mut recs: Vec<Rec> = Vec::new();
+    let mut recs: Vec<Rec> =
+        Vec::with_capacity(memchr::memchr_iter(b'\n', buf.as_bytes()).count() + 1);
     for line in jsonl::lines(buf) {
         match jsonl::parse::<Rec>(&line) {
             Ok(r) => recs.push(r),
@@ -421,10 +422,8 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
         match ty {
             "custom-title" => custom_title = r.custom_title.non_empty().map(str::to_string),
             "ai-title" => ai_title = r.ai_title.non_empty().map(str::to_string),
-            "summary" => {
-                if r.leaf_uuid.get().is_some_and(|l| by_uuid.contains_key(l)) {
-                    summary_title = r.summary.non_empty().map(str::to_string);
-                }
+            "summary" if r.leaf_uuid.get().is_some_and(|l| by_uuid.contains_key(l)) => {
+                summary_title = r.summary.non_empty().map(str::to_string);
             }
             _ => {}
         }
@@ -437,7 +436,10 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
         if r.is_sidechain.is_true() && !is_sub {
             continue;
         }
-        if r.uuid.non_empty().is_some_and(|u| by_uuid.get(u) != Some(&i)) {
+        if r.uuid
+            .non_empty()
+            .is_some_and(|u| by_uuid.get(u) != Some(&i))
+        {
             continue; // a replayed copy
         }
         fill_meta(&mut meta, r);

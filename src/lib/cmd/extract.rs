@@ -257,6 +257,9 @@ fn report(problems: &[Problem]) {
     }
 }
 
+/// What `--list` counts in one source: sessions, first and last activity, problems.
+type Found = (usize, Option<i64>, Option<i64>, Vec<Problem>);
+
 /// Per agent: where it looked, and what it found.
 fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
     let tty = io::stdout().is_terminal();
@@ -274,7 +277,7 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
         let mut sources = agent.sources(env);
         sources.retain(|s| filter.keeps_source(s));
         let bytes: u64 = sources.iter().map(|s| s.bytes).sum();
-        let per_source: Vec<(usize, Option<i64>, Option<i64>, Vec<Problem>)> = sources
+        let per_source: Vec<Found> = sources
             .par_iter()
             .map(|s| {
                 let c = extract_one(*agent, s, env, filter);
