@@ -110,24 +110,51 @@ impl Filter {
     }
 }
 
-/// What one source produced.
-#[derive(Default)]
-struct Collected {
-    sessions: Vec<Session>,
+/// What one source produced: its kept sessions already serialized (a session's structs are dropped as soon as
+/// it is written out, so memory holds bytes, not both), or for `--list` only their count and time range.
+struct Collected<'f> {
+    filter: &'f Filter,
+    /// `None` when only counting.
+    out: Option<Vec<u8>>,
+    sessions: usize,
+    first: Option<i64>,
+    last: Option<i64>,
     problems: Vec<Problem>,
 }
 
-impl Sink for Collected {
+impl Sink for Collected<'_> {
     fn session(&mut self, s: Session) {
-        self.sessions.push(s);
+        if !self.filter.keeps(&s) {
+            return;
+        }
+        self.sessions += 1;
+        self.first = self.first.into_iter().chain(s.meta.start_time).min();
+        self.last = self.last.into_iter().chain(s.meta.end_time).max();
+        if let Some(out) = &mut self.out {
+            crate::io::writer::push_json_line(out, &s).expect("sessions serialize");
+        }
     }
     fn problem(&mut self, p: Problem) {
         self.problems.push(p);
     }
 }
 
-fn extract_one(agent: &dyn Agent, source: &Source, env: &Env, filter: &Filter) -> Collected {
-    let mut c = Collected::default();
+fn extract_one<'f>(
+    agent: &dyn Agent,
+    source: &Source,
+    env: &Env,
+    filter: &'f Filter,
+    write: bool,
+) -> Collected<'f> {
+    let mut c = Collected {
+        filter,
+        // Output is usually a little smaller than the input (tool metadata is dropped).
+        out: write.then(|| Vec::with_capacity((source.bytes as usize).min(64 << 20))),
+        sessions: 0,
+        first: None,
+        last: None,
+        problems: Vec::new(),
+    };
     if let Err(e) = agent.extract(source, env, &mut c) {
         c.problems.push(Problem::new(
             &source.path,
@@ -135,7 +162,6 @@ fn extract_one(agent: &dyn Agent, source: &Source, env: &Env, filter: &Filter) -
             format!("cannot read: {e}"),
         ));
     }
-    c.sessions.retain(|s| filter.keeps(s));
     c
 }
 
@@ -221,14 +247,8 @@ fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Resul
             let results: Vec<(Vec<u8>, Vec<Problem>)> = batch
                 .par_iter()
                 .map(|s| {
-                    let c = extract_one(*agent, s, env, filter);
-                    // Output is usually a little smaller than the input (tool metadata is dropped).
-                    let mut buf = Vec::with_capacity((s.bytes as usize).min(64 << 20));
-                    for session in &c.sessions {
-                        crate::io::writer::push_json_line(&mut buf, session)
-                            .expect("sessions serialize");
-                    }
-                    (buf, c.problems)
+                    let c = extract_one(*agent, s, env, filter, true);
+                    (c.out.unwrap_or_default(), c.problems)
                 })
                 .collect();
             for (buf, problems) in results {
@@ -280,10 +300,8 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
         let per_source: Vec<Found> = sources
             .par_iter()
             .map(|s| {
-                let c = extract_one(*agent, s, env, filter);
-                let first = c.sessions.iter().filter_map(|s| s.meta.start_time).min();
-                let last = c.sessions.iter().filter_map(|s| s.meta.end_time).max();
-                (c.sessions.len(), first, last, c.problems)
+                let c = extract_one(*agent, s, env, filter, false);
+                (c.sessions, c.first, c.last, c.problems)
             })
             .collect();
         let sessions: usize = per_source.iter().map(|p| p.0).sum();
