@@ -308,7 +308,10 @@ impl Builder {
             "assistant" => {
                 let i = self.assistant();
                 let m = &mut self.messages[i];
-                assemble::push_para(&mut m.content, &text);
+                // The agent_message event may have come first with the same text.
+                if text.is_empty() || !m.content.contains(text.as_str()) {
+                    assemble::push_para(&mut m.content, &text);
+                }
                 for a in atts {
                     assemble::attach(m, a);
                 }
@@ -436,4 +439,61 @@ fn env_context_cwd(text: &str) -> Option<String> {
     let start = text.find("<cwd>")? + 5;
     let end = text[start..].find("</cwd>")? + start;
     Some(text[start..end].trim().to_string()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(lines: &[&str]) -> Session {
+        let mut b = Builder::new(Path::new(
+            "rollout-2025-01-01T00-00-00-11111111-2222-3333-4444-555555555555.jsonl",
+        ));
+        for l in lines {
+            b.line(&serde_json::from_str(l).unwrap());
+        }
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn a_fork_drops_the_history_it_copied_from_its_parent() {
+        let s = build(&[
+            r#"{"timestamp":"2026-01-01T00:00:00Z","type":"session_meta","payload":{"id":"child","cwd":"/w","source":{"subagent":{"thread_spawn":{"parent_thread_id":"parent","depth":1}}}}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:00Z","type":"session_meta","payload":{"id":"parent","cwd":"/w"}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:00Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"parent prompt"}]}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:01Z","type":"turn_context","payload":{"model":"gpt-5"}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:02Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"child task"}]}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:03Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"done"}]}}"#,
+        ]);
+        assert_eq!(s.meta.session_id, "child");
+        assert_eq!(s.meta.parent_session_id.as_deref(), Some("parent"));
+        let texts: Vec<_> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["child task", "done"]);
+        assert_eq!(s.messages[1].model.as_deref(), Some("gpt-5"));
+    }
+
+    #[test]
+    fn events_stand_in_for_missing_response_items_without_doubling_present_ones() {
+        let s = build(&[
+            r#"{"timestamp":"2025-09-01T00:00:00Z","type":"session_meta","payload":{"id":"s"}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:01Z","type":"event_msg","payload":{"type":"user_message","message":"hello"}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:01Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"hello"}]}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:02Z","type":"event_msg","payload":{"type":"agent_message","message":"hi there"}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:02Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"hi there"}]}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:03Z","type":"event_msg","payload":{"type":"user_message","message":"only an event"}}"#,
+        ]);
+        let texts: Vec<_> = s
+            .messages
+            .iter()
+            .map(|m| (m.role, m.content.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (Role::User, "hello"),
+                (Role::Assistant, "hi there"),
+                (Role::User, "only an event")
+            ]
+        );
+    }
 }
