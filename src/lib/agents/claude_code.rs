@@ -554,7 +554,7 @@ fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> 
             .non_empty()
             .or_else(|| r.logical_parent.non_empty());
         match next {
-            None => return rescue_parallel_tool_records(recs, on),
+            None => return drop_abandoned(recs, by_uuid, on),
             Some(p) => match by_uuid.get(p) {
                 Some(&i) if !on[i] => cur = i,
                 _ => return all, // dangling or cyclic: trust file order
@@ -566,10 +566,33 @@ fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> 
 
 /// Parallel tool calls are sometimes chained as siblings (each result hanging off its own call record):
 /// keep off-branch records that belong to a message or a call on the branch.
-fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
+/// Drops only what hangs off the active branch without being on it (a rewound or retried branch). Records
+/// not linked to the branch at all (files without `parentUuid`s, roots of older generations) are kept.
+fn drop_abandoned(recs: &[Rec], by_uuid: &HashMap<&str, usize>, on: Vec<bool>) -> Vec<bool> {
+    // 0 = unattached, 1 = on the branch, 2 = abandoned; parents come before children in the file.
+    let mut state = vec![0u8; recs.len()];
+    for (i, r) in recs.iter().enumerate() {
+        state[i] = if on[i] {
+            1
+        } else {
+            let parent = r
+                .parent
+                .non_empty()
+                .or_else(|| r.logical_parent.non_empty());
+            match parent.and_then(|p| by_uuid.get(p)) {
+                Some(&j) if j < i && state[j] != 0 => 2,
+                _ => 0,
+            }
+        };
+    }
+    let keep: Vec<bool> = state.iter().map(|s| *s != 2).collect();
+    rescue_parallel_tool_records(recs, &on, keep)
+}
+
+fn rescue_parallel_tool_records(recs: &[Rec], on: &[bool], mut keep: Vec<bool>) -> Vec<bool> {
     let mut msg_ids: HashSet<&str> = HashSet::default();
     let mut call_ids: HashSet<&str> = HashSet::default();
-    for (r, _) in recs.iter().zip(&on).filter(|(_, on)| **on) {
+    for (r, _) in recs.iter().zip(on).filter(|(_, on)| **on) {
         let Some(m) = r.message.0.as_ref() else {
             continue;
         };
@@ -581,11 +604,11 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
         }
     }
     for (i, r) in recs.iter().enumerate() {
-        if on[i] {
+        if keep[i] {
             continue;
         }
         let Some(m) = r.message.0.as_ref() else {
-            on[i] = !CONVERSATION.contains(&r.ty.get().unwrap_or(""));
+            keep[i] = !CONVERSATION.contains(&r.ty.get().unwrap_or(""));
             continue;
         };
         let same_msg = m.id.non_empty().is_some_and(|id| msg_ids.contains(id));
@@ -601,9 +624,9 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
             }
             _ => false,
         };
-        on[i] = same_msg || results_of_branch;
+        keep[i] = same_msg || results_of_branch;
     }
-    on
+    keep
 }
 
 fn add_assistant_content(
@@ -825,6 +848,16 @@ mod tests {
         );
         assert_eq!(s.messages[1].attachments.len(), 1);
         assert_eq!(s.messages[1].annotations.file_refs, ["/a", "/b"]);
+    }
+
+    #[test]
+    fn records_without_parent_links_are_all_kept() {
+        let text = r#"{"type":"user","uuid":"1","parentUuid":null,"sessionId":"s","message":{"content":"a"}}
+{"type":"assistant","uuid":"2","parentUuid":null,"sessionId":"s","message":{"id":"m1","content":[{"type":"text","text":"b"}]}}
+{"type":"user","uuid":"3","parentUuid":null,"sessionId":"s","message":{"content":"c"}}
+"#;
+        let c = run("/p/s.jsonl", text);
+        assert_eq!(c.0[0].messages.len(), 3);
     }
 
     #[test]
