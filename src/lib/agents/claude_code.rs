@@ -294,6 +294,14 @@ fn file_kind(path: &Path) -> FileKind {
     }
 }
 
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 const CONVERSATION: [&str; 2] = ["user", "assistant"];
 
 /// Text a harness writes in a user record for slash commands and `!` shell escapes.
@@ -328,9 +336,12 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
     // Which session the file is: its name, unless no record says so (renamed or exported files).
     let own_sid: Option<String> = match &kind {
         FileKind::Main { stem } => {
-            let named = recs
-                .iter()
-                .any(|r| r.session_id.get() == Some(stem.as_str()));
+            // A UUID-named file is that session even before any record of its own (a resume that has only
+            // copied its predecessor so far).
+            let named = is_uuid(stem)
+                || recs
+                    .iter()
+                    .any(|r| r.session_id.get() == Some(stem.as_str()));
             if named {
                 Some(stem.clone())
             } else {
@@ -848,6 +859,33 @@ mod tests {
         );
         assert_eq!(s.messages[1].attachments.len(), 1);
         assert_eq!(s.messages[1].annotations.file_refs, ["/a", "/b"]);
+    }
+
+    #[test]
+    fn a_resumed_file_drops_what_it_copied_from_the_earlier_session_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = "11111111-1111-4111-8111-111111111111";
+        let new = "22222222-2222-4222-8222-222222222222";
+        let copy = format!(
+            r#"{{"type":"user","uuid":"u1","parentUuid":null,"sessionId":"{old}","message":{{"content":"old prompt"}}}}"#
+        );
+        std::fs::write(dir.path().join(format!("{old}.jsonl")), format!("{copy}\n")).unwrap();
+        let text = format!(
+            "{copy}\n{}\n",
+            format!(
+                r#"{{"type":"user","uuid":"u2","parentUuid":"u1","sessionId":"{new}","message":{{"content":"new prompt"}}}}"#
+            )
+        );
+        let path = dir.path().join(format!("{new}.jsonl"));
+        let c = run(path.to_str().unwrap(), &text);
+        let s = &c.0[0];
+        assert_eq!(s.meta.session_id, new);
+        assert_eq!(s.meta.parent_session_id.as_deref(), Some(old));
+        let texts: Vec<_> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["new prompt"]);
+        // Nothing of its own yet: no session at all (the earlier file has it all).
+        let c = run(path.to_str().unwrap(), &format!("{copy}\n"));
+        assert!(c.0.is_empty());
     }
 
     #[test]
