@@ -78,7 +78,7 @@ impl Agent for ClaudeCode {
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
         let buf = jsonl::read(&source.path)?;
-        if let Some(session) = parse_file(&source.path, &buf, sink) {
+        for session in parse_file(&source.path, &buf, sink) {
             sink.session(session);
         }
         Ok(())
@@ -316,7 +316,7 @@ const COMMAND_PREFIXES: &[&str] = &[
     "<bash-stderr>",
 ];
 
-fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
+fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Vec<Session> {
     let mut recs: Vec<Rec> =
         Vec::with_capacity(memchr::memchr_iter(b'\n', buf.as_bytes()).count() + 1);
     for line in jsonl::lines(buf) {
@@ -387,7 +387,7 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
             by_uuid.entry(u).or_insert(i);
         }
     }
-    let keep = active_branch(&recs, &by_uuid, is_sub);
+    let branches = active_branch(&recs, &by_uuid, is_sub);
 
     let (mut meta, title_hint) = match &kind {
         FileKind::Main { .. } => (
@@ -422,15 +422,9 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
         meta.parent_session_id = parent_session;
     }
 
-    let mut messages: Vec<Message> = Vec::new();
-    let mut calls = Calls::default();
-    let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::default();
-    let mut last_assistant: Option<(usize, String)> = None;
     let (mut custom_title, mut ai_title, mut summary_title) = (None, None, None);
-
-    for (i, r) in recs.iter().enumerate() {
-        let ty = r.ty.get().unwrap_or("");
-        match ty {
+    for r in &recs {
+        match r.ty.get().unwrap_or("") {
             "custom-title" => custom_title = r.custom_title.non_empty().map(str::to_string),
             "ai-title" => ai_title = r.ai_title.non_empty().map(str::to_string),
             "summary" if r.leaf_uuid.get().is_some_and(|l| by_uuid.contains_key(l)) => {
@@ -438,20 +432,50 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
             }
             _ => {}
         }
-        if !CONVERSATION.contains(&ty)
-            || copied.contains(&i)
-            || !keep.get(i).copied().unwrap_or(true)
-        {
-            continue;
+    }
+    meta.title = custom_title.or(ai_title).or(summary_title).or(title_hint);
+
+    let wanted = |i: usize, r: &Rec| {
+        !copied.contains(&i)
+            && (is_sub || !r.is_sidechain.is_true())
+            // a replayed copy repeats an earlier uuid
+            && match r.uuid.non_empty() {
+                Some(u) => by_uuid.get(u) == Some(&i),
+                None => true,
+            }
+    };
+    let mut out = Vec::new();
+    // Long abandoned branches (a rewind after real work) become sessions of their own, linked to this one.
+    for (root, members) in &branches.abandoned {
+        let mut m = Meta::new(
+            "claude-code",
+            format!("{}:branch-{}", meta.session_id, root),
+        );
+        m.parent_session_id = Some(meta.session_id.clone());
+        m.title = meta.title.clone();
+        if let Some(s) = conversation(&recs, m, &|i, r| members.contains(&i) && wanted(i, r)) {
+            out.push(s);
         }
-        if r.is_sidechain.is_true() && !is_sub {
+    }
+    let main = conversation(&recs, meta, &|i, r| branches.keep[i] && wanted(i, r));
+    out.splice(0..0, main);
+    out
+}
+
+/// The session made of the selected conversation records, in file order.
+fn conversation(
+    recs: &[Rec],
+    mut meta: Meta,
+    select: &dyn Fn(usize, &Rec) -> bool,
+) -> Option<Session> {
+    let mut messages: Vec<Message> = Vec::new();
+    let mut calls = Calls::default();
+    let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::default();
+    let mut last_assistant: Option<(usize, String)> = None;
+    for (i, r) in recs.iter().enumerate() {
+        let ty = r.ty.get().unwrap_or("");
+        if !CONVERSATION.contains(&ty) || !select(i, r) {
             continue;
-        }
-        if r.uuid
-            .non_empty()
-            .is_some_and(|u| by_uuid.get(u) != Some(&i))
-        {
-            continue; // a replayed copy
         }
         fill_meta(&mut meta, r);
         let Some(msg) = r.message.0.as_ref() else {
@@ -484,7 +508,6 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
             add_user_record(&mut messages, r, msg, ts, &mut calls);
         }
     }
-
     if messages.is_empty() {
         return None;
     }
@@ -502,7 +525,6 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Option<Session> {
         );
     }
     meta.usage = Some(usage);
-    meta.title = custom_title.or(ai_title).or(summary_title).or(title_hint);
     let mut session = Session::new(meta);
     session.messages = messages;
     assemble::finish(&mut session);
@@ -544,8 +566,11 @@ fn fill_meta(meta: &mut Meta, r: &Rec) {
 /// through `parentUuid`, crossing compactions by `logicalParentUuid`). Rewinds and retries leave abandoned
 /// siblings in the file; they are dropped. When the chain is broken (resumed or trimmed files), every record is
 /// kept, in file order.
-fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> Vec<bool> {
-    let all = vec![true; recs.len()];
+fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> Branches {
+    let all = Branches {
+        keep: vec![true; recs.len()],
+        abandoned: Vec::new(),
+    };
     let conversational = |r: &Rec| {
         CONVERSATION.contains(&r.ty.get().unwrap_or("")) && (is_sub || !r.is_sidechain.is_true())
     };
@@ -575,13 +600,23 @@ fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> 
     all
 }
 
-/// Parallel tool calls are sometimes chained as siblings (each result hanging off its own call record):
-/// keep off-branch records that belong to a message or a call on the branch.
+/// The records of the conversation, and the branches it abandoned.
+struct Branches {
+    keep: Vec<bool>,
+    /// Long abandoned branches: the uuid prefix of the branch's first record, and the branch's records.
+    abandoned: Vec<(String, HashSet<usize>)>,
+}
+
+/// An abandoned branch with this many prompts is kept as a session of its own; shorter ones are retries.
+const BRANCH_MIN_PROMPTS: usize = 4;
+
 /// Drops only what hangs off the active branch without being on it (a rewound or retried branch). Records
 /// not linked to the branch at all (files without `parentUuid`s, roots of older generations) are kept.
-fn drop_abandoned(recs: &[Rec], by_uuid: &HashMap<&str, usize>, on: Vec<bool>) -> Vec<bool> {
+fn drop_abandoned(recs: &[Rec], by_uuid: &HashMap<&str, usize>, on: Vec<bool>) -> Branches {
     // 0 = unattached, 1 = on the branch, 2 = abandoned; parents come before children in the file.
     let mut state = vec![0u8; recs.len()];
+    // For abandoned records: the first record of their branch.
+    let mut root = vec![usize::MAX; recs.len()];
     for (i, r) in recs.iter().enumerate() {
         state[i] = if on[i] {
             1
@@ -591,15 +626,55 @@ fn drop_abandoned(recs: &[Rec], by_uuid: &HashMap<&str, usize>, on: Vec<bool>) -
                 .non_empty()
                 .or_else(|| r.logical_parent.non_empty());
             match parent.and_then(|p| by_uuid.get(p)) {
-                Some(&j) if j < i && state[j] != 0 => 2,
+                Some(&j) if j < i && state[j] != 0 => {
+                    root[i] = if state[j] == 1 { i } else { root[j] };
+                    2
+                }
                 _ => 0,
             }
         };
     }
     let keep: Vec<bool> = state.iter().map(|s| *s != 2).collect();
-    rescue_parallel_tool_records(recs, &on, keep)
+    let keep = rescue_parallel_tool_records(recs, &on, keep);
+    let mut groups: Vec<(usize, HashSet<usize>, usize)> = Vec::new();
+    for i in (0..recs.len()).filter(|&i| !keep[i]) {
+        let g = match groups.iter().position(|g| g.0 == root[i]) {
+            Some(g) => g,
+            None => {
+                groups.push((root[i], HashSet::default(), 0));
+                groups.len() - 1
+            }
+        };
+        groups[g].1.insert(i);
+        if is_prompt(&recs[i]) {
+            groups[g].2 += 1;
+        }
+    }
+    let abandoned = groups
+        .into_iter()
+        .filter(|g| g.2 >= BRANCH_MIN_PROMPTS && g.0 != usize::MAX)
+        .map(|(r, members, _)| {
+            let id: String = recs[r].uuid.get().unwrap_or("").chars().take(8).collect();
+            (id, members)
+        })
+        .collect();
+    Branches { keep, abandoned }
 }
 
+/// A user record a human typed (not tool results, not harness text).
+fn is_prompt(r: &Rec) -> bool {
+    if r.ty.get() != Some("user") || r.is_meta.is_true() || r.is_compact_summary.is_true() {
+        return false;
+    }
+    match r.message.0.as_ref().map(|m| &m.content) {
+        Some(Content::Text(_)) => true,
+        Some(Content::Blocks(bs)) => bs.iter().any(|b| b.ty.get() == Some("text")),
+        _ => false,
+    }
+}
+
+/// Parallel tool calls are sometimes chained as siblings (each result hanging off its own call record):
+/// keep off-branch records that belong to a message or a call on the branch.
 fn rescue_parallel_tool_records(recs: &[Rec], on: &[bool], mut keep: Vec<bool>) -> Vec<bool> {
     let mut msg_ids: HashSet<&str> = HashSet::default();
     let mut call_ids: HashSet<&str> = HashSet::default();
@@ -817,9 +892,8 @@ mod tests {
 
     fn run(name: &str, text: &str) -> Collect {
         let mut c = Collect(Vec::new(), Vec::new());
-        if let Some(s) = parse_file(Path::new(name), text, &mut c) {
-            c.0.push(s);
-        }
+        let sessions = parse_file(Path::new(name), text, &mut c);
+        c.0.extend(sessions);
         c
     }
 
@@ -870,12 +944,10 @@ mod tests {
             r#"{{"type":"user","uuid":"u1","parentUuid":null,"sessionId":"{old}","message":{{"content":"old prompt"}}}}"#
         );
         std::fs::write(dir.path().join(format!("{old}.jsonl")), format!("{copy}\n")).unwrap();
-        let text = format!(
-            "{copy}\n{}\n",
-            format!(
-                r#"{{"type":"user","uuid":"u2","parentUuid":"u1","sessionId":"{new}","message":{{"content":"new prompt"}}}}"#
-            )
+        let own = format!(
+            r#"{{"type":"user","uuid":"u2","parentUuid":"u1","sessionId":"{new}","message":{{"content":"new prompt"}}}}"#
         );
+        let text = format!("{copy}\n{own}\n");
         let path = dir.path().join(format!("{new}.jsonl"));
         let c = run(path.to_str().unwrap(), &text);
         let s = &c.0[0];
@@ -886,6 +958,32 @@ mod tests {
         // Nothing of its own yet: no session at all (the earlier file has it all).
         let c = run(path.to_str().unwrap(), &format!("{copy}\n"));
         assert!(c.0.is_empty());
+    }
+
+    #[test]
+    fn a_long_abandoned_branch_becomes_its_own_session() {
+        let mut text = String::from(
+            r#"{"type":"user","uuid":"r","parentUuid":null,"sessionId":"s","message":{"content":"start"}}"#,
+        );
+        text.push('\n');
+        let mut parent = "r".to_string();
+        for i in 0..4 {
+            let (u, a) = (format!("old-u{i}"), format!("old-a{i}"));
+            text += &format!(
+                "{{\"type\":\"user\",\"uuid\":\"{u}\",\"parentUuid\":\"{parent}\",\"sessionId\":\"s\",\"message\":{{\"content\":\"old {i}\"}}}}\n\
+                 {{\"type\":\"assistant\",\"uuid\":\"{a}\",\"parentUuid\":\"{u}\",\"sessionId\":\"s\",\"message\":{{\"id\":\"mo{i}\",\"content\":\"ok\"}}}}\n"
+            );
+            parent = a;
+        }
+        text += r#"{"type":"user","uuid":"n","parentUuid":"r","sessionId":"s","message":{"content":"new way"}}"#;
+        text.push('\n');
+        let c = run("/p/s.jsonl", &text);
+        assert_eq!(c.0.len(), 2);
+        let texts: Vec<_> = c.0[0].messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["start", "new way"]);
+        assert_eq!(c.0[1].meta.session_id, "s:branch-old-u0");
+        assert_eq!(c.0[1].meta.parent_session_id.as_deref(), Some("s"));
+        assert_eq!(c.0[1].messages.len(), 8);
     }
 
     #[test]
