@@ -456,6 +456,26 @@ mod tests {
     }
 
     #[test]
+    fn the_typescript_cli_single_json_file() {
+        let mut b = Builder::new(Path::new("rollout-2025-04-20-abc.json"));
+        b.ts_cli_file(&serde_json::json!({
+            "session": {"timestamp": "2025-04-20T10:00:00Z", "id": "abc", "instructions": ""},
+            "items": [
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+                {"type": "function_call", "name": "shell", "arguments": "{\"command\":[\"ls\"]}", "call_id": "c1"},
+                {"type": "function_call_output", "call_id": "c1", "output": "{\"output\":\"a\\n\",\"metadata\":{\"exit_code\":2}}"},
+                {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "done"}]}
+            ]
+        }));
+        let s = b.finish().unwrap();
+        assert_eq!(s.meta.session_id, "abc");
+        assert_eq!(s.meta.start_time, Some(1_745_143_200));
+        let call = &s.messages[1].annotations.tool_calls[0];
+        assert_eq!((call.result.as_deref(), call.is_error), (Some("a\n"), Some(true)));
+        assert_eq!(call.args["command"][0], "ls");
+    }
+
+    #[test]
     fn a_fork_drops_the_history_it_copied_from_its_parent() {
         let s = build(&[
             r#"{"timestamp":"2026-01-01T00:00:00Z","type":"session_meta","payload":{"id":"child","cwd":"/w","source":{"subagent":{"thread_spawn":{"parent_thread_id":"parent","depth":1}}}}}"#,
