@@ -471,7 +471,10 @@ mod tests {
         assert_eq!(s.meta.session_id, "abc");
         assert_eq!(s.meta.start_time, Some(1_745_143_200));
         let call = &s.messages[1].annotations.tool_calls[0];
-        assert_eq!((call.result.as_deref(), call.is_error), (Some("a\n"), Some(true)));
+        assert_eq!(
+            (call.result.as_deref(), call.is_error),
+            (Some("a\n"), Some(true))
+        );
         assert_eq!(call.args["command"][0], "ls");
     }
 

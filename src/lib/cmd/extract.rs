@@ -231,41 +231,104 @@ fn known_names() -> String {
         .join(", ")
 }
 
-/// Sources in flight at once: enough to keep every thread busy, few enough that memory stays bounded by a
-/// handful of sessions.
-fn window() -> usize {
-    rayon::current_num_threads() * 4
-}
+/// Sources in flight ahead of the one being written: enough to keep every thread busy past a large file, few
+/// enough that memory stays bounded by a handful of sessions.
+const AHEAD_PER_THREAD: usize = 4;
 
 fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
-    let mut out = crate::io::writer::stdout();
-    let mut failed = false;
+    let mut jobs: Vec<(&'static dyn Agent, Source)> = Vec::new();
     for agent in selected {
         let mut sources = agent.sources(env);
         sources.retain(|s| filter.keeps_source(s));
-        for batch in sources.chunks(window()) {
-            let results: Vec<(Vec<u8>, Vec<Problem>)> = batch
-                .par_iter()
-                .map(|s| {
-                    let c = extract_one(*agent, s, env, filter, true);
-                    (c.out.unwrap_or_default(), c.problems)
-                })
-                .collect();
-            for (buf, problems) in results {
-                out.write_all(&buf)?;
-                if !problems.is_empty() {
-                    failed = true;
-                    out.flush()?;
-                    report(&problems);
-                }
-            }
-        }
+        jobs.extend(sources.into_iter().map(|s| (*agent, s)));
     }
+    let mut out = crate::io::writer::stdout();
+    let mut failed = false;
+    let threads = rayon::current_num_threads();
+    in_order(
+        jobs.len(),
+        threads,
+        threads * AHEAD_PER_THREAD,
+        |i| {
+            let (agent, source) = &jobs[i];
+            let c = extract_one(*agent, source, env, filter, true);
+            (c.out.unwrap_or_default(), c.problems)
+        },
+        |(buf, problems)| {
+            out.write_all(&buf)?;
+            if !problems.is_empty() {
+                failed = true;
+                out.flush()?;
+                report(&problems);
+            }
+            Ok(())
+        },
+    )?;
     out.flush()?;
     Ok(if failed {
         Status::Failure
     } else {
         Status::Success
+    })
+}
+
+/// Runs `work(0..n)` on `threads` threads and hands the results to `sink` in index order, as soon as each is
+/// next. No worker runs more than `ahead` items past the one `sink` waits for, so memory stays bounded; unlike
+/// fixed batches, one large item holds up nobody but its own slot. Stops at the first error of `sink`.
+fn in_order<T, W, S>(n: usize, threads: usize, ahead: usize, work: W, mut sink: S) -> Result<()>
+where
+    T: Send,
+    W: Fn(usize) -> T + Sync,
+    S: FnMut(T) -> Result<()>,
+{
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // The index `sink` waits for; workers sleep while they are `ahead` items past it.
+    let written = (Mutex::new(0usize), Condvar::new());
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, T)>();
+        for _ in 0..threads.max(1) {
+            let tx = tx.clone();
+            let (next, stop, written, work) = (&next, &stop, &written, &work);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                let mut w = written.0.lock().expect("lock");
+                while i >= *w + ahead && !stop.load(Ordering::Relaxed) {
+                    w = written.1.wait(w).expect("lock");
+                }
+                drop(w);
+                if stop.load(Ordering::Relaxed) || tx.send((i, work(i))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0usize;
+        let result = (|| {
+            for (i, t) in &rx {
+                pending.insert(i, t);
+                while let Some(t) = pending.remove(&want) {
+                    sink(t)?;
+                    want += 1;
+                    *written.0.lock().expect("lock") = want;
+                    written.1.notify_all();
+                }
+            }
+            Ok(())
+        })();
+        // On an error (a closed pipe), release and stop the workers.
+        stop.store(true, Ordering::Relaxed);
+        written.1.notify_all();
+        drop(rx);
+        result
     })
 }
 
@@ -353,4 +416,51 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
     } else {
         Status::Success
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_arrive_in_order_whatever_the_work_takes() {
+        let mut got = Vec::new();
+        in_order(
+            200,
+            4,
+            3,
+            |i| {
+                std::thread::sleep(std::time::Duration::from_micros(
+                    ((i * 7919) % 13) as u64 * 50,
+                ));
+                i
+            },
+            |i| {
+                got.push(i);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        let mut seen = 0;
+        let r = in_order(
+            1000,
+            3,
+            2,
+            |i| i,
+            |i| {
+                seen += 1;
+                if i == 10 {
+                    anyhow::bail!("closed");
+                }
+                Ok(())
+            },
+        );
+        assert!(r.is_err());
+        assert_eq!(seen, 11);
+    }
 }
