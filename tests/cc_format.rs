@@ -265,3 +265,32 @@ fn unreadable_input_files_are_named_and_the_rest_is_read() {
         .unwrap();
     assert!(out.status.success());
 }
+
+#[test]
+fn bom_crlf_blank_lines_and_spacing_are_accepted() {
+    let a = serde_json::to_string_pretty(&common::session(1, 1))
+        .unwrap()
+        .replace('\n', " ");
+    let b = common::session(2, 1).to_string();
+    let input = format!("\u{feff}{a}\r\n\r\n  \n{b}");
+    let out = bin("cc-format")
+        .arg("jsonl")
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = values(&out.stdout);
+    assert_eq!(got, vec![common::session(1, 1), common::session(2, 1)]);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .all(|l| !l.contains(": ")),
+        "compact output"
+    );
+}
