@@ -290,3 +290,30 @@ fn bom_crlf_blank_lines_and_spacing_are_accepted() {
         assert_eq!(line, value.to_string(), "compact output");
     }
 }
+
+#[test]
+fn the_examples_in_docs_formats_md_are_real_output() {
+    let doc = std::fs::read_to_string(repo_path("docs/FORMATS.md")).unwrap();
+    let input = doc
+        .split("```json\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
+    for section in doc.split("\n## ").skip(1) {
+        let name = section.lines().next().unwrap().trim();
+        let block = section.split("````").nth(1).expect("a fenced example");
+        let shown = &block[block.find('\n').unwrap() + 1..];
+        let out = bin("cc-format")
+            .arg(name)
+            .write_stdin(format!("{input}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            shown,
+            "docs/FORMATS.md, section {name} is stale"
+        );
+    }
+}
