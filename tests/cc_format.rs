@@ -302,11 +302,20 @@ fn the_examples_in_docs_formats_md_are_real_output() {
         .next()
         .unwrap();
     for name in FORMATS.iter().filter(|f| **f != "jsonl") {
-        let at = doc.find(&format!("\n## {name}\n")).unwrap_or_else(|| panic!("no section for {name}"));
+        let at = doc
+            .find(&format!("\n## {name}\n"))
+            .unwrap_or_else(|| panic!("no section for {name}"));
         let block = doc[at..].split("````").nth(1).expect("a fenced example");
         let shown = &block[block.find('\n').unwrap() + 1..];
-        let out = bin("cc-format").arg(name).write_stdin(format!("{input}\n")).output().unwrap();
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), shown, "docs/FORMATS.md, section {name} is stale");
+        let out = bin("cc-format")
+            .arg(name)
+            .write_stdin(format!("{input}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            shown,
+            "docs/FORMATS.md, section {name} is stale"
+        );
     }
-}
 }
