@@ -32,7 +32,10 @@ pub fn finish(session: &mut Session) {
     }
     let times = session.messages.iter().filter_map(|m| m.timestamp);
     let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
-        (Some(lo.map_or(t, |l| l.min(t))), Some(hi.map_or(t, |h| h.max(t))))
+        (
+            Some(lo.map_or(t, |l| l.min(t))),
+            Some(hi.map_or(t, |h| h.max(t))),
+        )
     });
     let meta = &mut session.meta;
     // The agent's own session times, widened to cover every message.
@@ -57,10 +60,12 @@ pub fn finish(session: &mut Session) {
                 None => counts.push((m, 1)),
             }
         }
-        let best = counts.iter().fold(None, |b: Option<(&str, usize)>, &(n, c)| match b {
-            Some((_, bc)) if bc >= c => b,
-            _ => Some((n, c)),
-        });
+        let best = counts
+            .iter()
+            .fold(None, |b: Option<(&str, usize)>, &(n, c)| match b {
+                Some((_, bc)) if bc >= c => b,
+                _ => Some((n, c)),
+            });
         meta.model = best.map(|(n, _)| n.to_string());
     }
     if let Some(u) = &meta.usage {
@@ -113,7 +118,12 @@ pub fn file_refs(args: &Value, out: &mut Vec<String>) {
 /// Paths an `apply_patch` body touches (`*** Update File: x`, `*** Add File: x`, `*** Delete File: x`).
 pub fn patch_file_refs(patch: &str, out: &mut Vec<String>) {
     for line in patch.lines() {
-        for p in ["*** Update File: ", "*** Add File: ", "*** Delete File: ", "*** Move to: "] {
+        for p in [
+            "*** Update File: ",
+            "*** Add File: ",
+            "*** Delete File: ",
+            "*** Move to: ",
+        ] {
             if let Some(f) = line.strip_prefix(p) {
                 let f = f.trim().to_string();
                 if !f.is_empty() && !out.contains(&f) {
@@ -332,7 +342,10 @@ mod tests {
     #[test]
     fn file_refs_from_the_usual_keys() {
         let mut out = Vec::new();
-        file_refs(&json!({"file_path": "/a", "paths": ["/b", "/a"], "edits": [{"path": "/c"}]}), &mut out);
+        file_refs(
+            &json!({"file_path": "/a", "paths": ["/b", "/a"], "edits": [{"path": "/c"}]}),
+            &mut out,
+        );
         assert_eq!(out, ["/a", "/b", "/c"]);
         patch_file_refs("*** Begin Patch\n*** Update File: src/x.rs\n@@\n", &mut out);
         assert_eq!(out.last().unwrap(), "src/x.rs");

@@ -45,7 +45,10 @@ impl Agent for ClaudeCode {
             .var("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| env.home_join(".config"));
-        vec![env.home_join(".claude/projects"), xdg.join("claude/projects")]
+        vec![
+            env.home_join(".claude/projects"),
+            xdg.join("claude/projects"),
+        ]
     }
 
     fn sources(&self, env: &Env) -> Vec<Source> {
@@ -58,7 +61,11 @@ impl Agent for ClaudeCode {
             }
             for project in walk::subdirs(&root) {
                 let is_jsonl = |p: &Path| p.extension().is_some_and(|e| e == "jsonl");
-                out.extend(walk::files(&project, 0, &is_jsonl).into_iter().map(Source::at));
+                out.extend(
+                    walk::files(&project, 0, &is_jsonl)
+                        .into_iter()
+                        .map(Source::at),
+                );
                 for sub in walk::subdirs(&project) {
                     let agents = walk::files(&sub.join("subagents"), 3, &|p: &Path| {
                         is_jsonl(p) && walk::name(p).starts_with("agent-")
@@ -321,7 +328,9 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
     // Which session the file is: its name, unless no record says so (renamed or exported files).
     let own_sid: Option<String> = match &kind {
         FileKind::Main { stem } => {
-            let named = recs.iter().any(|r| r.session_id.get() == Some(stem.as_str()));
+            let named = recs
+                .iter()
+                .any(|r| r.session_id.get() == Some(stem.as_str()));
             if named {
                 Some(stem.clone())
             } else {
@@ -341,7 +350,9 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
     if let Some(own) = &own_sid {
         let mut exists: HashMap<&str, bool> = HashMap::new();
         for (i, r) in recs.iter().enumerate() {
-            let Some(sid) = r.session_id.non_empty() else { continue };
+            let Some(sid) = r.session_id.non_empty() else {
+                continue;
+            };
             if sid == own {
                 continue;
             }
@@ -382,7 +393,8 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             };
             let mut meta = Meta::new("claude-code", id);
             meta.parent_session_id = parent;
-            meta.extra.insert("agent_id".into(), Value::from(agent_id.as_str()));
+            meta.extra
+                .insert("agent_id".into(), Value::from(agent_id.as_str()));
             let hint = read_subagent_meta(path, &mut meta.extra);
             (meta, hint)
         }
@@ -411,7 +423,10 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             }
             _ => {}
         }
-        if !CONVERSATION.contains(&ty) || copied.contains(&i) || !keep.get(i).copied().unwrap_or(true) {
+        if !CONVERSATION.contains(&ty)
+            || copied.contains(&i)
+            || !keep.get(i).copied().unwrap_or(true)
+        {
             continue;
         }
         if r.is_sidechain.is_true() && !is_sub {
@@ -423,7 +438,9 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             }
         }
         fill_meta(&mut meta, r);
-        let Some(msg) = r.message.0.as_ref() else { continue };
+        let Some(msg) = r.message.0.as_ref() else {
+            continue;
+        };
         let ts = r.timestamp.get().and_then(time::parse_str);
         if ty == "assistant" {
             let id = msg.id.non_empty();
@@ -532,7 +549,10 @@ fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
     for _ in 0..=recs.len() {
         on[cur] = true;
         let r = &recs[cur];
-        let next = r.parent.non_empty().or_else(|| r.logical_parent.non_empty());
+        let next = r
+            .parent
+            .non_empty()
+            .or_else(|| r.logical_parent.non_empty());
         match next {
             None => return rescue_parallel_tool_records(recs, on),
             Some(p) => match by_uuid.get(p) {
@@ -550,7 +570,9 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
     let mut msg_ids: HashSet<&str> = HashSet::new();
     let mut call_ids: HashSet<&str> = HashSet::new();
     for (r, _) in recs.iter().zip(&on).filter(|(_, on)| **on) {
-        let Some(m) = r.message.0.as_ref() else { continue };
+        let Some(m) = r.message.0.as_ref() else {
+            continue;
+        };
         if let Some(id) = m.id.non_empty() {
             msg_ids.insert(id);
         }
@@ -572,7 +594,9 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
                 !bs.is_empty()
                     && bs.iter().all(|b| {
                         b.ty.get() == Some("tool_result")
-                            && b.tool_use_id.non_empty().is_some_and(|t| call_ids.contains(t))
+                            && b.tool_use_id
+                                .non_empty()
+                                .is_some_and(|t| call_ids.contains(t))
                     })
             }
             _ => false,
@@ -582,14 +606,21 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
     on
 }
 
-fn add_assistant_content(messages: &mut [Message], idx: usize, content: &Content, calls: &mut Calls) {
+fn add_assistant_content(
+    messages: &mut [Message],
+    idx: usize,
+    content: &Content,
+    calls: &mut Calls,
+) {
     match content {
         Content::None => {}
         Content::Text(t) => assemble::push_para(&mut messages[idx].content, t),
         Content::Blocks(blocks) => {
             for b in blocks {
                 match b.ty.get().unwrap_or("") {
-                    "text" => assemble::push_para(&mut messages[idx].content, b.text.get().unwrap_or("")),
+                    "text" => {
+                        assemble::push_para(&mut messages[idx].content, b.text.get().unwrap_or(""))
+                    }
                     "thinking" => assemble::push_opt_para(
                         &mut messages[idx].annotations.thinking,
                         b.thinking.get().unwrap_or(""),
@@ -637,7 +668,10 @@ fn media(b: &Block) -> crate::schema::Attachment {
         .non_empty()
         .or_else(|| src.and_then(|s| s.url.non_empty()))
         .map(str::to_string);
-    if let Some(t) = src.and_then(|s| s.ty.non_empty()).filter(|t| *t != "base64") {
+    if let Some(t) = src
+        .and_then(|s| s.ty.non_empty())
+        .filter(|t| *t != "base64")
+    {
         a.extra.insert("source".into(), Value::from(t));
     }
     a
@@ -645,7 +679,13 @@ fn media(b: &Block) -> crate::schema::Attachment {
 
 /// A `user` record: tool results (folded into their calls), a compaction summary, harness text, a command
 /// echo, an interruption, or a human prompt.
-fn add_user_record(messages: &mut Vec<Message>, r: &Rec, msg: &Msg, ts: Option<i64>, calls: &mut Calls) {
+fn add_user_record(
+    messages: &mut Vec<Message>,
+    r: &Rec,
+    msg: &Msg,
+    ts: Option<i64>,
+    calls: &mut Calls,
+) {
     let mut m = Message::new(0, Role::User, "");
     m.timestamp = ts;
     match &msg.content {
@@ -779,7 +819,10 @@ mod tests {
         let calls = &s.messages[1].annotations.tool_calls;
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0].result.as_deref(), Some("A"));
-        assert_eq!(calls[1].result.as_deref(), Some("B\n[image: image/png, 5 bytes]"));
+        assert_eq!(
+            calls[1].result.as_deref(),
+            Some("B\n[image: image/png, 5 bytes]")
+        );
         assert_eq!(s.messages[1].attachments.len(), 1);
         assert_eq!(s.messages[1].annotations.file_refs, ["/a", "/b"]);
     }

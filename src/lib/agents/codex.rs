@@ -145,7 +145,12 @@ impl Builder {
         if let Some(s) = v.get("session") {
             self.session_meta(s);
         }
-        for item in v.get("items").and_then(Value::as_array).into_iter().flatten() {
+        for item in v
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             self.item(item);
         }
     }
@@ -193,7 +198,9 @@ impl Builder {
             self.meta.extra.insert("originator".into(), Value::from(o));
         }
         let spawn = p.pointer("/source/subagent/thread_spawn/parent_thread_id");
-        let parent = spawn.and_then(Value::as_str).or_else(|| str_of(p, "forked_from_id"));
+        let parent = spawn
+            .and_then(Value::as_str)
+            .or_else(|| str_of(p, "forked_from_id"));
         self.meta.parent_session_id = parent.map(str::to_string);
         if let Some(src) = p.get("source").filter(|s| !s.is_null()) {
             self.meta.extra.insert("source".into(), src.clone());
@@ -232,7 +239,9 @@ impl Builder {
                 let raw = p.get("arguments");
                 let args = match raw {
                     // Arguments are a JSON string; keep the string when it does not parse.
-                    Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| Value::from(s.as_str())),
+                    Some(Value::String(s)) => {
+                        serde_json::from_str(s).unwrap_or_else(|_| Value::from(s.as_str()))
+                    }
                     Some(v) => v.clone(),
                     None => Value::Null,
                 };
@@ -242,7 +251,11 @@ impl Builder {
                 let input = str_of(p, "input").unwrap_or("");
                 let i = self.assistant();
                 assemble::patch_file_refs(input, &mut self.messages[i].annotations.file_refs);
-                self.call(p, str_of(p, "name").unwrap_or("unknown"), Value::from(input));
+                self.call(
+                    p,
+                    str_of(p, "name").unwrap_or("unknown"),
+                    Value::from(input),
+                );
             }
             "local_shell_call" => {
                 let action = p.get("action").cloned().unwrap_or(Value::Null);
@@ -257,7 +270,8 @@ impl Builder {
                 let (text, is_error) = output_text(p.get("output").unwrap_or(&Value::Null));
                 let i = self.assistant();
                 let _ = i;
-                self.calls.fold(&mut self.messages, id, None, text, is_error);
+                self.calls
+                    .fold(&mut self.messages, id, None, text, is_error);
             }
             _ => {} // ghost_snapshot, compaction, future item types
         }
@@ -266,7 +280,9 @@ impl Builder {
     fn call(&mut self, p: &Value, name: &str, args: Value) {
         let i = self.assistant();
         let mut call = ToolCall::new(name, args);
-        call.id = str_of(p, "call_id").or_else(|| str_of(p, "id")).map(str::to_string);
+        call.id = str_of(p, "call_id")
+            .or_else(|| str_of(p, "id"))
+            .map(str::to_string);
         self.calls.add(&mut self.messages, i, call);
     }
 
@@ -274,7 +290,12 @@ impl Builder {
         let role = str_of(p, "role").unwrap_or("");
         let mut text = String::new();
         let mut atts = Vec::new();
-        for c in p.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for c in p
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match str_of(c, "type").unwrap_or("") {
                 "input_image" | "output_image" => {
                     let url = str_of(c, "image_url").unwrap_or("");
@@ -292,7 +313,11 @@ impl Builder {
                     assemble::attach(m, a);
                 }
             }
-            "user" if !INJECTED_PREFIXES.iter().any(|p| text.trim_start().starts_with(p)) => {
+            "user"
+                if !INJECTED_PREFIXES
+                    .iter()
+                    .any(|p| text.trim_start().starts_with(p)) =>
+            {
                 self.prompt(text, atts);
             }
             _ => {
@@ -337,7 +362,9 @@ impl Builder {
             "user_message" => {
                 let text = str_of(p, "message").unwrap_or("").to_string();
                 let last_prompt = self.messages.iter().rev().find(|m| m.role == Role::User);
-                if !text.is_empty() && last_prompt.map(|m| m.content.as_str()) != Some(text.as_str()) {
+                if !text.is_empty()
+                    && last_prompt.map(|m| m.content.as_str()) != Some(text.as_str())
+                {
                     self.prompt(text, Vec::new());
                 }
             }
@@ -351,7 +378,9 @@ impl Builder {
             "turn_aborted" => {
                 if let Some(i) = self.turn {
                     let reason = str_of(p, "reason").unwrap_or("aborted");
-                    self.messages[i].extra.insert("aborted".into(), Value::from(reason));
+                    self.messages[i]
+                        .extra
+                        .insert("aborted".into(), Value::from(reason));
                 }
             }
             _ => {}
@@ -365,13 +394,19 @@ impl Builder {
         }
         self.meta.usage = self.usage.take();
         if self.models.len() > 1 {
-            self.meta.extra.insert("models".into(), Value::from(self.models.clone()));
+            self.meta
+                .extra
+                .insert("models".into(), Value::from(self.models.clone()));
         }
         let mut s = Session::new(self.meta);
         s.messages = self.messages;
         // event_msg duplicates of a prompt that came before its response item
         s.messages.dedup_by(|b, a| {
-            a.role == Role::User && b.role == Role::User && a.kind.is_none() && b.kind.is_none() && a.content == b.content
+            a.role == Role::User
+                && b.role == Role::User
+                && a.kind.is_none()
+                && b.kind.is_none()
+                && a.content == b.content
         });
         assemble::finish(&mut s);
         Some(s)

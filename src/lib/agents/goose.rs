@@ -59,14 +59,22 @@ impl Agent for Goose {
             return from_db(&source.path, sink);
         }
         let buf = jsonl::read(&source.path)?;
-        let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let stem = source
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
         let mut b = Builder::new(stem);
         for (i, line) in jsonl::lines(&buf).enumerate() {
             let v: Value = match jsonl::parse(&line) {
                 Ok(v) => v,
                 Err(Bad::Partial) => continue,
                 Err(Bad::Invalid(e)) => {
-                    sink.problem(Problem::new(&source.path, Some(line.number), format!("skipped unreadable record: {e}")));
+                    sink.problem(Problem::new(
+                        &source.path,
+                        Some(line.number),
+                        format!("skipped unreadable record: {e}"),
+                    ));
                     continue;
                 }
             };
@@ -101,7 +109,10 @@ fn from_db(path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
         };
         let mut b = Builder::new(&id);
         b.metadata(&Value::Object(s.clone()));
-        if let Some(m) = json_col(&s, "model_config_json").get("model_name").and_then(Value::as_str) {
+        if let Some(m) = json_col(&s, "model_config_json")
+            .get("model_name")
+            .and_then(Value::as_str)
+        {
             b.meta.model = Some(m.to_string());
         }
         let sql = format!("SELECT * FROM messages WHERE session_id = ?1 ORDER BY {order}");
@@ -109,7 +120,10 @@ fn from_db(path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
             let mut msg = Map::new();
             msg.insert("role".into(), m.get("role").cloned().unwrap_or(Value::Null));
             msg.insert("content".into(), json_col(&m, "content_json"));
-            let created = m.get("created_timestamp").or_else(|| m.get("timestamp")).cloned();
+            let created = m
+                .get("created_timestamp")
+                .or_else(|| m.get("timestamp"))
+                .cloned();
             b.message(&Value::Object(msg), created.as_ref());
         }
         if let Some(session) = b.finish() {
@@ -160,7 +174,12 @@ impl Builder {
         m.timestamp = created.and_then(time::from_value);
         let mut pending = Vec::new();
         let mut only_results = true;
-        for c in v.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for c in v
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match str_of(c, "type").unwrap_or("") {
                 "text" => {
                     only_results = false;
@@ -168,11 +187,18 @@ impl Builder {
                 }
                 "thinking" => {
                     only_results = false;
-                    assemble::push_opt_para(&mut m.annotations.thinking, str_of(c, "thinking").unwrap_or(""));
+                    assemble::push_opt_para(
+                        &mut m.annotations.thinking,
+                        str_of(c, "thinking").unwrap_or(""),
+                    );
                 }
                 "image" => {
                     only_results = false;
-                    let a = assemble::base64_attachment("image", str_of(c, "mimeType"), str_of(c, "data").unwrap_or(""));
+                    let a = assemble::base64_attachment(
+                        "image",
+                        str_of(c, "mimeType"),
+                        str_of(c, "data").unwrap_or(""),
+                    );
                     assemble::attach(&mut m, a);
                 }
                 "toolRequest" | "frontendToolRequest" => {
@@ -199,7 +225,8 @@ impl Builder {
                     } else {
                         assemble::text_of(tr.get("value").unwrap_or(&Value::Null))
                     };
-                    self.calls.fold(&mut self.messages, id, None, text, Some(failed));
+                    self.calls
+                        .fold(&mut self.messages, id, None, text, Some(failed));
                 }
                 _ => {} // toolConfirmationRequest, contextLengthExceeded, summarizationRequested, ...
             }

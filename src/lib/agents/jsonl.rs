@@ -86,7 +86,9 @@ pub fn read(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     let buf = std::fs::read(path)?;
     Ok(match String::from_utf8(buf) {
         Ok(s) => s.into_bytes(),
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned().into_bytes(),
+        Err(e) => String::from_utf8_lossy(e.as_bytes())
+            .into_owned()
+            .into_bytes(),
     })
 }
 

@@ -170,7 +170,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
         f.write_str("anything")
     }
     fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
-        Ok(Obj(Some(T::deserialize(de::value::MapAccessDeserializer::new(a))?)))
+        Ok(Obj(Some(T::deserialize(
+            de::value::MapAccessDeserializer::new(a),
+        )?)))
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)

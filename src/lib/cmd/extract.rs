@@ -70,7 +70,10 @@ struct Filter {
 impl Filter {
     fn keeps_source(&self, s: &Source) -> bool {
         // A file last written before DATE cannot hold activity after it.
-        match (self.since, s.modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok())) {
+        match (
+            self.since,
+            s.modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok()),
+        ) {
             (Some(since), Some(m)) => m.as_secs() as i64 + 1 >= since,
             _ => true,
         }
@@ -84,14 +87,20 @@ impl Filter {
             }
         }
         if !self.sessions.is_empty()
-            && !self.sessions.iter().any(|id| m.session_id.starts_with(id.as_str()))
+            && !self
+                .sessions
+                .iter()
+                .any(|id| m.session_id.starts_with(id.as_str()))
         {
             return false;
         }
         if let Some(p) = &self.project {
             let under = m.project_path.as_deref().is_some_and(|pp| {
                 let pp = pp.trim_end_matches(['/', '\\']);
-                pp == p || pp.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with(['/', '\\']))
+                pp == p
+                    || pp
+                        .strip_prefix(p.as_str())
+                        .is_some_and(|r| r.starts_with(['/', '\\']))
             });
             if !under && m.project_hash.as_deref() != Some(p.as_str()) {
                 return false;
@@ -120,7 +129,11 @@ impl Sink for Collected {
 fn extract_one(agent: &dyn Agent, source: &Source, env: &Env, filter: &Filter) -> Collected {
     let mut c = Collected::default();
     if let Err(e) = agent.extract(source, env, &mut c) {
-        c.problems.push(Problem::new(&source.path, None, format!("cannot read: {e}")));
+        c.problems.push(Problem::new(
+            &source.path,
+            None,
+            format!("cannot read: {e}"),
+        ));
     }
     c.sessions.retain(|s| filter.keeps(s));
     c
@@ -185,7 +198,11 @@ fn select_agents(args: &Args) -> Result<Vec<&'static dyn Agent>> {
 }
 
 fn known_names() -> String {
-    agents::all().iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+    agents::all()
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Sources in flight at once: enough to keep every thread busy, few enough that memory stays bounded by a
@@ -207,7 +224,8 @@ fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Resul
                     let c = extract_one(*agent, s, env, filter);
                     let mut buf = Vec::new();
                     for session in &c.sessions {
-                        crate::io::writer::push_json_line(&mut buf, session).expect("sessions serialize");
+                        crate::io::writer::push_json_line(&mut buf, session)
+                            .expect("sessions serialize");
                     }
                     (buf, c.problems)
                 })
@@ -223,7 +241,11 @@ fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Resul
         }
     }
     out.flush()?;
-    Ok(if failed { Status::Failure } else { Status::Success })
+    Ok(if failed {
+        Status::Failure
+    } else {
+        Status::Success
+    })
 }
 
 fn report(problems: &[Problem]) {
@@ -280,7 +302,11 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
                 bytes,
                 first.map(time::to_rfc3339).unwrap_or_else(|| "-".into()),
                 last.map(time::to_rfc3339).unwrap_or_else(|| "-".into()),
-                if roots_txt.is_empty() { "(none found)".to_string() } else { roots_txt.join(", ") }
+                if roots_txt.is_empty() {
+                    "(none found)".to_string()
+                } else {
+                    roots_txt.join(", ")
+                }
             )?;
         } else {
             let v = json!({
@@ -300,5 +326,9 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
         report(&problems);
     }
     out.flush()?;
-    Ok(if failed { Status::Failure } else { Status::Success })
+    Ok(if failed {
+        Status::Failure
+    } else {
+        Status::Success
+    })
 }

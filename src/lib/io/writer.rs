@@ -32,9 +32,3 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
 }
-
-/// Writes and flushes, so a closed pipe surfaces as an error here rather than at drop time.
-pub fn write_all_flush(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    out.write_all(bytes)?;
-    out.flush()
-}
