@@ -1,6 +1,6 @@
 //! NDJSON output: compact, one object per line, stdout locked once and buffered.
 
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, BufWriter, StdoutLock};
 
 use serde::Serialize;
 
