@@ -251,3 +251,56 @@ impl Builder {
         Some(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::Problem;
+
+    #[derive(Default)]
+    struct Collect(Vec<Session>, Vec<Problem>);
+    impl Sink for Collect {
+        fn session(&mut self, s: Session) {
+            self.0.push(s);
+        }
+        fn problem(&mut self, p: Problem) {
+            self.1.push(p);
+        }
+    }
+
+    #[test]
+    fn the_sqlite_store_with_columns_chosen_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sessions.db");
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE sessions (id TEXT PRIMARY KEY, name TEXT, description TEXT NOT NULL DEFAULT '',
+                 working_dir TEXT NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP, extra_future TEXT,
+                 accumulated_input_tokens INTEGER, accumulated_output_tokens INTEGER, model_config_json TEXT);
+               CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT, session_id TEXT NOT NULL,
+                 role TEXT NOT NULL, content_json TEXT NOT NULL, created_timestamp INTEGER NOT NULL, metadata_json TEXT);
+               INSERT INTO sessions VALUES ('20251001_1', 'Fix CI', '', '/w', '2025-10-01 10:00:00', '2025-10-01 10:05:00',
+                 NULL, 100, 20, '{"model_name":"gpt-4.1"}');
+               INSERT INTO messages (session_id, role, content_json, created_timestamp) VALUES
+                 ('20251001_1', 'user', '[{"type":"text","text":"why is CI red?"}]', 1759312800),
+                 ('20251001_1', 'assistant', '[{"type":"toolRequest","id":"t1","toolCall":{"status":"success","value":{"name":"developer__shell","arguments":{"command":"gh run list"}}}}]', 1759312801),
+                 ('20251001_1', 'user', '[{"type":"toolResponse","id":"t1","toolResult":{"status":"error","error":"gh: not logged in"}}]', 1759312802),
+                 ('20251001_1', 'assistant', '[{"type":"text","text":"Log in with gh auth login."}]', 1759312803);"#,
+        )
+        .unwrap();
+        let mut c = Collect::default();
+        from_db(&db, &mut c).unwrap();
+        assert!(c.1.is_empty());
+        let s = &c.0[0];
+        assert_eq!(s.meta.title.as_deref(), Some("Fix CI"));
+        assert_eq!(s.meta.model.as_deref(), Some("gpt-4.1"));
+        assert_eq!(s.meta.project_path.as_deref(), Some("/w"));
+        assert_eq!(s.meta.start_time, Some(1_759_312_800));
+        assert_eq!(s.messages.len(), 3);
+        let call = &s.messages[1].annotations.tool_calls[0];
+        assert_eq!(
+            (call.result.as_deref(), call.is_error),
+            (Some("gh: not logged in"), Some(true))
+        );
+    }
+}

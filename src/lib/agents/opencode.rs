@@ -433,3 +433,63 @@ fn file_attachment(p: &Value) -> Attachment {
     a.name = str_of(p, "filename").map(str::to_string);
     a
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect(Vec<Session>, Vec<Problem>);
+    impl Sink for Collect {
+        fn session(&mut self, s: Session) {
+            self.0.push(s);
+        }
+        fn problem(&mut self, p: Problem) {
+            self.1.push(p);
+        }
+    }
+
+    #[test]
+    fn the_per_project_storage_of_mid_2025_is_found_and_read() {
+        let home = tempfile::tempdir().unwrap();
+        let storage = home
+            .path()
+            .join(".local/share/opencode/project/home-alice-shop/storage/session");
+        let write = |rel: &str, v: serde_json::Value| {
+            let p = storage.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, v.to_string()).unwrap();
+        };
+        write(
+            "info/ses_a.json",
+            serde_json::json!({"id": "ses_a", "title": "Old layout", "time": {"created": 1750000000000u64}}),
+        );
+        write(
+            "message/ses_a/msg_1.json",
+            serde_json::json!({"id": "msg_1", "role": "user", "time": {"created": 1750000001000u64}}),
+        );
+        write(
+            "part/ses_a/msg_1/prt_1.json",
+            serde_json::json!({"id": "prt_1", "type": "text", "text": "hello"}),
+        );
+        write(
+            "message/ses_a/msg_2.json",
+            serde_json::json!({"id": "msg_2", "role": "assistant", "modelID": "m", "providerID": "p", "time": {"created": 1750000002000u64}}),
+        );
+        write(
+            "part/ses_a/msg_2/prt_2.json",
+            serde_json::json!({"id": "prt_2", "type": "text", "text": "hi"}),
+        );
+        let mut env = Env::with_home(home.path());
+        env.vars.remove("XDG_DATA_HOME");
+        let sources = OpenCode.sources(&env);
+        assert_eq!(sources.len(), 1);
+        let mut c = Collect::default();
+        OpenCode.extract(&sources[0], &env, &mut c).unwrap();
+        let s = &c.0[0];
+        assert_eq!(s.meta.title.as_deref(), Some("Old layout"));
+        let texts: Vec<_> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["hello", "hi"]);
+        assert_eq!(s.meta.model.as_deref(), Some("p/m"));
+    }
+}
