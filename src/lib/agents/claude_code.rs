@@ -77,8 +77,8 @@ impl Agent for ClaudeCode {
     }
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
-        let buf = jsonl::read(&source.path)?;
-        for session in parse_file(&source.path, &buf, sink) {
+        let sessions = jsonl::with_text(&source.path, |text| parse_file(&source.path, text, sink))?;
+        for session in sessions {
             sink.session(session);
         }
         Ok(())
@@ -214,7 +214,8 @@ impl<'de> Visitor<'de> for ContentVisitor {
         Ok(Content::Text(Cow::Owned(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-        let mut blocks = Vec::new();
+        // Most lists hold one to three blocks; growing a Vec of these large structs from empty costs copies.
+        let mut blocks = Vec::with_capacity(4);
         while let Some(item) = a.next_element::<AnyBlock<'de>>()? {
             blocks.extend(item.0);
         }
@@ -379,11 +380,12 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Vec<Session> {
         }
     }
 
-    // First occurrence of every uuid: resumed and replayed records repeat them.
+    // First occurrence of every uuid: resumed and replayed records repeat them. The keys borrow from the file
+    // buffer (uuids have no escapes), so the records stay free to be consumed below.
     let mut by_uuid: HashMap<&str, usize> = HashMap::default();
     by_uuid.reserve(recs.len());
     for (i, r) in recs.iter().enumerate() {
-        if let Some(u) = r.uuid.non_empty() {
+        if let Some(u) = r.uuid.borrowed() {
             by_uuid.entry(u).or_insert(i);
         }
     }
@@ -439,7 +441,7 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Vec<Session> {
         !copied.contains(&i)
             && (is_sub || !r.is_sidechain.is_true())
             // a replayed copy repeats an earlier uuid
-            && match r.uuid.non_empty() {
+            && match r.uuid.borrowed() {
                 Some(u) => by_uuid.get(u) == Some(&i),
                 None => true,
             }
@@ -453,18 +455,19 @@ fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Vec<Session> {
         );
         m.parent_session_id = Some(meta.session_id.clone());
         m.title = meta.title.clone();
-        if let Some(s) = conversation(&recs, m, &|i, r| members.contains(&i) && wanted(i, r)) {
+        if let Some(s) = conversation(&mut recs, m, &|i, r| members.contains(&i) && wanted(i, r)) {
             out.push(s);
         }
     }
-    let main = conversation(&recs, meta, &|i, r| branches.keep[i] && wanted(i, r));
+    let main = conversation(&mut recs, meta, &|i, r| branches.keep[i] && wanted(i, r));
     out.splice(0..0, main);
     out
 }
 
-/// The session made of the selected conversation records, in file order.
+/// The session made of the selected conversation records, in file order. Their text and tool inputs are
+/// moved out (each record belongs to one session), not copied.
 fn conversation(
-    recs: &[Rec],
+    recs: &mut [Rec],
     mut meta: Meta,
     select: &dyn Fn(usize, &Rec) -> bool,
 ) -> Option<Session> {
@@ -472,17 +475,19 @@ fn conversation(
     let mut calls = Calls::default();
     let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::default();
     let mut last_assistant: Option<(usize, String)> = None;
-    for (i, r) in recs.iter().enumerate() {
+    for (i, r) in recs.iter_mut().enumerate() {
         let ty = r.ty.get().unwrap_or("");
         if !CONVERSATION.contains(&ty) || !select(i, r) {
             continue;
         }
         fill_meta(&mut meta, r);
-        let Some(msg) = r.message.0.as_ref() else {
+        let is_assistant = ty == "assistant";
+        let flags = (r.is_compact_summary.is_true(), r.is_meta.is_true());
+        let Some(msg) = r.message.0.as_mut() else {
             continue;
         };
         let ts = r.timestamp.get().and_then(time::parse_str);
-        if ty == "assistant" {
+        if is_assistant {
             let id = msg.id.non_empty();
             let idx = match (&last_assistant, id) {
                 (Some((idx, last)), Some(id)) if last == id => *idx,
@@ -503,9 +508,9 @@ fn conversation(
             if let (Some(id), Some(u)) = (id, msg.usage.0) {
                 usage_by_msg.insert(id.to_string(), u);
             }
-            add_assistant_content(&mut messages, idx, &msg.content, &mut calls);
+            add_assistant_content(&mut messages, idx, &mut msg.content, &mut calls);
         } else {
-            add_user_record(&mut messages, r, msg, ts, &mut calls);
+            add_user_record(&mut messages, flags, msg, ts, &mut calls);
         }
     }
     if messages.is_empty() {
@@ -715,21 +720,30 @@ fn rescue_parallel_tool_records(recs: &[Rec], on: &[bool], mut keep: Vec<bool>) 
     keep
 }
 
+/// Appends `text` to `buf` as a paragraph, moving it when `buf` is still empty.
+fn push_para_owned(buf: &mut String, text: String) {
+    if buf.is_empty() {
+        *buf = text;
+    } else {
+        assemble::push_para(buf, &text);
+    }
+}
+
 fn add_assistant_content(
     messages: &mut [Message],
     idx: usize,
-    content: &Content,
+    content: &mut Content,
     calls: &mut Calls,
 ) {
     match content {
         Content::None => {}
-        Content::Text(t) => assemble::push_para(&mut messages[idx].content, t),
+        Content::Text(t) => {
+            push_para_owned(&mut messages[idx].content, std::mem::take(t).into_owned())
+        }
         Content::Blocks(blocks) => {
             for b in blocks {
                 match b.ty.get().unwrap_or("") {
-                    "text" => {
-                        assemble::push_para(&mut messages[idx].content, b.text.get().unwrap_or(""))
-                    }
+                    "text" => push_para_owned(&mut messages[idx].content, b.text.take()),
                     "thinking" => assemble::push_opt_para(
                         &mut messages[idx].annotations.thinking,
                         b.thinking.get().unwrap_or(""),
@@ -741,7 +755,7 @@ fn add_assistant_content(
                         }
                         let mut call = ToolCall::new(
                             b.name.get().unwrap_or("unknown"),
-                            b.input.clone().unwrap_or(Value::Null),
+                            b.input.take().unwrap_or(Value::Null),
                         );
                         call.id = id.map(str::to_string);
                         calls.add(messages, idx, call);
@@ -790,21 +804,21 @@ fn media(b: &Block) -> crate::schema::Attachment {
 /// echo, an interruption, or a human prompt.
 fn add_user_record(
     messages: &mut Vec<Message>,
-    r: &Rec,
-    msg: &Msg,
+    (is_compact_summary, is_meta): (bool, bool),
+    msg: &mut Msg,
     ts: Option<i64>,
     calls: &mut Calls,
 ) {
     let mut m = Message::new(0, Role::User, "");
     m.timestamp = ts;
-    match &msg.content {
+    match &mut msg.content {
         Content::None => return,
-        Content::Text(t) => m.content.push_str(t),
+        Content::Text(t) => m.content = std::mem::take(t).into_owned(),
         Content::Blocks(blocks) => {
             for b in blocks {
                 match b.ty.get().unwrap_or("") {
                     "tool_result" => fold_result(messages, b, calls),
-                    "text" => assemble::push_para(&mut m.content, b.text.get().unwrap_or("")),
+                    "text" => push_para_owned(&mut m.content, b.text.take()),
                     "image" | "document" => assemble::attach(&mut m, media(b)),
                     _ => {}
                 }
@@ -815,10 +829,10 @@ fn add_user_record(
         }
     }
     let text = m.content.trim_start();
-    if r.is_compact_summary.is_true() {
+    if is_compact_summary {
         m.role = Role::System;
         m.kind = Some(kind::COMPACTION_SUMMARY.into());
-    } else if r.is_meta.is_true() {
+    } else if is_meta {
         m.role = Role::System;
         m.kind = Some(kind::INJECTED_CONTEXT.into());
     } else if text.starts_with("[Request interrupted by user") {
@@ -829,13 +843,13 @@ fn add_user_record(
     messages.push(m);
 }
 
-fn fold_result(messages: &mut [Message], b: &Block, calls: &mut Calls) {
+fn fold_result(messages: &mut [Message], b: &mut Block, calls: &mut Calls) {
     let id = b.tool_use_id.get().unwrap_or("");
     let mut text = String::new();
     let mut atts = Vec::new();
-    match &b.content {
+    match &mut b.content {
         Content::None => {}
-        Content::Text(t) => text.push_str(t),
+        Content::Text(t) => text = std::mem::take(t).into_owned(),
         Content::Blocks(parts) => {
             for p in parts {
                 match p.ty.get().unwrap_or("") {

@@ -75,6 +75,37 @@ pub fn read(path: &std::path::Path) -> std::io::Result<String> {
     })
 }
 
+thread_local! {
+    /// Each worker reads file after file into the same buffer: no fresh pages to fault in per file.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A larger buffer than this is released after use rather than kept for the next file.
+const KEEP_BUFFER: usize = 64 << 20;
+
+/// Calls `f` with the file's text (invalid UTF-8 replaced, as by [`read`]), reusing a per-thread buffer.
+pub fn with_text<T>(path: &std::path::Path, f: impl FnOnce(&str) -> T) -> std::io::Result<T> {
+    use std::io::Read;
+    BUFFER.with(|cell| {
+        let mut buf = cell.take();
+        buf.clear();
+        let read = std::fs::File::open(path).and_then(|mut file| {
+            if let Ok(md) = file.metadata() {
+                buf.reserve(md.len() as usize);
+            }
+            file.read_to_end(&mut buf)
+        });
+        let out = read.map(|_| match std::str::from_utf8(&buf) {
+            Ok(text) => f(text),
+            Err(_) => f(&String::from_utf8_lossy(&buf)),
+        });
+        if buf.capacity() <= KEEP_BUFFER {
+            cell.replace(buf);
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

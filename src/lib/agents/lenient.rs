@@ -20,6 +20,17 @@ impl<'a> Str<'a> {
     pub fn non_empty(&self) -> Option<&str> {
         self.get().filter(|s| !s.is_empty())
     }
+    /// The value when it borrows from the input (no escapes), with the input's lifetime.
+    pub fn borrowed(&self) -> Option<&'a str> {
+        match &self.0 {
+            Some(Cow::Borrowed(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        }
+    }
+    /// Takes the value out, as an owned string (no copy when it was unescaped into one already).
+    pub fn take(&mut self) -> String {
+        self.0.take().map(Cow::into_owned).unwrap_or_default()
+    }
 }
 
 /// A boolean.
