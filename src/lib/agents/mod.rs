@@ -10,7 +10,9 @@ use std::time::SystemTime;
 
 use crate::schema::Session;
 
+pub mod cursor;
 pub mod sqlite;
+pub mod vscode;
 
 /// Where the agents are looked for: a home directory and the environment overrides the agents honour.
 #[derive(Debug, Clone)]
@@ -128,7 +130,10 @@ pub trait Agent: Sync {
 
 /// Every agent `cc-extract` knows, in the order `--all` visits them.
 pub fn all() -> Vec<&'static dyn Agent> {
-    Vec::new()
+    let mut v: Vec<&'static dyn Agent> = Vec::new();
+    // IDE agents.
+    v.push(&cursor::CURSOR);
+    v
 }
 
 /// The agent called `name` (canonical or alias).

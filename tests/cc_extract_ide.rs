@@ -1,0 +1,8 @@
+//! IDE agents extracted from the fixture homes in `tests/fixtures/agents/<agent>/home`, checked against every
+//! number in each fixture's EXPECTED.md, through the library (`Agent::sources` + `Agent::extract`).
+
+#[path = "cc_extract_ide/common.rs"]
+mod common;
+
+#[path = "cc_extract_ide/cursor.rs"]
+mod cursor;
