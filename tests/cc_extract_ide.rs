@@ -6,3 +6,9 @@ mod common;
 
 #[path = "cc_extract_ide/cursor.rs"]
 mod cursor;
+
+#[path = "cc_extract_ide/zed.rs"]
+mod zed;
+
+#[path = "cc_extract_ide/continue_dev.rs"]
+mod continue_dev;

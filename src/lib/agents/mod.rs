@@ -10,9 +10,11 @@ use std::time::SystemTime;
 
 use crate::schema::Session;
 
+pub mod continue_dev;
 pub mod cursor;
 pub mod sqlite;
 pub mod vscode;
+pub mod zed;
 
 /// Where the agents are looked for: a home directory and the environment overrides the agents honour.
 #[derive(Debug, Clone)]
@@ -133,6 +135,8 @@ pub fn all() -> Vec<&'static dyn Agent> {
     let mut v: Vec<&'static dyn Agent> = Vec::new();
     // IDE agents.
     v.push(&cursor::CURSOR);
+    v.push(&continue_dev::CONTINUE);
+    v.push(&zed::ZED);
     v
 }
 

@@ -355,7 +355,7 @@ pub fn finish(s: &mut Session, created: Option<i64>, updated: Option<i64>) {
     };
     s.meta.end_time = match (hi, updated) {
         (Some(h), Some(u)) => Some(h.max(u)),
-        (h, u) => h.or(u).or(s.meta.start_time),
+        (h, u) => h.or(u),
     };
     if let Some(p) = s.meta.project_path.as_deref().filter(|p| !p.is_empty()) {
         s.meta.project_hash = Some(project_hash(p));
