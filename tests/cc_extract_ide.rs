@@ -12,3 +12,6 @@ mod zed;
 
 #[path = "cc_extract_ide/continue_dev.rs"]
 mod continue_dev;
+
+#[path = "cc_extract_ide/copilot.rs"]
+mod copilot;

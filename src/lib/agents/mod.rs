@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use crate::schema::Session;
 
 pub mod continue_dev;
+pub mod copilot;
 pub mod cursor;
 pub mod sqlite;
 pub mod vscode;
@@ -135,6 +136,7 @@ pub fn all() -> Vec<&'static dyn Agent> {
     let mut v: Vec<&'static dyn Agent> = Vec::new();
     // IDE agents.
     v.push(&cursor::CURSOR);
+    v.push(&copilot::COPILOT);
     v.push(&continue_dev::CONTINUE);
     v.push(&zed::ZED);
     v
