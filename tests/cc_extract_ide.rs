@@ -15,3 +15,6 @@ mod continue_dev;
 
 #[path = "cc_extract_ide/copilot.rs"]
 mod copilot;
+
+#[path = "cc_extract_ide/cline.rs"]
+mod cline;

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use crate::schema::Session;
 
+pub mod cline;
 pub mod continue_dev;
 pub mod copilot;
 pub mod cursor;
@@ -137,6 +138,9 @@ pub fn all() -> Vec<&'static dyn Agent> {
     // IDE agents.
     v.push(&cursor::CURSOR);
     v.push(&copilot::COPILOT);
+    v.push(&cline::CLINE);
+    v.push(&cline::ROO_CODE);
+    v.push(&cline::KILO_CODE);
     v.push(&continue_dev::CONTINUE);
     v.push(&zed::ZED);
     v
