@@ -18,3 +18,6 @@ mod copilot;
 
 #[path = "cc_extract_ide/cline.rs"]
 mod cline;
+
+#[path = "cc_extract_ide/windsurf.rs"]
+mod windsurf;

@@ -16,6 +16,7 @@ pub mod copilot;
 pub mod cursor;
 pub mod sqlite;
 pub mod vscode;
+pub mod windsurf;
 pub mod zed;
 
 /// Where the agents are looked for: a home directory and the environment overrides the agents honour.
@@ -142,6 +143,7 @@ pub fn all() -> Vec<&'static dyn Agent> {
     v.push(&cline::ROO_CODE);
     v.push(&cline::KILO_CODE);
     v.push(&continue_dev::CONTINUE);
+    v.push(&windsurf::WINDSURF);
     v.push(&zed::ZED);
     v
 }
