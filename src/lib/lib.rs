@@ -3,6 +3,6 @@
 //! Every binary in `src/bin` is a few lines over this library. The pipeline's one data type is
 //! [`schema::Session`], carried one per line as NDJSON.
 
-pub mod schema;
 pub mod agents;
+pub mod schema;
 pub mod time;

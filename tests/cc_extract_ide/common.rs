@@ -6,7 +6,10 @@ use codercrucible::agents::{self, Env, Os, Problem, Sink};
 use codercrucible::schema::{Message, Role, Session};
 
 pub fn fixture_home(agent: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agents").join(agent).join("home")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/agents")
+        .join(agent)
+        .join("home")
 }
 
 /// An environment rooted at `home` with no variables, on Linux (the fixtures' layout).
@@ -38,7 +41,8 @@ pub fn extract_home(agent: &str, home: &Path) -> Collect {
     let env = env_at(home);
     let mut out = Collect::default();
     for src in a.sources(&env) {
-        a.extract(&src, &env, &mut out).unwrap_or_else(|e| panic!("{}: {e}", src.path.display()));
+        a.extract(&src, &env, &mut out)
+            .unwrap_or_else(|e| panic!("{}: {e}", src.path.display()));
     }
     // Every session survives the NDJSON round trip.
     for s in &out.sessions {
@@ -54,7 +58,11 @@ pub fn extract(agent: &str) -> Vec<Session> {
     let home = fixture_home(agent);
     let before = snapshot(&home);
     let out = extract_home(agent, &home);
-    assert_eq!(before, snapshot(&home), "{agent}: the agent's files changed");
+    assert_eq!(
+        before,
+        snapshot(&home),
+        "{agent}: the agent's files changed"
+    );
     assert!(out.problems.is_empty(), "{agent}: {:?}", out.problems);
     out.sessions
 }
@@ -77,7 +85,9 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 pub fn session<'a>(all: &'a [Session], id: &str) -> &'a Session {
-    all.iter().find(|s| s.meta.session_id == id).unwrap_or_else(|| panic!("no session {id}"))
+    all.iter()
+        .find(|s| s.meta.session_id == id)
+        .unwrap_or_else(|| panic!("no session {id}"))
 }
 
 pub fn roles(s: &Session) -> Vec<Role> {
@@ -90,7 +100,10 @@ pub fn count(s: &Session, role: Role) -> usize {
 }
 
 pub fn tool_names(s: &Session) -> Vec<String> {
-    s.messages.iter().flat_map(|m| m.annotations.tool_calls.iter().map(|c| c.name.clone())).collect()
+    s.messages
+        .iter()
+        .flat_map(|m| m.annotations.tool_calls.iter().map(|c| c.name.clone()))
+        .collect()
 }
 
 pub fn all_text(s: &Session) -> String {

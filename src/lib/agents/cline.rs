@@ -75,7 +75,11 @@ impl Agent for ClineFamily {
         let mut out = Vec::new();
         if self.name == "cline" {
             for var in ["CLINE_DATA_DIR", "CLINE_DIR"] {
-                if let Some(d) = env.var(var).map(PathBuf::from).filter(|p| p.starts_with(&env.home)) {
+                if let Some(d) = env
+                    .var(var)
+                    .map(PathBuf::from)
+                    .filter(|p| p.starts_with(&env.home))
+                {
                     out.push(d);
                 }
             }
@@ -93,10 +97,14 @@ impl Agent for ClineFamily {
         let mut out = Vec::new();
         for root in self.roots(env) {
             for task in vscode::subdirs(&root.join("tasks")) {
-                let file = ["api_conversation_history.json", "ui_messages.json", "claude_messages.json"]
-                    .iter()
-                    .map(|f| task.join(f))
-                    .find(|p| p.is_file());
+                let file = [
+                    "api_conversation_history.json",
+                    "ui_messages.json",
+                    "claude_messages.json",
+                ]
+                .iter()
+                .map(|f| task.join(f))
+                .find(|p| p.is_file());
                 out.extend(file.map(Source::at));
             }
         }
@@ -105,10 +113,19 @@ impl Agent for ClineFamily {
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> std::io::Result<()> {
         let task_dir = source.path.parent().unwrap_or(Path::new("."));
-        let task_id = task_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let storage = task_dir.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+        let task_id = task_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let storage = task_dir
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
         let history = self.history_for(storage);
-        let hint = read_json(&task_dir.join("history_item.json")).ok().flatten().or_else(|| history.get(&task_id).cloned());
+        let hint = read_json(&task_dir.join("history_item.json"))
+            .ok()
+            .flatten()
+            .or_else(|| history.get(&task_id).cloned());
         let task = Task::read(task_dir, sink)?;
         if let Some(s) = task.session(self.name, &task_id, hint.as_ref()) {
             sink.session(s);
@@ -121,7 +138,9 @@ impl ClineFamily {
     fn history_for(&self, storage: &Path) -> Arc<History> {
         let mut guard = self.history.lock().unwrap_or_else(|e| e.into_inner());
         let map = guard.get_or_insert_with(HashMap::new);
-        map.entry(storage.to_path_buf()).or_insert_with(|| Arc::new(self.load_history(storage))).clone()
+        map.entry(storage.to_path_buf())
+            .or_insert_with(|| Arc::new(self.load_history(storage)))
+            .clone()
     }
 
     /// Task history entries by id, from every place the extension has kept them (newest format wins).
@@ -142,17 +161,22 @@ impl ClineFamily {
         }
         // The extension's globalState row in the product's global database.
         let db = storage.parent().map(|g| g.join("state.vscdb"));
-        if let Some(db) = db.filter(|d| d.is_file() && fs::metadata(d).is_ok_and(|m| m.len() <= HINT_DB_MAX)) {
+        if let Some(db) =
+            db.filter(|d| d.is_file() && fs::metadata(d).is_ok_and(|m| m.len() <= HINT_DB_MAX))
+        {
             if let Ok(snap) = Snapshot::open(&db) {
                 let row: Option<Vec<u8>> = snap
                     .conn()
                     .query_row(
                         "SELECT value FROM ItemTable WHERE lower(key) = lower(?1)",
                         [self.extension],
-                        |r| Ok(match r.get_ref(0)? {
-                            rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
-                            _ => Vec::new(),
-                        }),
+                        |r| {
+                            Ok(match r.get_ref(0)? {
+                                rusqlite::types::ValueRef::Text(b)
+                                | rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                                _ => Vec::new(),
+                            })
+                        },
                     )
                     .ok();
                 if let Some(v) = row.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
@@ -167,7 +191,9 @@ impl ClineFamily {
 /// A JSON file: `Ok(None)` when absent, `Err` with the parse error when damaged.
 fn read_json(path: &Path) -> Result<Option<Value>, String> {
     match fs::read(path) {
-        Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| format!("invalid JSON: {e}")),
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| format!("invalid JSON: {e}")),
         Err(_) => Ok(None),
     }
 }
@@ -184,24 +210,35 @@ impl Task {
         let mut load = |name: &str| match read_json(&dir.join(name)) {
             Ok(v) => v,
             Err(e) => {
-                sink.problem(Problem { path: dir.join(name), line: None, message: e });
+                sink.problem(Problem {
+                    path: dir.join(name),
+                    line: None,
+                    message: e,
+                });
                 None
             }
         };
         let api = load("api_conversation_history.json");
         let ui = load("ui_messages.json").or_else(|| load("claude_messages.json"));
         let metadata = load("task_metadata.json");
-        Ok(Task { api, ui: ui.and_then(|u| u.as_array().cloned()).unwrap_or_default(), metadata })
+        Ok(Task {
+            api,
+            ui: ui.and_then(|u| u.as_array().cloned()).unwrap_or_default(),
+            metadata,
+        })
     }
 
     fn session(&self, agent: &str, task_id: &str, hint: Option<&Value>) -> Option<Session> {
         let mut b = Builder::default();
         match &self.api {
             Some(Value::Array(msgs)) => msgs.iter().for_each(|m| b.legacy(m)),
-            Some(v) if v.get("version").and_then(Value::as_u64) == Some(2) => {
-                v.get("messages").and_then(Value::as_array).into_iter().flatten().for_each(|m| b.v2(m))
-            }
-            _ => b.from_ui(&self.ui),
+            Some(v) if v.get("version").and_then(Value::as_u64) == Some(2) => v
+                .get("messages")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .for_each(|m| b.v2(m)),
+            _ => b.ui_only(&self.ui),
         }
         b.flush_thinking();
         let mut s = Session::new(Meta::new(agent, task_id));
@@ -214,17 +251,32 @@ impl Task {
         s.meta.title = h("task")
             .and_then(Value::as_str)
             .and_then(title_from)
-            .or_else(|| s.messages.iter().find(|m| m.role == Role::User).and_then(|m| title_from(&m.content)));
+            .or_else(|| {
+                s.messages
+                    .iter()
+                    .find(|m| m.role == Role::User)
+                    .and_then(|m| title_from(&m.content))
+            });
         s.meta.project_path = ["cwdOnTaskInitialization", "workspace"]
             .iter()
-            .find_map(|k| h(k).and_then(Value::as_str).filter(|p| !p.is_empty()).map(str::to_string))
+            .find_map(|k| {
+                h(k).and_then(Value::as_str)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+            })
             .or(b.cwd);
-        s.meta.parent_session_id = h("parentTaskId").and_then(Value::as_str).map(str::to_string);
+        s.meta.parent_session_id = h("parentTaskId")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if let Some(mode) = h("mode").and_then(Value::as_str) {
             s.meta.extra.insert("mode".into(), Value::from(mode));
         }
-        if let Some(children) = h("childIds").filter(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
-            s.meta.extra.insert("child_session_ids".into(), children.clone());
+        if let Some(children) =
+            h("childIds").filter(|c| c.as_array().is_some_and(|a| !a.is_empty()))
+        {
+            s.meta
+                .extra
+                .insert("child_session_ids".into(), children.clone());
         }
         let from_metadata = self
             .metadata
@@ -240,14 +292,31 @@ impl Task {
             .or(from_messages)
             .or(b.env_model)
             .or_else(|| h("modelId").and_then(Value::as_str).map(str::to_string));
-        for m in s.messages.iter_mut().filter(|m| m.role == Role::Assistant && m.model.is_none()) {
+        for m in s
+            .messages
+            .iter_mut()
+            .filter(|m| m.role == Role::Assistant && m.model.is_none())
+        {
             m.model = s.meta.model.clone();
         }
-        let created = self.ui.first().and_then(|e| e.get("ts")).and_then(time::from_value).or_else(|| {
-            // Cline task ids are the creation time in ms.
-            task_id.parse::<f64>().ok().filter(|n| *n > 1e12).and_then(time::from_epoch_number)
-        });
-        let updated = self.ui.last().and_then(|e| e.get("ts")).and_then(time::from_value);
+        let created = self
+            .ui
+            .first()
+            .and_then(|e| e.get("ts"))
+            .and_then(time::from_value)
+            .or_else(|| {
+                // Cline task ids are the creation time in ms.
+                task_id
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| *n > 1e12)
+                    .and_then(time::from_epoch_number)
+            });
+        let updated = self
+            .ui
+            .last()
+            .and_then(|e| e.get("ts"))
+            .and_then(time::from_value);
         finish(&mut s, created, updated);
         Some(s)
     }
@@ -261,7 +330,10 @@ impl Task {
             let ts = e.get("ts").and_then(time::from_value);
             match e.get("say").and_then(Value::as_str) {
                 Some("api_req_started") => {
-                    let info = e.get("text").map(vscode::unwrap_json_string).unwrap_or(Value::Null);
+                    let info = e
+                        .get("text")
+                        .map(vscode::unwrap_json_string)
+                        .unwrap_or(Value::Null);
                     requests.push((ts, info));
                 }
                 Some("user_feedback") => feedback.push(ts),
@@ -287,12 +359,18 @@ impl Task {
             }
         }
         if any_cost {
-            total.extra.insert("cost_usd".into(), Value::from((cost * 1e6).round() / 1e6));
+            total
+                .extra
+                .insert("cost_usd".into(), Value::from((cost * 1e6).round() / 1e6));
         }
         if total != Usage::default() {
             s.meta.usage = Some(total);
         }
-        let first_ui = self.ui.first().and_then(|e| e.get("ts")).and_then(time::from_value);
+        let first_ui = self
+            .ui
+            .first()
+            .and_then(|e| e.get("ts"))
+            .and_then(time::from_value);
         let (mut a, mut u) = (0usize, 0usize);
         for m in s.messages.iter_mut() {
             match m.role {
@@ -301,10 +379,11 @@ impl Task {
                         if m.timestamp.is_none() {
                             m.timestamp = *ts;
                         }
-                        let keep: serde_json::Map<String, Value> = ["tokensIn", "tokensOut", "cacheWrites", "cacheReads", "cost"]
-                            .iter()
-                            .filter_map(|k| info.get(*k).map(|v| (k.to_string(), v.clone())))
-                            .collect();
+                        let keep: serde_json::Map<String, Value> =
+                            ["tokensIn", "tokensOut", "cacheWrites", "cacheReads", "cost"]
+                                .iter()
+                                .filter_map(|k| info.get(*k).map(|v| (k.to_string(), v.clone())))
+                                .collect();
                         if !keep.is_empty() {
                             m.extra.insert("usage".into(), Value::Object(keep));
                         }
@@ -313,7 +392,11 @@ impl Task {
                 }
                 Role::User => {
                     if m.timestamp.is_none() {
-                        m.timestamp = if u == 0 { first_ui } else { feedback.get(u - 1).copied().flatten() };
+                        m.timestamp = if u == 0 {
+                            first_ui
+                        } else {
+                            feedback.get(u - 1).copied().flatten()
+                        };
                     }
                     u += 1;
                 }
@@ -325,11 +408,34 @@ impl Task {
 
 /// Tags known to be tool calls in the XML protocol (others with an underscore at a line start also count).
 const XML_TOOLS: &[&str] = &[
-    "read_file", "write_to_file", "replace_in_file", "apply_diff", "insert_content", "search_and_replace",
-    "execute_command", "list_files", "search_files", "list_code_definition_names", "codebase_search",
-    "browser_action", "use_mcp_tool", "access_mcp_resource", "ask_followup_question", "attempt_completion",
-    "plan_mode_respond", "new_task", "switch_mode", "update_todo_list", "fetch_instructions", "new_rule",
-    "report_bug", "condense", "load_mcp_documentation", "web_fetch", "edit_file", "simple_read_file",
+    "read_file",
+    "write_to_file",
+    "replace_in_file",
+    "apply_diff",
+    "insert_content",
+    "search_and_replace",
+    "execute_command",
+    "list_files",
+    "search_files",
+    "list_code_definition_names",
+    "codebase_search",
+    "browser_action",
+    "use_mcp_tool",
+    "access_mcp_resource",
+    "ask_followup_question",
+    "attempt_completion",
+    "plan_mode_respond",
+    "new_task",
+    "switch_mode",
+    "update_todo_list",
+    "fetch_instructions",
+    "new_rule",
+    "report_bug",
+    "condense",
+    "load_mcp_documentation",
+    "web_fetch",
+    "edit_file",
+    "simple_read_file",
 ];
 
 /// The argument whose text is what the user saw, for tools that talk to the user.
@@ -370,12 +476,17 @@ impl Builder {
         while let Some(i) = rest.find("<environment_details>") {
             out.push_str(&rest[..i]);
             let after = &rest[i..];
-            let end = after.find("</environment_details>").map_or(after.len(), |e| e + "</environment_details>".len());
+            let end = after
+                .find("</environment_details>")
+                .map_or(after.len(), |e| e + "</environment_details>".len());
             let block = &after[..end];
             if let Some(m) = inner(block, "model") {
                 self.env_model = Some(m.trim().to_string());
             }
-            for marker in ["# Current Working Directory (", "# Current Workspace Directory ("] {
+            for marker in [
+                "# Current Working Directory (",
+                "# Current Workspace Directory (",
+            ] {
                 if let Some(p) = block.find(marker) {
                     let s = &block[p + marker.len()..];
                     if let Some(e) = s.find(')') {
@@ -407,8 +518,18 @@ impl Builder {
     }
 
     /// Gives a result to the call `id`, else to the latest call without a result (XML protocol: by name first).
-    fn fold_result(&mut self, id: Option<&str>, name: Option<&str>, text: String, is_error: Option<bool>) -> bool {
-        let calls = self.messages.iter_mut().rev().flat_map(|m| m.annotations.tool_calls.iter_mut().rev());
+    fn fold_result(
+        &mut self,
+        id: Option<&str>,
+        name: Option<&str>,
+        text: String,
+        is_error: Option<bool>,
+    ) -> bool {
+        let calls = self
+            .messages
+            .iter_mut()
+            .rev()
+            .flat_map(|m| m.annotations.tool_calls.iter_mut().rev());
         let mut fallback = None;
         for c in calls {
             let matched = match id {
@@ -436,7 +557,12 @@ impl Builder {
         let ts = m.get("ts").and_then(time::from_value);
         if m.get("role").is_none() {
             // Roo's OpenAI-Responses reasoning item: only its summary is readable.
-            for s in m.get("summary").and_then(Value::as_array).into_iter().flatten() {
+            for s in m
+                .get("summary")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(t) = s.get("text").and_then(Value::as_str) {
                     self.pending_thinking.push(t.to_string());
                 }
@@ -452,9 +578,16 @@ impl Builder {
             Some("assistant") => {
                 let mut msg = Message::new(0, Role::Assistant, String::new());
                 msg.timestamp = ts;
-                msg.model = m.pointer("/modelInfo/modelId").and_then(Value::as_str).map(str::to_string);
+                msg.model = m
+                    .pointer("/modelInfo/modelId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 let mut thinking = std::mem::take(&mut self.pending_thinking);
-                if let Some(r) = m.get("reasoning_content").and_then(Value::as_str).filter(|r| !r.is_empty()) {
+                if let Some(r) = m
+                    .get("reasoning_content")
+                    .and_then(Value::as_str)
+                    .filter(|r| !r.is_empty())
+                {
                     thinking.push(r.to_string());
                 }
                 for b in &blocks {
@@ -463,9 +596,17 @@ impl Builder {
                             let t = b.get("text").and_then(Value::as_str).unwrap_or("");
                             xml_into(t, &mut msg, &mut thinking);
                         }
-                        Some("thinking") => thinking.extend(b.get("thinking").and_then(Value::as_str).map(str::to_string)),
-                        Some("reasoning") => thinking.extend(b.get("text").and_then(Value::as_str).map(str::to_string)),
-                        Some("tool_use") => msg.annotations.tool_calls.push(native_call(b, "name", "input", "id")),
+                        Some("thinking") => thinking.extend(
+                            b.get("thinking")
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                        ),
+                        Some("reasoning") => thinking
+                            .extend(b.get("text").and_then(Value::as_str).map(str::to_string)),
+                        Some("tool_use") => msg
+                            .annotations
+                            .tool_calls
+                            .push(native_call(b, "name", "input", "id")),
                         _ => {}
                     }
                 }
@@ -485,8 +626,19 @@ impl Builder {
                         Some("text") => {
                             let t = b.get("text").and_then(Value::as_str).unwrap_or("");
                             if let Some(name) = result_header(t) {
-                                let rest = t.split_once("] Result:").map_or("", |(_, r)| r).trim().to_string();
-                                xml_result = Some((name, if rest.is_empty() { Vec::new() } else { vec![rest] }));
+                                let rest = t
+                                    .split_once("] Result:")
+                                    .map_or("", |(_, r)| r)
+                                    .trim()
+                                    .to_string();
+                                xml_result = Some((
+                                    name,
+                                    if rest.is_empty() {
+                                        Vec::new()
+                                    } else {
+                                        vec![rest]
+                                    },
+                                ));
                             } else if let Some((_, parts)) = xml_result.as_mut() {
                                 parts.push(t.to_string());
                             } else {
@@ -494,7 +646,10 @@ impl Builder {
                             }
                         }
                         Some("image") => {
-                            let data = b.pointer("/source/data").and_then(Value::as_str).unwrap_or("");
+                            let data = b
+                                .pointer("/source/data")
+                                .and_then(Value::as_str)
+                                .unwrap_or("");
                             let mt = b.pointer("/source/media_type").and_then(Value::as_str);
                             attach(&mut msg, image_attachment(mt, data));
                         }
@@ -513,7 +668,11 @@ impl Builder {
                     self.fold_result(None, Some(&name), text, None);
                     texts.extend(user);
                 }
-                let joined: Vec<String> = texts.iter().map(|t| self.user_text(t)).filter(|t| !t.is_empty()).collect();
+                let joined: Vec<String> = texts
+                    .iter()
+                    .map(|t| self.user_text(t))
+                    .filter(|t| !t.is_empty())
+                    .collect();
                 msg.content = joined.join("\n\n");
                 self.mark_kind(m, &mut msg);
                 self.push_user(msg);
@@ -553,13 +712,28 @@ impl Builder {
         };
         let results: Vec<&Value> = parts
             .iter()
-            .filter(|p| matches!(p.get("type").and_then(Value::as_str), Some("tool-result") | Some("tool_result")))
+            .filter(|p| {
+                matches!(
+                    p.get("type").and_then(Value::as_str),
+                    Some("tool-result") | Some("tool_result")
+                )
+            })
             .collect();
         for r in &results {
-            let id = r.get("toolCallId").or_else(|| r.get("tool_use_id")).and_then(Value::as_str);
-            let raw = r.get("output").map(|o| o.get("value").unwrap_or(o)).or_else(|| r.get("content"));
+            let id = r
+                .get("toolCallId")
+                .or_else(|| r.get("tool_use_id"))
+                .and_then(Value::as_str);
+            let raw = r
+                .get("output")
+                .map(|o| o.get("value").unwrap_or(o))
+                .or_else(|| r.get("content"));
             let text = content_text(raw);
-            let err = r.pointer("/output/type").and_then(Value::as_str).filter(|t| t.contains("error")).map(|_| true);
+            let err = r
+                .pointer("/output/type")
+                .and_then(Value::as_str)
+                .filter(|t| t.contains("error"))
+                .map(|_| true);
             let (text, _) = self.split_result(&text);
             self.fold_result(id, None, text, err);
         }
@@ -586,7 +760,7 @@ impl Builder {
     }
 
     /// A transcript rebuilt from the UI log alone (task directory without its API history).
-    fn from_ui(&mut self, ui: &[Value]) {
+    fn ui_only(&mut self, ui: &[Value]) {
         for e in ui {
             let ts = e.get("ts").and_then(time::from_value);
             let text = e.get("text").and_then(Value::as_str).unwrap_or("");
@@ -604,15 +778,21 @@ impl Builder {
                 (Some("text"), _) | (Some("completion_result"), _) if !text.is_empty() => {
                     let mut m = Message::new(0, Role::Assistant, text);
                     m.timestamp = ts;
-                    m.annotations.thinking = (!self.pending_thinking.is_empty()).then(|| self.pending_thinking.join("\n\n"));
+                    m.annotations.thinking = (!self.pending_thinking.is_empty())
+                        .then(|| self.pending_thinking.join("\n\n"));
                     self.pending_thinking.clear();
                     self.messages.push(m);
                 }
-                (Some("reasoning"), _) if !text.is_empty() => self.pending_thinking.push(text.to_string()),
+                (Some("reasoning"), _) if !text.is_empty() => {
+                    self.pending_thinking.push(text.to_string())
+                }
                 (_, Some("command")) => {
                     let mut m = Message::new(0, Role::Assistant, String::new());
                     m.timestamp = ts;
-                    m.annotations.tool_calls.push(ToolCall::new("execute_command", serde_json::json!({"command": text})));
+                    m.annotations.tool_calls.push(ToolCall::new(
+                        "execute_command",
+                        serde_json::json!({"command": text}),
+                    ));
                     self.messages.push(m);
                 }
                 (Some("command_output"), _) => {
@@ -620,7 +800,11 @@ impl Builder {
                 }
                 (Some("tool"), _) | (_, Some("tool")) => {
                     let v = vscode::unwrap_json_string(&Value::from(text));
-                    let name = v.get("tool").and_then(Value::as_str).unwrap_or("tool").to_string();
+                    let name = v
+                        .get("tool")
+                        .and_then(Value::as_str)
+                        .unwrap_or("tool")
+                        .to_string();
                     let mut m = Message::new(0, Role::Assistant, String::new());
                     m.timestamp = ts;
                     if let Some(p) = v.get("path").and_then(Value::as_str) {
@@ -642,7 +826,10 @@ fn result_header(t: &str) -> Option<String> {
     if !t.contains("] Result:") {
         return None;
     }
-    let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
     (!name.is_empty()).then_some(name)
 }
 
@@ -665,7 +852,11 @@ fn result_error(text: &str) -> Option<bool> {
 
 fn exit_code(t: &str) -> Option<i64> {
     let i = t.find("Exit code: ")?;
-    t[i + "Exit code: ".len()..].split(|c: char| !c.is_ascii_digit() && c != '-').next()?.parse().ok()
+    t[i + "Exit code: ".len()..]
+        .split(|c: char| !c.is_ascii_digit() && c != '-')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Tool-result content: a string, or blocks whose text parts are joined (images become placeholders).
@@ -717,8 +908,14 @@ fn xml_into(text: &str, msg: &mut Message, thinking: &mut Vec<String>) {
     let mut visible = String::new();
     while let Some(lt) = rest.find('<') {
         let after = &rest[lt + 1..];
-        let name: String = after.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-        let at_line_start = rest[..lt].rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        let at_line_start = rest[..lt]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty());
         let is_tool = XML_TOOLS.contains(&name.as_str()) || (name.contains('_') && at_line_start);
         let is_block = (name == "thinking" || is_tool) && after[name.len()..].starts_with('>');
         let close = format!("</{name}>");
@@ -743,7 +940,9 @@ fn xml_into(text: &str, msg: &mut Message, thinking: &mut Vec<String>) {
                             add_ref(&mut msg.annotations.file_refs, p.to_string());
                         }
                     }
-                    msg.annotations.tool_calls.push(ToolCall::new(name.clone(), args));
+                    msg.annotations
+                        .tool_calls
+                        .push(ToolCall::new(name.clone(), args));
                 }
                 rest = &after[c + close.len()..];
             }
@@ -769,7 +968,10 @@ fn xml_args(body: &str) -> Value {
     let mut rest = body;
     while let Some(lt) = rest.find('<') {
         let after = &rest[lt + 1..];
-        let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
         if name.is_empty() || !after[name.len()..].starts_with('>') {
             rest = after;
             continue;
@@ -781,7 +983,9 @@ fn xml_args(body: &str) -> Value {
         };
         let inner = &after[name.len() + 1..c];
         let nested = xml_args(inner);
-        let value = if nested.as_object().is_some_and(|o| !o.is_empty()) && inner.trim_start().starts_with('<') {
+        let value = if nested.as_object().is_some_and(|o| !o.is_empty())
+            && inner.trim_start().starts_with('<')
+        {
             nested
         } else {
             Value::from(inner.trim_matches('\n'))
@@ -819,13 +1023,22 @@ mod tests {
         assert_eq!(m.content, "Let me look.\n\nUse <div> tags.");
         let c = &m.annotations.tool_calls[0];
         assert_eq!(c.name, "read_file");
-        assert_eq!(c.args, json!({"args": {"file": [{"path": "a.rs"}, {"path": "b.rs"}]}}));
+        assert_eq!(
+            c.args,
+            json!({"args": {"file": [{"path": "a.rs"}, {"path": "b.rs"}]}})
+        );
     }
 
     #[test]
     fn result_headers_and_errors() {
-        assert_eq!(result_header("[read_file for 'x'. Reading many] Result:").as_deref(), Some("read_file"));
-        assert_eq!(result_header("[plan_mode_respond] Result:").as_deref(), Some("plan_mode_respond"));
+        assert_eq!(
+            result_header("[read_file for 'x'. Reading many] Result:").as_deref(),
+            Some("read_file")
+        );
+        assert_eq!(
+            result_header("[plan_mode_respond] Result:").as_deref(),
+            Some("plan_mode_respond")
+        );
         assert_eq!(result_header("[not a header"), None);
         assert_eq!(result_error("Exit code: 1\nOutput:"), Some(true));
         assert_eq!(result_error("Exit code: 0\nOutput:"), Some(false));

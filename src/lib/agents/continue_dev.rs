@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::vscode::{add_ref, attach, files_ending, finish, image_attachment, path_of, unwrap_json_string};
+use super::vscode::{
+    add_ref, attach, files_ending, finish, image_attachment, path_of, unwrap_json_string,
+};
 use super::{Agent, Env, Problem, Sink, Source};
 use crate::schema::{Message, Meta, Role, Session, ToolCall, Usage};
 use crate::time;
@@ -30,7 +32,11 @@ impl Agent for Continue {
 
     fn roots(&self, env: &Env) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        if let Some(d) = env.var("CONTINUE_GLOBAL_DIR").map(PathBuf::from).filter(|p| p.starts_with(&env.home)) {
+        if let Some(d) = env
+            .var("CONTINUE_GLOBAL_DIR")
+            .map(PathBuf::from)
+            .filter(|p| p.starts_with(&env.home))
+        {
             out.push(d);
         }
         out.push(env.home_join(".continue"));
@@ -53,13 +59,21 @@ impl Agent for Continue {
         let v: Value = match serde_json::from_slice(&text) {
             Ok(v) => v,
             Err(e) => {
-                sink.problem(Problem { path: source.path.clone(), line: None, message: format!("invalid JSON: {e}") });
+                sink.problem(Problem {
+                    path: source.path.clone(),
+                    line: None,
+                    message: format!("invalid JSON: {e}"),
+                });
                 return Ok(());
             }
         };
         let index = read_index(&dir.join("sessions.json"));
         let models = model_map(dir.parent().unwrap_or(Path::new(".")));
-        let stem = source.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = source
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mtime = source
             .modified
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
@@ -73,8 +87,12 @@ impl Agent for Continue {
 
 /// `sessionId` → (dateCreated seconds, title) from the index, skipping pre-2024 snake_case entries.
 fn read_index(path: &Path) -> HashMap<String, (Option<i64>, Option<String>)> {
-    let Ok(text) = fs::read(path) else { return HashMap::new() };
-    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&text) else { return HashMap::new() };
+    let Ok(text) = fs::read(path) else {
+        return HashMap::new();
+    };
+    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&text) else {
+        return HashMap::new();
+    };
     items
         .iter()
         .filter_map(|i| {
@@ -95,8 +113,16 @@ fn model_map(dir: &Path) -> HashMap<String, String> {
     }
     if let Ok(text) = fs::read_to_string(dir.join("config.json")) {
         if let Ok(v) = serde_json::from_str::<Value>(&text) {
-            for m in v.get("models").and_then(Value::as_array).into_iter().flatten() {
-                if let (Some(t), Some(id)) = (m.get("title").and_then(Value::as_str), m.get("model").and_then(Value::as_str)) {
+            for m in v
+                .get("models")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(t), Some(id)) = (
+                    m.get("title").and_then(Value::as_str),
+                    m.get("model").and_then(Value::as_str),
+                ) {
                     out.entry(t.to_string()).or_insert_with(|| id.to_string());
                 }
             }
@@ -155,7 +181,11 @@ fn session(
     models: &HashMap<String, String>,
     mtime: Option<i64>,
 ) -> Option<Session> {
-    let id = v.get("sessionId").and_then(Value::as_str).unwrap_or(stem).to_string();
+    let id = v
+        .get("sessionId")
+        .and_then(Value::as_str)
+        .unwrap_or(stem)
+        .to_string();
     let (created, index_title) = index.get(&id).cloned().unwrap_or((None, None));
     let mut meta = Meta::new(NAME, id);
     meta.title = v
@@ -177,7 +207,10 @@ fn session(
             cache_read_tokens: n("/promptTokensDetails/cachedTokens"),
             cache_write_tokens: n("/promptTokensDetails/cacheWriteTokens"),
             reasoning_tokens: n("/completionTokensDetails/reasoningTokens"),
-            extra: u.get("totalCost").map(|c| [("cost_usd".to_string(), c.clone())].into_iter().collect()).unwrap_or_default(),
+            extra: u
+                .get("totalCost")
+                .map(|c| [("cost_usd".to_string(), c.clone())].into_iter().collect())
+                .unwrap_or_default(),
         };
         if usage != Usage::default() {
             meta.usage = Some(usage);
@@ -186,14 +219,23 @@ fn session(
     let mut s = Session::new(meta);
     let mut pending_thinking: Vec<String> = Vec::new();
     let mut last_model: Option<String> = None;
-    for item in v.get("history").and_then(Value::as_array).into_iter().flatten() {
-        let Some(msg) = item.get("message") else { continue };
+    for item in v
+        .get("history")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(msg) = item.get("message") else {
+            continue;
+        };
         let item_model = item
             .pointer("/promptLogs/0/completionOptions/model")
             .and_then(Value::as_str)
             .map(str::to_string)
             .or_else(|| {
-                let t = item.pointer("/promptLogs/0/modelTitle").and_then(Value::as_str)?;
+                let t = item
+                    .pointer("/promptLogs/0/modelTitle")
+                    .and_then(Value::as_str)?;
                 Some(models.get(t).cloned().unwrap_or_else(|| t.to_string()))
             });
         if item_model.is_some() {
@@ -203,12 +245,20 @@ fn session(
             Some("user") => {
                 let mut m = Message::new(0, Role::User, String::new());
                 content_into(msg.get("content"), &mut m);
-                for c in item.get("contextItems").and_then(Value::as_array).into_iter().flatten() {
+                for c in item
+                    .get("contextItems")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(p) = c.pointer("/uri/value").and_then(path_of) {
                         add_ref(&mut m.annotations.file_refs, p);
                     }
                 }
-                if let Some(ctx) = item.get("contextItems").filter(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
+                if let Some(ctx) = item
+                    .get("contextItems")
+                    .filter(|c| c.as_array().is_some_and(|a| !a.is_empty()))
+                {
                     m.extra.insert("context_items".into(), ctx.clone());
                 }
                 s.messages.push(m);
@@ -220,7 +270,13 @@ fn session(
             }
             Some("thinking") => {
                 let t = msg.get("content").and_then(Value::as_str).unwrap_or("");
-                let t = if t.is_empty() { item.pointer("/reasoning/text").and_then(Value::as_str).unwrap_or("") } else { t };
+                let t = if t.is_empty() {
+                    item.pointer("/reasoning/text")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                } else {
+                    t
+                };
                 if !t.is_empty() {
                     pending_thinking.push(t.to_string());
                 }
@@ -241,7 +297,10 @@ fn session(
             }
             Some("tool") => {
                 let id = msg.get("toolCallId").and_then(Value::as_str);
-                let text = msg.get("content").map(super::vscode::as_text).unwrap_or_default();
+                let text = msg
+                    .get("content")
+                    .map(super::vscode::as_text)
+                    .unwrap_or_default();
                 fold_tool_result(&mut s, id, text);
             }
             _ => {}
@@ -255,12 +314,21 @@ fn session(
     if s.messages.is_empty() {
         return None;
     }
-    s.meta.model = last_model.or_else(|| title.map(|t| models.get(t).cloned().unwrap_or_else(|| t.to_string())));
-    for m in s.messages.iter_mut().filter(|m| m.role == Role::Assistant && m.model.is_none()) {
+    s.meta.model = last_model
+        .or_else(|| title.map(|t| models.get(t).cloned().unwrap_or_else(|| t.to_string())));
+    for m in s
+        .messages
+        .iter_mut()
+        .filter(|m| m.role == Role::Assistant && m.model.is_none())
+    {
         m.model = s.meta.model.clone();
     }
     if s.meta.title.is_none() {
-        s.meta.title = s.messages.iter().find(|m| m.role == Role::User).and_then(|m| super::vscode::title_from(&m.content));
+        s.meta.title = s
+            .messages
+            .iter()
+            .find(|m| m.role == Role::User)
+            .and_then(|m| super::vscode::title_from(&m.content));
     }
     // No per-message times exist: the session's own creation date (index, else file time) is all there is.
     finish(&mut s, created.or(mtime), None);
@@ -274,9 +342,14 @@ fn content_into(c: Option<&Value>, m: &mut Message) {
         Some(Value::Array(parts)) => {
             for p in parts {
                 match p.get("type").and_then(Value::as_str) {
-                    Some("text") => m.content.push_str(p.get("text").and_then(Value::as_str).unwrap_or("")),
+                    Some("text") => m
+                        .content
+                        .push_str(p.get("text").and_then(Value::as_str).unwrap_or("")),
                     Some("imageUrl") => {
-                        let url = p.pointer("/imageUrl/url").and_then(Value::as_str).unwrap_or("");
+                        let url = p
+                            .pointer("/imageUrl/url")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
                         attach(m, image_attachment(None, url));
                     }
                     _ => {}
@@ -289,15 +362,32 @@ fn content_into(c: Option<&Value>, m: &mut Message) {
 
 /// Tool calls from `toolCalls`, completed by `toolCallStates` (status, output).
 fn assistant_tools(msg: &Value, item: &Value, m: &mut Message) {
-    let states: Vec<&Value> = item.get("toolCallStates").and_then(Value::as_array).into_iter().flatten().collect();
-    let mut calls: Vec<Value> = msg.get("toolCalls").and_then(Value::as_array).cloned().unwrap_or_default();
+    let states: Vec<&Value> = item
+        .get("toolCallStates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut calls: Vec<Value> = msg
+        .get("toolCalls")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if calls.is_empty() {
-        calls = states.iter().filter_map(|s| s.get("toolCall").cloned()).collect();
+        calls = states
+            .iter()
+            .filter_map(|s| s.get("toolCall").cloned())
+            .collect();
     }
     for tc in calls {
         let id = tc.get("id").and_then(Value::as_str).map(str::to_string);
-        let name = tc.pointer("/function/name").and_then(Value::as_str).unwrap_or("unknown");
-        let state = states.iter().find(|s| s.get("toolCallId").and_then(Value::as_str) == id.as_deref());
+        let name = tc
+            .pointer("/function/name")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
+        let state = states
+            .iter()
+            .find(|s| s.get("toolCallId").and_then(Value::as_str) == id.as_deref());
         let args = state
             .and_then(|s| s.get("parsedArgs").filter(|a| !a.is_null()).cloned())
             .or_else(|| tc.pointer("/function/arguments").map(unwrap_json_string))
@@ -314,8 +404,15 @@ fn assistant_tools(msg: &Value, item: &Value, m: &mut Message) {
                 Some("done") => Some(false),
                 _ => None,
             };
-            if let Some(out) = st.get("output").and_then(Value::as_array).filter(|o| !o.is_empty()) {
-                let text: Vec<&str> = out.iter().filter_map(|o| o.get("content").and_then(Value::as_str)).collect();
+            if let Some(out) = st
+                .get("output")
+                .and_then(Value::as_array)
+                .filter(|o| !o.is_empty())
+            {
+                let text: Vec<&str> = out
+                    .iter()
+                    .filter_map(|o| o.get("content").and_then(Value::as_str))
+                    .collect();
                 call.result = Some(text.join("\n"));
                 for o in out {
                     if let Some(p) = o.pointer("/uri/value").and_then(path_of) {
@@ -330,7 +427,11 @@ fn assistant_tools(msg: &Value, item: &Value, m: &mut Message) {
 
 /// A `tool` message's content becomes the result of the matching call (by id, else the last call without one).
 fn fold_tool_result(s: &mut Session, id: Option<&str>, text: String) {
-    let calls = s.messages.iter_mut().rev().flat_map(|m| m.annotations.tool_calls.iter_mut());
+    let calls = s
+        .messages
+        .iter_mut()
+        .rev()
+        .flat_map(|m| m.annotations.tool_calls.iter_mut());
     let mut target = None;
     for c in calls {
         if id.is_some() && c.id.as_deref() == id {
@@ -355,6 +456,12 @@ mod tests {
     #[test]
     fn yaml_model_list_only() {
         let y = "name: x\nmodels:\n  - name: GPT-4o\n    provider: openai\n    model: gpt-4o\n    apiKey: k\n  - name: \"C\"\n    model: c-1\ncontext:\n  - provider: code\n";
-        assert_eq!(yaml_models(y), vec![("GPT-4o".into(), "gpt-4o".into()), ("C".into(), "c-1".into())]);
+        assert_eq!(
+            yaml_models(y),
+            vec![
+                ("GPT-4o".into(), "gpt-4o".into()),
+                ("C".into(), "c-1".into())
+            ]
+        );
     }
 }

@@ -42,8 +42,14 @@ impl Agent for Copilot {
     fn sources(&self, env: &Env) -> Vec<Source> {
         let mut out = Vec::new();
         for ud in self.roots(env) {
-            let mut dirs: Vec<PathBuf> = subdirs(&ud.join("workspaceStorage")).iter().map(|w| w.join("chatSessions")).collect();
-            let mut dbs: Vec<PathBuf> = subdirs(&ud.join("workspaceStorage")).iter().map(|w| w.join("state.vscdb")).collect();
+            let mut dirs: Vec<PathBuf> = subdirs(&ud.join("workspaceStorage"))
+                .iter()
+                .map(|w| w.join("chatSessions"))
+                .collect();
+            let mut dbs: Vec<PathBuf> = subdirs(&ud.join("workspaceStorage"))
+                .iter()
+                .map(|w| w.join("state.vscdb"))
+                .collect();
             for prof in vscode::with_profiles(&ud) {
                 dirs.push(prof.join("globalStorage/emptyWindowChatSessions"));
                 dbs.push(prof.join("globalStorage/state.vscdb"));
@@ -68,14 +74,21 @@ impl Agent for Copilot {
         if name.ends_with(".vscdb") {
             return extract_legacy(path, &ctx, sink);
         }
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let data = if name.ends_with(".jsonl") {
             replay(path, sink)?
         } else {
             match serde_json::from_slice::<Value>(&fs::read(path)?) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    sink.problem(Problem { path: path.clone(), line: None, message: format!("invalid JSON: {e}") });
+                    sink.problem(Problem {
+                        path: path.clone(),
+                        line: None,
+                        message: format!("invalid JSON: {e}"),
+                    });
                     None
                 }
             }
@@ -121,14 +134,24 @@ impl Context {
             };
         }
         if in_dir == "emptyWindowChatSessions" {
-            return Context { folder: None, index_db: Some(parent.parent().unwrap_or(parent).join("state.vscdb")), files_dir: None };
+            return Context {
+                folder: None,
+                index_db: Some(parent.parent().unwrap_or(parent).join("state.vscdb")),
+                files_dir: None,
+            };
         }
         // A state.vscdb: workspace (has workspace.json beside it) or global.
         let is_global = in_dir == "globalStorage";
         Context {
-            folder: (!is_global).then(|| vscode::workspace_folder(&parent.join("workspace.json"))).flatten(),
+            folder: (!is_global)
+                .then(|| vscode::workspace_folder(&parent.join("workspace.json")))
+                .flatten(),
             index_db: Some(path.to_path_buf()),
-            files_dir: Some(if is_global { parent.join("emptyWindowChatSessions") } else { parent.join("chatSessions") }),
+            files_dir: Some(if is_global {
+                parent.join("emptyWindowChatSessions")
+            } else {
+                parent.join("chatSessions")
+            }),
         }
     }
 
@@ -140,11 +163,14 @@ impl Context {
         }
         let snap = Snapshot::open(db).ok()?;
         let idx = kv_get(snap.conn(), "ItemTable", INDEX_KEY).ok()??;
-        idx.pointer(&format!("/entries/{}", id.replace('~', "~0").replace('/', "~1")))?
-            .get("title")?
-            .as_str()
-            .filter(|t| !t.trim().is_empty())
-            .map(str::to_string)
+        idx.pointer(&format!(
+            "/entries/{}",
+            id.replace('~', "~0").replace('/', "~1")
+        ))?
+        .get("title")?
+        .as_str()
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_string)
     }
 }
 
@@ -158,7 +184,11 @@ fn extract_legacy(db: &Path, ctx: &Context, sink: &mut dyn Sink) -> std::io::Res
         Ok(Some(v)) => v,
         Ok(None) => return Ok(()),
         Err(e) => {
-            sink.problem(Problem { path: db.to_path_buf(), line: None, message: format!("{LEGACY_KEY}: {e}") });
+            sink.problem(Problem {
+                path: db.to_path_buf(),
+                line: None,
+                message: format!("{LEGACY_KEY}: {e}"),
+            });
             return Ok(());
         }
     };
@@ -170,7 +200,9 @@ fn extract_legacy(db: &Path, ctx: &Context, sink: &mut dyn Sink) -> std::io::Res
     for item in items {
         let id = item.get("sessionId").and_then(Value::as_str).unwrap_or("");
         let has_file = ctx.files_dir.as_ref().is_some_and(|d| {
-            !id.is_empty() && (d.join(format!("{id}.json")).is_file() || d.join(format!("{id}.jsonl")).is_file())
+            !id.is_empty()
+                && (d.join(format!("{id}.json")).is_file()
+                    || d.join(format!("{id}.jsonl")).is_file())
         });
         if has_file {
             continue;
@@ -194,7 +226,11 @@ fn replay(path: &Path, sink: &mut dyn Sink) -> std::io::Result<Option<Value>> {
             continue;
         }
         if let Some((ln, msg)) = pending_error.take() {
-            sink.problem(Problem { path: path.to_path_buf(), line: Some(ln), message: msg });
+            sink.problem(Problem {
+                path: path.to_path_buf(),
+                line: Some(ln),
+                message: msg,
+            });
         }
         let entry: Value = match serde_json::from_slice(&line) {
             Ok(v) => v,
@@ -216,7 +252,11 @@ fn apply(state: &mut Option<Value>, e: &Value) {
         return;
     }
     let Some(root) = state.as_mut() else { return };
-    let path: Vec<Value> = e.get("k").and_then(Value::as_array).cloned().unwrap_or_default();
+    let path: Vec<Value> = e
+        .get("k")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     match kind {
         Some(1) => {
             let v = e.get("v").cloned().unwrap_or(Value::Null);
@@ -227,7 +267,9 @@ fn apply(state: &mut Option<Value>, e: &Value) {
             }
         }
         Some(2) => {
-            let Some(target) = walk(root, &path) else { return };
+            let Some(target) = walk(root, &path) else {
+                return;
+            };
             if !target.is_array() {
                 *target = Value::Array(Vec::new());
             }
@@ -240,7 +282,10 @@ fn apply(state: &mut Option<Value>, e: &Value) {
             }
         }
         Some(3) => {
-            if let (Some(last), Some(parent)) = (path.last(), walk(root, &path[..path.len().saturating_sub(1)])) {
+            if let (Some(last), Some(parent)) = (
+                path.last(),
+                walk(root, &path[..path.len().saturating_sub(1)]),
+            ) {
                 match (parent, last) {
                     (Value::Object(o), Value::String(k)) => {
                         o.remove(k);
@@ -299,18 +344,27 @@ fn put(parent: &mut Value, key: &Value, v: Value) {
 
 /// A serialized chat session (`ISerializableChatData`, versions 1–3) as a session.
 fn chat_session(d: &Value, fallback_id: &str, ctx: &Context) -> Option<Session> {
-    let id = d.get("sessionId").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(fallback_id);
+    let id = d
+        .get("sessionId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(fallback_id);
     if id.is_empty() {
         return None;
     }
-    let requests = d.get("requests").and_then(Value::as_array).filter(|r| !r.is_empty())?;
+    let requests = d
+        .get("requests")
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty())?;
     let mut meta = Meta::new(NAME, id);
     meta.project_path = ctx.folder.clone();
     let mut s = Session::new(meta);
     let mut usage = Usage::default();
     let mut last_model: Option<String> = None;
     for req in requests {
-        if req.get("shouldBeRemovedOnSend").is_some_and(|v| !v.is_null() && v != &Value::Bool(false))
+        if req
+            .get("shouldBeRemovedOnSend")
+            .is_some_and(|v| !v.is_null() && v != &Value::Bool(false))
             || req.get("isHidden").and_then(Value::as_bool) == Some(true)
         {
             continue;
@@ -352,10 +406,18 @@ fn chat_session(d: &Value, fallback_id: &str, ctx: &Context) -> Option<Session> 
     }
     s.meta.title = ["customTitle", "computedTitle"]
         .iter()
-        .find_map(|k| d.get(*k).and_then(Value::as_str).filter(|t| !t.trim().is_empty()))
+        .find_map(|k| {
+            d.get(*k)
+                .and_then(Value::as_str)
+                .filter(|t| !t.trim().is_empty())
+        })
         .map(str::to_string)
         .or_else(|| ctx.index_title(id))
-        .or_else(|| s.messages.first().and_then(|m| vscode::title_from(&m.content)));
+        .or_else(|| {
+            s.messages
+                .first()
+                .and_then(|m| vscode::title_from(&m.content))
+        });
     let created = d.get("creationDate").and_then(time::from_value);
     let updated = d.get("lastMessageDate").and_then(time::from_value);
     finish(&mut s, created, updated);
@@ -365,7 +427,11 @@ fn chat_session(d: &Value, fallback_id: &str, ctx: &Context) -> Option<Session> 
 fn user_message(req: &Value) -> Message {
     let text = match req.get("message") {
         Some(Value::String(s)) => s.clone(),
-        Some(m) => m.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
+        Some(m) => m
+            .get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
         None => String::new(),
     };
     let mut m = Message::new(0, Role::User, text);
@@ -373,7 +439,12 @@ fn user_message(req: &Value) -> Message {
     if let Some(cmd) = req.pointer("/slashCommand/name").and_then(Value::as_str) {
         m.extra.insert("slash_command".into(), Value::from(cmd));
     }
-    for var in req.pointer("/variableData/variables").and_then(Value::as_array).into_iter().flatten() {
+    for var in req
+        .pointer("/variableData/variables")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let kind = var.get("kind").and_then(Value::as_str).unwrap_or("");
         let value = var.get("value");
         if kind == "image" || var.get("isImage").and_then(Value::as_bool) == Some(true) {
@@ -382,7 +453,9 @@ fn user_message(req: &Value) -> Message {
         }
         let path = value.and_then(|v| v.get("uri").and_then(path_of).or_else(|| path_of(v)));
         if let Some(p) = path.filter(|p| !p.is_empty()) {
-            if matches!(kind, "file" | "directory" | "") || var.get("isFile").and_then(Value::as_bool) == Some(true) {
+            if matches!(kind, "file" | "directory" | "")
+                || var.get("isFile").and_then(Value::as_bool) == Some(true)
+            {
                 add_ref(&mut m.annotations.file_refs, p);
             }
         }
@@ -396,8 +469,10 @@ fn image(var: &Value) -> Attachment {
     let bytes: Option<Vec<u8>> = match var.get("value") {
         Some(Value::Array(a)) => a.iter().map(|b| b.as_u64().map(|b| b as u8)).collect(),
         Some(Value::Object(o)) if o.values().all(Value::is_u64) && !o.is_empty() => {
-            let mut v: Vec<(usize, u8)> =
-                o.iter().filter_map(|(k, b)| Some((k.parse().ok()?, b.as_u64()? as u8))).collect();
+            let mut v: Vec<(usize, u8)> = o
+                .iter()
+                .filter_map(|(k, b)| Some((k.parse().ok()?, b.as_u64()? as u8)))
+                .collect();
             v.sort();
             Some(v.into_iter().map(|(_, b)| b).collect())
         }
@@ -409,7 +484,10 @@ fn image(var: &Value) -> Attachment {
     };
     Attachment {
         kind: "image".into(),
-        media_type: var.get("mimeType").and_then(Value::as_str).map(str::to_string),
+        media_type: var
+            .get("mimeType")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         name,
         bytes: bytes.as_ref().map(|b| b.len() as u64),
         sha256: bytes.as_deref().map(vscode::sha256_hex),
@@ -423,14 +501,31 @@ fn assistant_message(req: &Value) -> Option<Message> {
     let mut m = Message::new(0, Role::Assistant, String::new());
     let md = req.pointer("/result/metadata");
     let mut args_by_id: HashMap<&str, Value> = HashMap::new();
-    for round in md.and_then(|m| m.get("toolCallRounds")).and_then(Value::as_array).into_iter().flatten() {
-        for tc in round.get("toolCalls").and_then(Value::as_array).into_iter().flatten() {
+    for round in md
+        .and_then(|m| m.get("toolCallRounds"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for tc in round
+            .get("toolCalls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(id) = tc.get("id").and_then(Value::as_str) {
-                args_by_id.insert(id, tc.get("arguments").map(unwrap_json_string).unwrap_or(Value::Null));
+                args_by_id.insert(
+                    id,
+                    tc.get("arguments")
+                        .map(unwrap_json_string)
+                        .unwrap_or(Value::Null),
+                );
             }
         }
     }
-    let results = md.and_then(|m| m.get("toolCallResults")).and_then(Value::as_object);
+    let results = md
+        .and_then(|m| m.get("toolCallResults"))
+        .and_then(Value::as_object);
     let mut thinking: Vec<String> = Vec::new();
     let parts: Vec<Value> = match req.get("response") {
         Some(Value::Array(a)) => a.clone(),
@@ -447,7 +542,9 @@ fn assistant_message(req: &Value) -> Option<Message> {
             }
             Some("thinking") => match part.get("value") {
                 Some(Value::String(t)) if !t.is_empty() => thinking.push(t.clone()),
-                Some(Value::Array(a)) => thinking.extend(a.iter().filter_map(Value::as_str).map(str::to_string)),
+                Some(Value::Array(a)) => {
+                    thinking.extend(a.iter().filter_map(Value::as_str).map(str::to_string))
+                }
                 _ => {}
             },
             Some("toolInvocationSerialized") | Some("toolInvocation") => {
@@ -456,7 +553,9 @@ fn assistant_message(req: &Value) -> Option<Message> {
             }
             Some("inlineReference") => {
                 let r = part.get("inlineReference");
-                if let Some(p) = r.and_then(|r| r.get("uri").and_then(path_of).or_else(|| path_of(r))) {
+                if let Some(p) =
+                    r.and_then(|r| r.get("uri").and_then(path_of).or_else(|| path_of(r)))
+                {
                     add_ref(&mut m.annotations.file_refs, p);
                 }
             }
@@ -471,10 +570,17 @@ fn assistant_message(req: &Value) -> Option<Message> {
     if !thinking.is_empty() {
         m.annotations.thinking = Some(thinking.join("\n\n"));
     }
-    if let Some(err) = req.pointer("/result/errorDetails").filter(|e| e.is_object()) {
+    if let Some(err) = req
+        .pointer("/result/errorDetails")
+        .filter(|e| e.is_object())
+    {
         m.extra.insert("error".into(), err.clone());
         if m.content.is_empty() {
-            m.content = err.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+            m.content = err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             m.kind = Some(crate::schema::kind::NOTICE.into());
         }
     }
@@ -490,21 +596,36 @@ fn assistant_message(req: &Value) -> Option<Message> {
         };
         m.extra.insert("response_state".into(), Value::from(name));
     } else if req.get("isCanceled").and_then(Value::as_bool) == Some(true) {
-        m.extra.insert("response_state".into(), Value::from("cancelled"));
+        m.extra
+            .insert("response_state".into(), Value::from("cancelled"));
     }
-    m.timestamp = req.pointer("/modelState/completedAt").and_then(time::from_value);
-    let empty = m.content.trim().is_empty() && m.annotations.tool_calls.is_empty() && m.annotations.thinking.is_none();
+    m.timestamp = req
+        .pointer("/modelState/completedAt")
+        .and_then(time::from_value);
+    let empty = m.content.trim().is_empty()
+        && m.annotations.tool_calls.is_empty()
+        && m.annotations.thinking.is_none();
     (!empty).then_some(m)
 }
 
-fn tool_call(part: &Value, args_by_id: &HashMap<&str, Value>, results: Option<&serde_json::Map<String, Value>>) -> ToolCall {
+fn tool_call(
+    part: &Value,
+    args_by_id: &HashMap<&str, Value>,
+    results: Option<&serde_json::Map<String, Value>>,
+) -> ToolCall {
     let id = part.get("toolCallId").and_then(Value::as_str);
-    let name = part.get("toolId").and_then(Value::as_str).unwrap_or("unknown");
+    let name = part
+        .get("toolId")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
     let tsd = part.get("toolSpecificData");
     let args = id
         .and_then(|i| args_by_id.get(i).cloned())
         .or_else(|| tsd.and_then(|t| t.get("rawInput")).cloned())
-        .or_else(|| tsd.and_then(|t| t.pointer("/commandLine/original")).map(|c| serde_json::json!({"command": c})))
+        .or_else(|| {
+            tsd.and_then(|t| t.pointer("/commandLine/original"))
+                .map(|c| serde_json::json!({"command": c}))
+        })
         .or_else(|| {
             let msg = part.get("invocationMessage")?;
             Some(serde_json::json!({"description": msg.get("value").unwrap_or(msg)}))
@@ -515,18 +636,36 @@ fn tool_call(part: &Value, args_by_id: &HashMap<&str, Value>, results: Option<&s
     let from_results = id.and_then(|i| results?.get(i)).map(|r| {
         r.get("content")
             .and_then(Value::as_array)
-            .map(|c| c.iter().filter_map(|p| p.get("value").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"))
+            .map(|c| {
+                c.iter()
+                    .filter_map(|p| p.get("value").and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .unwrap_or_else(|| vscode::as_text(r))
     });
     let details = part.get("resultDetails");
     call.result = from_results
-        .or_else(|| tsd.and_then(|t| t.pointer("/terminalCommandOutput/text")).and_then(Value::as_str).map(str::to_string))
+        .or_else(|| {
+            tsd.and_then(|t| t.pointer("/terminalCommandOutput/text"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .or_else(|| {
             let out = details?.get("output")?.as_array()?;
-            Some(out.iter().filter_map(|o| o.get("value").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"))
+            Some(
+                out.iter()
+                    .filter_map(|o| o.get("value").and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
         });
-    let exit = tsd.and_then(|t| t.pointer("/terminalCommandState/exitCode")).and_then(Value::as_i64);
-    let details_error = details.and_then(|d| d.get("isError")).and_then(Value::as_bool);
+    let exit = tsd
+        .and_then(|t| t.pointer("/terminalCommandState/exitCode"))
+        .and_then(Value::as_i64);
+    let details_error = details
+        .and_then(|d| d.get("isError"))
+        .and_then(Value::as_bool);
     call.is_error = match (exit, details_error) {
         (Some(c), _) => Some(c != 0),
         (None, Some(e)) => Some(e),
@@ -572,7 +711,10 @@ mod tests {
                                  "terminalCommandOutput": {"text": "boom"}}}]});
         let m = assistant_message(&req).unwrap();
         let c = &m.annotations.tool_calls[0];
-        assert_eq!((c.is_error, c.result.as_deref()), (Some(true), Some("boom")));
+        assert_eq!(
+            (c.is_error, c.result.as_deref()),
+            (Some(true), Some("boom"))
+        );
         assert_eq!(c.args, json!({"command": "ls"}));
     }
 }

@@ -13,7 +13,9 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use super::sqlite::{to_io, Snapshot};
-use super::vscode::{self, add_ref, attach, finish, kv_get, path_of, title_from, unwrap_json_string};
+use super::vscode::{
+    self, add_ref, attach, finish, kv_get, path_of, title_from, unwrap_json_string,
+};
 use super::{Agent, Env, Problem, Sink, Source};
 use crate::schema::{Attachment, Message, Meta, Role, Session, ToolCall, Usage};
 use crate::time;
@@ -37,23 +39,38 @@ impl Agent for Cursor {
     fn sources(&self, env: &Env) -> Vec<Source> {
         self.roots(env)
             .into_iter()
-            .filter(|ud| ud.join("globalStorage/state.vscdb").is_file() || ud.join("workspaceStorage").is_dir())
+            .filter(|ud| {
+                ud.join("globalStorage/state.vscdb").is_file()
+                    || ud.join("workspaceStorage").is_dir()
+            })
             .map(|ud| Source::at(ud.join("globalStorage/state.vscdb")))
             .collect()
     }
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> std::io::Result<()> {
-        let ud = source.path.parent().and_then(Path::parent).unwrap_or(Path::new(".")).to_path_buf();
+        let ud = source
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
         let workspaces = read_workspaces(&ud, sink);
         let mut emitted = HashSet::new();
         if source.path.is_file() {
             let snap = Snapshot::open(&source.path)?;
-            extract_global(&source.path, snap.conn(), &workspaces, &mut emitted, sink).map_err(to_io)?;
+            extract_global(&source.path, snap.conn(), &workspaces, &mut emitted, sink)
+                .map_err(to_io)?;
         }
         for ws in &workspaces {
             for c in &ws.inline {
                 if emitted.insert(c.id.clone()) {
-                    if let Some(s) = composer_session(&c.data, ws.folder.clone(), &mut |_| Ok(None), &ws.db, sink) {
+                    if let Some(s) = composer_session(
+                        &c.data,
+                        ws.folder.clone(),
+                        &mut |_| Ok(None),
+                        &ws.db,
+                        sink,
+                    ) {
                         sink.session(s);
                     }
                 }
@@ -88,7 +105,13 @@ fn read_workspaces(ud: &Path, sink: &mut dyn Sink) -> Vec<WorkspaceData> {
     let mut out = Vec::new();
     for ws in vscode::workspaces(ud) {
         let db = ws.db();
-        let mut data = WorkspaceData { db: db.clone(), folder: ws.folder, headers: Vec::new(), inline: Vec::new(), tabs: Vec::new() };
+        let mut data = WorkspaceData {
+            db: db.clone(),
+            folder: ws.folder,
+            headers: Vec::new(),
+            inline: Vec::new(),
+            tabs: Vec::new(),
+        };
         if !db.is_file() {
             // Still known by id to 3.x headers.
             out.push(data);
@@ -105,11 +128,21 @@ fn read_workspaces(ud: &Path, sink: &mut dyn Sink) -> Vec<WorkspaceData> {
         if snap.has_table("ItemTable") {
             match kv_get(snap.conn(), "ItemTable", "composer.composerData") {
                 Ok(Some(v)) => {
-                    for c in v.get("allComposers").and_then(Value::as_array).into_iter().flatten() {
-                        let Some(id) = c.get("composerId").and_then(Value::as_str) else { continue };
+                    for c in v
+                        .get("allComposers")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let Some(id) = c.get("composerId").and_then(Value::as_str) else {
+                            continue;
+                        };
                         data.headers.push(id.to_string());
                         if has_messages(c) {
-                            data.inline.push(InlineComposer { id: id.to_string(), data: c.clone() });
+                            data.inline.push(InlineComposer {
+                                id: id.to_string(),
+                                data: c.clone(),
+                            });
                         }
                     }
                 }
@@ -132,11 +165,19 @@ fn read_workspaces(ud: &Path, sink: &mut dyn Sink) -> Vec<WorkspaceData> {
 }
 
 fn problem(path: &Path, message: String) -> Problem {
-    Problem { path: path.to_path_buf(), line: None, message }
+    Problem {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    }
 }
 
 fn has_messages(c: &Value) -> bool {
-    let nonempty = |k: &str| c.get(k).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    let nonempty = |k: &str| {
+        c.get(k)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
     nonempty("fullConversationHeadersOnly") || nonempty("conversation")
 }
 
@@ -159,24 +200,42 @@ fn extract_global(
     let mut folder_of: HashMap<String, Option<String>> = HashMap::new();
     for ws in workspaces {
         for id in &ws.headers {
-            folder_of.entry(id.clone()).or_insert_with(|| ws.folder.clone());
+            folder_of
+                .entry(id.clone())
+                .or_insert_with(|| ws.folder.clone());
         }
     }
     let by_ws_id: HashMap<String, Option<String>> = workspaces
         .iter()
-        .filter_map(|w| Some((w.db.parent()?.file_name()?.to_string_lossy().into_owned(), w.folder.clone())))
+        .filter_map(|w| {
+            Some((
+                w.db.parent()?.file_name()?.to_string_lossy().into_owned(),
+                w.folder.clone(),
+            ))
+        })
         .collect();
 
     // Order: the 3.x header list first, then every other composer by key.
     let mut order: Vec<String> = Vec::new();
     let has_items = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type='table' AND name='ItemTable'", [], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='ItemTable'",
+            [],
+            |_| Ok(()),
+        )
         .is_ok();
     if has_items {
         match kv_get(conn, "ItemTable", "composer.composerHeaders") {
             Ok(Some(v)) => {
-                for h in v.get("allComposers").and_then(Value::as_array).into_iter().flatten() {
-                    let Some(id) = h.get("composerId").and_then(Value::as_str) else { continue };
+                for h in v
+                    .get("allComposers")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(id) = h.get("composerId").and_then(Value::as_str) else {
+                        continue;
+                    };
                     if let Some(f) = header_folder(h, &by_ws_id) {
                         folder_of.insert(id.to_string(), Some(f));
                     }
@@ -188,7 +247,11 @@ fn extract_global(
         }
     }
     let has_kv = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type='table' AND name='cursorDiskKV'", [], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='cursorDiskKV'",
+            [],
+            |_| Ok(()),
+        )
         .is_ok();
     if !has_kv {
         return Ok(());
@@ -196,7 +259,9 @@ fn extract_global(
     let listed: HashSet<String> = order.iter().cloned().collect();
     {
         // A range on the key uses its unique index (LIKE would not, being case-insensitive).
-        let mut stmt = conn.prepare("SELECT key FROM cursorDiskKV WHERE key >= 'composerData:' AND key < 'composerData;'")?;
+        let mut stmt = conn.prepare(
+            "SELECT key FROM cursorDiskKV WHERE key >= 'composerData:' AND key < 'composerData;'",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let key: String = match r.get_ref(0)? {
@@ -226,7 +291,8 @@ fn extract_global(
             }
         };
         let folder = folder_of.get(&id).cloned().flatten();
-        let mut load = |bubble: &str| kv_get(conn, "cursorDiskKV", &format!("bubbleId:{id}:{bubble}"));
+        let mut load =
+            |bubble: &str| kv_get(conn, "cursorDiskKV", &format!("bubbleId:{id}:{bubble}"));
         if let Some(s) = composer_session(&data, folder, &mut load, db, sink) {
             emitted.insert(id.clone());
             sink.session(s);
@@ -245,11 +311,16 @@ fn composer_session(
 ) -> Option<Session> {
     let id = data.get("composerId").and_then(Value::as_str)?;
     let mut bubbles: Vec<Value> = Vec::new();
-    let headers = data.get("fullConversationHeadersOnly").and_then(Value::as_array).filter(|a| !a.is_empty());
+    let headers = data
+        .get("fullConversationHeadersOnly")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty());
     if let Some(headers) = headers {
         let map = data.get("conversationMap").and_then(Value::as_object);
         for h in headers {
-            let Some(bid) = h.get("bubbleId").and_then(Value::as_str) else { continue };
+            let Some(bid) = h.get("bubbleId").and_then(Value::as_str) else {
+                continue;
+            };
             match load_bubble(bid) {
                 Ok(Some(b)) if b.is_object() => bubbles.push(b),
                 Ok(_) => {
@@ -265,13 +336,20 @@ fn composer_session(
     }
 
     let mut meta = Meta::new(NAME, id);
-    meta.title = data.get("name").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string);
+    meta.title = data
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string);
     meta.model = data
         .pointer("/modelConfig/modelName")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
-    meta.git_branch = data.get("createdOnBranch").and_then(Value::as_str).map(str::to_string);
+    meta.git_branch = data
+        .get("createdOnBranch")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     meta.parent_session_id = data
         .pointer("/subagentInfo/parentComposerId")
         .and_then(Value::as_str)
@@ -289,7 +367,11 @@ fn composer_session(
         if workspace_uri.is_none() {
             workspace_uri = b.pointer("/workspaceUris/0").and_then(path_of);
         }
-        if let Some(m) = b.pointer("/modelInfo/modelName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        if let Some(m) = b
+            .pointer("/modelInfo/modelName")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
             turn_model = Some(m.to_string());
         }
         if let Some(tc) = b.get("tokenCount") {
@@ -326,7 +408,10 @@ fn add_tokens(total: &mut Option<u64>, v: Option<&Value>) {
 }
 
 fn first_user_title(s: &Session) -> Option<String> {
-    s.messages.iter().find(|m| m.role == Role::User).and_then(|m| title_from(&m.content))
+    s.messages
+        .iter()
+        .find(|m| m.role == Role::User)
+        .and_then(|m| title_from(&m.content))
 }
 
 /// Bubble `type`: 1 or "user" is the user, 2 or "ai" the assistant.
@@ -359,7 +444,10 @@ fn bubble_text(b: &Value, role: Role) -> String {
             }
         }
     }
-    b.pointer("/delegate/a").and_then(Value::as_str).unwrap_or("").to_string()
+    b.pointer("/delegate/a")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 /// A bubble as a message; `None` for streaming placeholders (no text, thinking, tool call or image).
@@ -375,11 +463,24 @@ fn bubble_message(b: &Value, turn_model: Option<&str>) -> Option<Message> {
     });
     if role == Role::Assistant {
         let mut thinking: Vec<String> = Vec::new();
-        if let Some(t) = b.pointer("/thinking/text").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+        if let Some(t) = b
+            .pointer("/thinking/text")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
             thinking.push(t.to_string());
         }
-        for t in b.get("allThinkingBlocks").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(t) = t.get("text").or_else(|| t.get("thinking")).and_then(Value::as_str) {
+        for t in b
+            .get("allThinkingBlocks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = t
+                .get("text")
+                .or_else(|| t.get("thinking"))
+                .and_then(Value::as_str)
+            {
                 if !t.is_empty() && !thinking.iter().any(|x| x == t) {
                     thinking.push(t.to_string());
                 }
@@ -398,7 +499,10 @@ fn bubble_message(b: &Value, turn_model: Option<&str>) -> Option<Message> {
             .or(turn_model)
             .map(str::to_string);
     } else {
-        m.model = b.pointer("/modelInfo/modelName").and_then(Value::as_str).map(str::to_string);
+        m.model = b
+            .pointer("/modelInfo/modelName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         user_context(b, &mut m);
     }
     let empty = m.content.trim().is_empty()
@@ -411,14 +515,23 @@ fn bubble_message(b: &Value, turn_model: Option<&str>) -> Option<Message> {
 /// Files the user attached or selected, images as attachments, selected code kept beside the text.
 fn user_context(b: &Value, m: &mut Message) {
     let refs = &mut m.annotations.file_refs;
-    for sel in b.pointer("/context/fileSelections").and_then(Value::as_array).into_iter().flatten() {
+    for sel in b
+        .pointer("/context/fileSelections")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(p) = sel.get("uri").and_then(path_of) {
             add_ref(refs, p);
         }
     }
     let mut selections = Vec::new();
     for key in ["selections", "/context/selections"] {
-        let arr = if key.starts_with('/') { b.pointer(key) } else { b.get(key) };
+        let arr = if key.starts_with('/') {
+            b.pointer(key)
+        } else {
+            b.get(key)
+        };
         for sel in arr.and_then(Value::as_array).into_iter().flatten() {
             if let Some(p) = sel.get("uri").and_then(path_of) {
                 add_ref(refs, p);
@@ -429,10 +542,21 @@ fn user_context(b: &Value, m: &mut Message) {
         }
     }
     if !selections.is_empty() {
-        m.extra.insert("selections".into(), Value::Array(selections));
+        m.extra
+            .insert("selections".into(), Value::Array(selections));
     }
-    let mut images: Vec<&Value> = b.get("images").and_then(Value::as_array).into_iter().flatten().collect();
-    images.extend(b.pointer("/context/selectedImages").and_then(Value::as_array).into_iter().flatten());
+    let mut images: Vec<&Value> = b
+        .get("images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    images.extend(
+        b.pointer("/context/selectedImages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
     if let Some(img) = b.get("image").filter(|i| i.is_object()) {
         images.push(img);
     }
@@ -443,8 +567,15 @@ fn user_context(b: &Value, m: &mut Message) {
 
 fn image(img: &Value) -> Attachment {
     for k in ["data", "base64", "url"] {
-        if let Some(d) = img.get(k).and_then(Value::as_str).filter(|d| d.len() > 64 || d.starts_with("data:")) {
-            let mt = img.get("mimeType").or_else(|| img.get("mediaType")).and_then(Value::as_str);
+        if let Some(d) = img
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|d| d.len() > 64 || d.starts_with("data:"))
+        {
+            let mt = img
+                .get("mimeType")
+                .or_else(|| img.get("mediaType"))
+                .and_then(Value::as_str);
             return vscode::image_attachment(mt, d);
         }
     }
@@ -452,7 +583,11 @@ fn image(img: &Value) -> Attachment {
         .get("path")
         .or_else(|| img.get("uri"))
         .and_then(path_of)
-        .and_then(|p| Path::new(&p).file_name().map(|n| n.to_string_lossy().into_owned()));
+        .and_then(|p| {
+            Path::new(&p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        });
     Attachment {
         kind: "image".into(),
         media_type: None,
@@ -471,17 +606,30 @@ fn tool_call(tf: &Value, refs: &mut Vec<String>) -> ToolCall {
         .map(str::to_string)
         .or_else(|| tf.get("tool").map(|t| format!("tool_{t}")))
         .unwrap_or_else(|| "unknown".into());
-    let params = tf.get("params").map(unwrap_json_string).filter(|v| !v.is_null());
-    let raw = tf.get("rawArgs").map(unwrap_json_string).filter(|v| !v.is_null());
+    let params = tf
+        .get("params")
+        .map(unwrap_json_string)
+        .filter(|v| !v.is_null());
+    let raw = tf
+        .get("rawArgs")
+        .map(unwrap_json_string)
+        .filter(|v| !v.is_null());
     let args = params.or(raw).unwrap_or(Value::Null);
     let mut call = ToolCall::new(name, args);
-    call.id = tf.get("toolCallId").and_then(Value::as_str).map(str::to_string);
+    call.id = tf
+        .get("toolCallId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let result = tf.get("result").filter(|r| !r.is_null());
     call.result = result.map(vscode::as_text);
     let parsed = result.map(unwrap_json_string).unwrap_or(Value::Null);
     let status = tf.get("status").and_then(Value::as_str);
-    let exit = ["exitCodeV2", "exitCode"].iter().find_map(|k| parsed.get(*k).and_then(Value::as_i64));
-    let failed = matches!(status, Some("error")) || exit.is_some_and(|c| c != 0) || parsed.get("error").is_some_and(|e| !e.is_null());
+    let exit = ["exitCodeV2", "exitCode"]
+        .iter()
+        .find_map(|k| parsed.get(*k).and_then(Value::as_i64));
+    let failed = matches!(status, Some("error"))
+        || exit.is_some_and(|c| c != 0)
+        || parsed.get("error").is_some_and(|e| !e.is_null());
     if failed {
         call.is_error = Some(true);
     } else if matches!(status, Some("completed")) {
@@ -490,7 +638,14 @@ fn tool_call(tf: &Value, refs: &mut Vec<String>) -> ToolCall {
     if let Some(s) = status {
         call.extra.insert("status".into(), Value::from(s));
     }
-    for k in ["effectiveUri", "targetFile", "relativeWorkspacePath", "target_file", "path", "filePath"] {
+    for k in [
+        "effectiveUri",
+        "targetFile",
+        "relativeWorkspacePath",
+        "target_file",
+        "path",
+        "filePath",
+    ] {
         if let Some(p) = call.args.get(k).and_then(path_of) {
             add_ref(refs, p);
             break;
@@ -503,9 +658,18 @@ fn tool_call(tf: &Value, refs: &mut Vec<String>) -> ToolCall {
 fn tab_session(tab: &Value, folder: Option<String>) -> Option<Session> {
     let id = tab.get("tabId").and_then(Value::as_str)?;
     let mut meta = Meta::new(NAME, id);
-    meta.title = tab.get("chatTitle").and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(str::to_string);
+    meta.title = tab
+        .get("chatTitle")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_string);
     let mut s = Session::new(meta);
-    for b in tab.get("bubbles").and_then(Value::as_array).into_iter().flatten() {
+    for b in tab
+        .get("bubbles")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(m) = bubble_message(b, None) {
             s.messages.push(m);
         }
@@ -545,7 +709,10 @@ mod tests {
         let b = json!({"type": 2, "text": "a", "timingInfo": {"clientStartTime": 4745281.3}});
         assert_eq!(bubble_message(&b, None).unwrap().timestamp, None);
         let b = json!({"type": 2, "text": "a", "timingInfo": {"clientEndTime": 1732095019000u64}});
-        assert_eq!(bubble_message(&b, None).unwrap().timestamp, Some(1732095019));
+        assert_eq!(
+            bubble_message(&b, None).unwrap().timestamp,
+            Some(1732095019)
+        );
     }
 
     #[test]
@@ -559,7 +726,13 @@ mod tests {
                 self.0.push(p)
             }
         }
-        let got = composer_session(&d, None, &mut |_| Ok(None), Path::new("x"), &mut S(&mut sink));
+        let got = composer_session(
+            &d,
+            None,
+            &mut |_| Ok(None),
+            Path::new("x"),
+            &mut S(&mut sink),
+        );
         assert!(got.is_none());
     }
 }

@@ -74,7 +74,10 @@ impl Env {
 
     /// A non-empty environment variable.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// `home` joined with a relative path.
@@ -135,17 +138,17 @@ pub trait Agent: Sync {
 
 /// Every agent `cc-extract` knows, in the order `--all` visits them.
 pub fn all() -> Vec<&'static dyn Agent> {
-    let mut v: Vec<&'static dyn Agent> = Vec::new();
-    // IDE agents.
-    v.push(&cursor::CURSOR);
-    v.push(&copilot::COPILOT);
-    v.push(&cline::CLINE);
-    v.push(&cline::ROO_CODE);
-    v.push(&cline::KILO_CODE);
-    v.push(&continue_dev::CONTINUE);
-    v.push(&windsurf::WINDSURF);
-    v.push(&zed::ZED);
-    v
+    vec![
+        // IDE agents.
+        &cursor::CURSOR,
+        &copilot::COPILOT,
+        &cline::CLINE,
+        &cline::ROO_CODE,
+        &cline::KILO_CODE,
+        &continue_dev::CONTINUE,
+        &windsurf::WINDSURF,
+        &zed::ZED,
+    ]
 }
 
 /// The agent called `name` (canonical or alias).

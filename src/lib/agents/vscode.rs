@@ -110,7 +110,11 @@ fn dedup(v: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Sub-directories of `dir`, sorted by name; nothing when it cannot be read.
 pub fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = match fs::read_dir(dir) {
-        Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect(),
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect(),
         Err(_) => Vec::new(),
     };
     v.sort();
@@ -123,7 +127,12 @@ pub fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
         Ok(rd) => rd
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(suffix)))
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.ends_with(suffix))
+            })
             .collect(),
         Err(_) => Vec::new(),
     };
@@ -144,7 +153,10 @@ pub struct Workspace {
 impl Workspace {
     pub fn at(dir: &Path) -> Workspace {
         Workspace {
-            id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            id: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             folder: workspace_folder(&dir.join("workspace.json")),
             dir: dir.to_path_buf(),
         }
@@ -157,7 +169,10 @@ impl Workspace {
 
 /// Every workspace of a user-data directory, sorted by id.
 pub fn workspaces(ud: &Path) -> Vec<Workspace> {
-    subdirs(&ud.join("workspaceStorage")).iter().map(|d| Workspace::at(d)).collect()
+    subdirs(&ud.join("workspaceStorage"))
+        .iter()
+        .map(|d| Workspace::at(d))
+        .collect()
 }
 
 /// The folder recorded in a `workspace.json` (`folder`, else `workspace`), as a path.
@@ -176,7 +191,11 @@ pub fn uri_to_path(uri: &str) -> String {
         return decoded;
     };
     // `file://host/share` keeps its host as a UNC path; `file:///x` is the local `/x`.
-    let path = if rest.starts_with('/') { rest.to_string() } else { format!("//{rest}") };
+    let path = if rest.starts_with('/') {
+        rest.to_string()
+    } else {
+        format!("//{rest}")
+    };
     let b = path.as_bytes();
     if b.len() >= 3 && b[0] == b'/' && b[1].is_ascii_alphabetic() && b[2] == b':' {
         return path[1..].to_string();
@@ -215,7 +234,10 @@ pub fn project_hash(path: &str) -> String {
 
 /// Hex SHA-256 of some bytes (attachments).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A title out of a first prompt: its first non-empty line, at most 100 characters.
@@ -290,7 +312,9 @@ pub fn unwrap_json_string(v: &Value) -> Value {
     for _ in 0..2 {
         match &cur {
             Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(inner) if inner.is_object() || inner.is_array() || inner.is_string() => cur = inner,
+                Ok(inner) if inner.is_object() || inner.is_array() || inner.is_string() => {
+                    cur = inner
+                }
                 _ => break,
             },
             _ => break,
@@ -325,7 +349,9 @@ pub fn editor_text(v: &Value) -> String {
                         walk(child, out);
                     }
                 }
-                if matches!(o.get("type").and_then(Value::as_str), Some("paragraph")) && !out.ends_with('\n') {
+                if matches!(o.get("type").and_then(Value::as_str), Some("paragraph"))
+                    && !out.ends_with('\n')
+                {
                     out.push('\n');
                 }
             }
@@ -347,7 +373,10 @@ pub fn finish(s: &mut Session, created: Option<i64>, updated: Option<i64>) {
     }
     let times = s.messages.iter().filter_map(|m| m.timestamp);
     let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
-        (Some(lo.map_or(t, |l| l.min(t))), Some(hi.map_or(t, |h| h.max(t))))
+        (
+            Some(lo.map_or(t, |l| l.min(t))),
+            Some(hi.map_or(t, |h| h.max(t))),
+        )
     });
     s.meta.start_time = match (lo, created) {
         (Some(l), Some(c)) => Some(l.min(c)),
@@ -365,11 +394,18 @@ pub fn finish(s: &mut Session, created: Option<i64>, updated: Option<i64>) {
 /// An image given inline (base64 or data URL) as an attachment: only its type, size and hash travel.
 pub fn image_attachment(media_type: Option<&str>, base64_data: &str) -> Attachment {
     use base64::Engine;
-    let data = base64_data.split_once(";base64,").map_or(base64_data, |(_, d)| d);
+    let data = base64_data
+        .split_once(";base64,")
+        .map_or(base64_data, |(_, d)| d);
     let media = media_type.map(str::to_string).or_else(|| {
-        base64_data.strip_prefix("data:").and_then(|r| r.split(';').next()).map(str::to_string)
+        base64_data
+            .strip_prefix("data:")
+            .and_then(|r| r.split(';').next())
+            .map(str::to_string)
     });
-    let decoded = base64::engine::general_purpose::STANDARD.decode(data.trim()).ok();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .ok();
     Attachment {
         kind: "image".into(),
         media_type: media,
@@ -403,8 +439,14 @@ mod tests {
 
     #[test]
     fn file_uris_become_paths_with_unicode_decoded() {
-        assert_eq!(uri_to_path("file:///home/bob/%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82"), "/home/bob/Проект");
-        assert_eq!(uri_to_path("file:///c%3A/Users/bob/my%20app"), "c:/Users/bob/my app");
+        assert_eq!(
+            uri_to_path("file:///home/bob/%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82"),
+            "/home/bob/Проект"
+        );
+        assert_eq!(
+            uri_to_path("file:///c%3A/Users/bob/my%20app"),
+            "c:/Users/bob/my app"
+        );
         assert_eq!(uri_to_path("file://server/share/x"), "//server/share/x");
         assert_eq!(
             uri_to_path("vscode-remote://ssh-remote%2Bhost/home/a"),
@@ -417,7 +459,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("workspace.json");
         fs::write(&p, r#"{"workspace":"file:///home/a/x.code-workspace"}"#).unwrap();
-        assert_eq!(workspace_folder(&p).as_deref(), Some("/home/a/x.code-workspace"));
+        assert_eq!(
+            workspace_folder(&p).as_deref(),
+            Some("/home/a/x.code-workspace")
+        );
         fs::write(&p, "{not json").unwrap();
         assert_eq!(workspace_folder(&p), None);
         assert_eq!(workspace_folder(&d.path().join("missing.json")), None);
@@ -427,7 +472,10 @@ mod tests {
     fn uri_components_and_strings_give_paths() {
         let u = json!({"$mid": 1, "fsPath": "/p/a.rs", "path": "/p/a.rs", "scheme": "file"});
         assert_eq!(path_of(&u).as_deref(), Some("/p/a.rs"));
-        assert_eq!(path_of(&json!({"path": "/q", "scheme": "file"})).as_deref(), Some("/q"));
+        assert_eq!(
+            path_of(&json!({"path": "/q", "scheme": "file"})).as_deref(),
+            Some("/q")
+        );
         assert_eq!(path_of(&json!("file:///r%20s")).as_deref(), Some("/r s"));
     }
 
@@ -444,22 +492,32 @@ mod tests {
         let mut env = Env::with_home("/h");
         env.vars.clear();
         env.os = Os::MacOs;
-        assert!(user_dirs(&env, &["Cursor"]).contains(&PathBuf::from("/h/Library/Application Support/Cursor/User")));
+        assert!(user_dirs(&env, &["Cursor"])
+            .contains(&PathBuf::from("/h/Library/Application Support/Cursor/User")));
         env.os = Os::Windows;
         env.vars.insert("APPDATA".into(), "/h/Roam".into());
         let w = user_dirs(&env, &["Code"]);
         assert_eq!(w[0], PathBuf::from("/h/Roam/Code/User"));
         assert!(w.contains(&PathBuf::from("/h/.vscode-server/data/User")));
         env.os = Os::Linux;
-        env.vars.insert("XDG_CONFIG_HOME".into(), "/elsewhere".into());
-        assert_eq!(user_dirs(&env, &["Code"])[0], PathBuf::from("/h/.config/Code/User"));
+        env.vars
+            .insert("XDG_CONFIG_HOME".into(), "/elsewhere".into());
+        assert_eq!(
+            user_dirs(&env, &["Code"])[0],
+            PathBuf::from("/h/.config/Code/User")
+        );
     }
 
     #[test]
     fn editor_state_text_and_nested_json_strings() {
-        let lex = json!("{\"root\":{\"children\":[{\"children\":[{\"text\":\"hi\"}],\"type\":\"paragraph\"}]}}");
+        let lex = json!(
+            "{\"root\":{\"children\":[{\"children\":[{\"text\":\"hi\"}],\"type\":\"paragraph\"}]}}"
+        );
         assert_eq!(editor_text(&lex), "hi");
-        assert_eq!(unwrap_json_string(&json!("\"{\\\"a\\\":1}\"")), json!({"a": 1}));
+        assert_eq!(
+            unwrap_json_string(&json!("\"{\\\"a\\\":1}\"")),
+            json!({"a": 1})
+        );
     }
 
     #[test]

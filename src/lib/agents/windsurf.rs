@@ -26,7 +26,10 @@ const SUMMARIES: &str = "windsurf.state.cachedTrajectorySummaries:";
 const ACTIVE: &str = "windsurf.state.cachedActiveTrajectory:";
 
 /// Products and the `~/.codeium/<dir>` that holds their cascade bodies.
-const PRODUCTS: &[(&str, &str)] = &[("Windsurf", ".codeium/windsurf"), ("Windsurf - Next", ".codeium/windsurf-next")];
+const PRODUCTS: &[(&str, &str)] = &[
+    ("Windsurf", ".codeium/windsurf"),
+    ("Windsurf - Next", ".codeium/windsurf-next"),
+];
 
 impl Agent for Windsurf {
     fn name(&self) -> &'static str {
@@ -71,14 +74,25 @@ impl Agent for Windsurf {
             .iter()
             .find(|(p, _)| source.path.components().any(|c| c.as_os_str() == *p))
             .map_or(PRODUCTS[0].1, |p| p.1);
-        let cascade = if is_db { env.home_join(product_dir).join("cascade") } else { source.path.clone() };
+        let cascade = if is_db {
+            env.home_join(product_dir).join("cascade")
+        } else {
+            source.path.clone()
+        };
         let mut emitted = HashSet::new();
         if is_db {
-            let ud = source.path.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+            let ud = source
+                .path
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."));
             extract_cache(&source.path, ud, &cascade, &mut emitted, sink)?;
         }
         for pb in vscode::files_ending(&cascade, ".pb") {
-            let id = pb.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let id = pb
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if emitted.insert(id.clone()) {
                 let mut s = Session::new(Meta::new(NAME, id));
                 mark_unreadable(&mut s, &cascade);
@@ -90,10 +104,14 @@ impl Agent for Windsurf {
 }
 
 fn mark_unreadable(s: &mut Session, cascade: &Path) {
-    s.meta.extra.insert("body_unreadable".into(), Value::Bool(true));
+    s.meta
+        .extra
+        .insert("body_unreadable".into(), Value::Bool(true));
     let pb = cascade.join(format!("{}.pb", s.meta.session_id));
     if let Ok(md) = std::fs::metadata(pb) {
-        s.meta.extra.insert("body_bytes".into(), Value::from(md.len()));
+        s.meta
+            .extra
+            .insert("body_bytes".into(), Value::from(md.len()));
     }
 }
 
@@ -123,10 +141,15 @@ fn extract_cache(
     workspaces.sort();
     workspaces.dedup();
     for ws in workspaces {
-        let folder = vscode::workspace_folder(&ud.join("workspaceStorage").join(ws).join("workspace.json"));
+        let folder =
+            vscode::workspace_folder(&ud.join("workspaceStorage").join(ws).join("workspace.json"));
         let decode = |key: String| -> Option<Result<Vec<u8>, String>> {
             let b64 = state.get(&key)?.as_str()?;
-            Some(base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|e| format!("{key}: base64: {e}")))
+            Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|e| format!("{key}: base64: {e}")),
+            )
         };
         let mut active: Option<Session> = match decode(format!("{ACTIVE}{ws}")) {
             Some(Ok(bytes)) => match trajectory(&bytes) {
@@ -155,7 +178,11 @@ fn extract_cache(
         };
         for sum in summaries {
             let full = active.as_ref().is_some_and(|a| a.meta.session_id == sum.id);
-            let mut s = if full { active.take().expect("checked") } else { Session::new(Meta::new(NAME, sum.id.clone())) };
+            let mut s = if full {
+                active.take().expect("checked")
+            } else {
+                Session::new(Meta::new(NAME, sum.id.clone()))
+            };
             s.meta.title = sum.title.or(s.meta.title);
             s.meta.model = sum.model.or(s.meta.model);
             s.meta.project_path = sum.workspace.or_else(|| folder.clone());
@@ -165,7 +192,9 @@ fn extract_cache(
                 s.meta.extra.insert("steps".into(), Value::from(n));
             }
             if !full {
-                s.meta.extra.insert("steps".into(), sum.steps.map_or(Value::Null, Value::from));
+                s.meta
+                    .extra
+                    .insert("steps".into(), sum.steps.map_or(Value::Null, Value::from));
             }
             finish(&mut s, sum.created, sum.modified);
             if emitted.insert(s.meta.session_id.clone()) {
@@ -184,7 +213,11 @@ fn extract_cache(
 }
 
 fn problem(path: &Path, message: String) -> Problem {
-    Problem { path: path.to_path_buf(), line: None, message }
+    Problem {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    }
 }
 
 /// One protobuf field as read off the wire.
@@ -282,7 +315,9 @@ struct Summary {
 fn summaries(b: &[u8]) -> Option<Vec<Summary>> {
     let mut out = Vec::new();
     for (n, f) in fields(b)? {
-        let (1, Field::Bytes(entry)) = (n, f) else { continue };
+        let (1, Field::Bytes(entry)) = (n, f) else {
+            continue;
+        };
         let e = fields(entry)?;
         let Some(id) = string(&e, 1) else { continue };
         let s = message(&e, 2).unwrap_or_default();
@@ -290,7 +325,8 @@ fn summaries(b: &[u8]) -> Option<Vec<Summary>> {
             id,
             title: string(&s, 1).filter(|t| !t.trim().is_empty()),
             model: find_string(&s, &|t| t.starts_with("MODEL_")),
-            workspace: find_string(&s, &|t| t.starts_with("file://")).map(|u| vscode::uri_to_path(&u)),
+            workspace: find_string(&s, &|t| t.starts_with("file://"))
+                .map(|u| vscode::uri_to_path(&u)),
             created: timestamp(&s, 4),
             modified: timestamp(&s, 5),
             steps: match get(&s, 3) {
@@ -334,11 +370,21 @@ fn trajectory(b: &[u8]) -> Option<Session> {
     // numeric id, so the two read apart.
     let mut steps: Vec<Vec<(u64, Field<'_>)>> = Vec::new();
     for (n, f) in &top {
-        let (2, Field::Bytes(b)) = (*n, *f) else { continue };
+        let (2, Field::Bytes(b)) = (*n, *f) else {
+            continue;
+        };
         let Some(fs) = fields(b) else { continue };
-        let container = fs.iter().all(|(k, f)| *k == 1 && matches!(f, Field::Bytes(_)));
+        let container = fs
+            .iter()
+            .all(|(k, f)| *k == 1 && matches!(f, Field::Bytes(_)));
         if container {
-            steps.extend(fs.iter().filter_map(|(_, f)| if let Field::Bytes(s) = f { fields(s) } else { None }));
+            steps.extend(fs.iter().filter_map(|(_, f)| {
+                if let Field::Bytes(s) = f {
+                    fields(s)
+                } else {
+                    None
+                }
+            }));
         } else {
             steps.push(fs);
         }
@@ -356,12 +402,15 @@ fn trajectory(b: &[u8]) -> Option<Session> {
             m.model = string(&p, 12);
             model = m.model.clone().or(model);
             for (k, f) in &p {
-                let (7, Field::Bytes(tc)) = (*k, *f) else { continue };
+                let (7, Field::Bytes(tc)) = (*k, *f) else {
+                    continue;
+                };
                 let Some(tc) = fields(tc) else { continue };
                 let args = string(&tc, 3)
                     .map(|a| serde_json::from_str(&a).unwrap_or(Value::String(a)))
                     .unwrap_or(Value::Null);
-                let mut call = ToolCall::new(string(&tc, 2).unwrap_or_else(|| "unknown".into()), args);
+                let mut call =
+                    ToolCall::new(string(&tc, 2).unwrap_or_else(|| "unknown".into()), args);
                 call.id = string(&tc, 1);
                 for key in ["AbsolutePath", "TargetFile", "File"] {
                     if let Some(p) = call.args.get(key).and_then(Value::as_str) {
@@ -370,11 +419,19 @@ fn trajectory(b: &[u8]) -> Option<Session> {
                 }
                 m.annotations.tool_calls.push(call);
             }
-            if !(m.content.is_empty() && m.annotations.thinking.is_none() && m.annotations.tool_calls.is_empty()) {
+            if !(m.content.is_empty()
+                && m.annotations.thinking.is_none()
+                && m.annotations.tool_calls.is_empty())
+            {
                 s.messages.push(m);
             }
         } else if let Some(text) = message(&st, 28).and_then(|c| string(&c, 1)) {
-            let open = s.messages.iter_mut().rev().flat_map(|m| m.annotations.tool_calls.iter_mut()).find(|c| c.result.is_none());
+            let open = s
+                .messages
+                .iter_mut()
+                .rev()
+                .flat_map(|m| m.annotations.tool_calls.iter_mut())
+                .find(|c| c.result.is_none());
             if let Some(c) = open {
                 c.is_error = exit_code(&text).map(|code| code != 0);
                 c.result = Some(text);
@@ -390,7 +447,10 @@ fn exit_code(text: &str) -> Option<i64> {
     let lower = text.to_ascii_lowercase();
     let i = lower.rfind("exit code")?;
     let rest = lower[i + "exit code".len()..].trim_start_matches([':', ' ']);
-    rest.split(|c: char| !c.is_ascii_digit() && c != '-').next()?.parse().ok()
+    rest.split(|c: char| !c.is_ascii_digit() && c != '-')
+        .next()?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

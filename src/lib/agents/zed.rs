@@ -28,7 +28,11 @@ impl Agent for Zed {
         let mut out = Vec::new();
         match env.os {
             Os::Linux => {
-                if let Some(x) = env.var("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.starts_with(&env.home)) {
+                if let Some(x) = env
+                    .var("XDG_DATA_HOME")
+                    .map(PathBuf::from)
+                    .filter(|p| p.starts_with(&env.home))
+                {
                     out.push(x.join("zed"));
                 }
                 out.push(env.home_join(".local/share/zed"));
@@ -36,7 +40,11 @@ impl Agent for Zed {
             }
             Os::MacOs => out.push(env.home_join("Library/Application Support/Zed")),
             Os::Windows => {
-                if let Some(x) = env.var("LOCALAPPDATA").map(PathBuf::from).filter(|p| p.starts_with(&env.home)) {
+                if let Some(x) = env
+                    .var("LOCALAPPDATA")
+                    .map(PathBuf::from)
+                    .filter(|p| p.starts_with(&env.home))
+                {
                     out.push(x.join("Zed"));
                 }
                 out.push(env.home_join("AppData/Local/Zed"));
@@ -62,11 +70,19 @@ impl Agent for Zed {
         }
         let conn = snap.conn();
         let cols: Vec<String> = {
-            let mut st = conn.prepare("SELECT name FROM pragma_table_info('threads')").map_err(to_io)?;
+            let mut st = conn
+                .prepare("SELECT name FROM pragma_table_info('threads')")
+                .map_err(to_io)?;
             let names = st.query_map([], |r| r.get::<_, String>(0)).map_err(to_io)?;
             names.collect::<Result<_, _>>().map_err(to_io)?
         };
-        let col = |c: &str| if cols.iter().any(|x| x == c) { c.to_string() } else { format!("NULL AS {c}") };
+        let col = |c: &str| {
+            if cols.iter().any(|x| x == c) {
+                c.to_string()
+            } else {
+                format!("NULL AS {c}")
+            }
+        };
         let sql = format!(
             "SELECT id, summary, updated_at, data_type, data, {}, {}, {} FROM threads ORDER BY {} , id",
             col("parent_id"),
@@ -78,7 +94,11 @@ impl Agent for Zed {
         let mut rows = st.query([]).map_err(to_io)?;
         while let Some(r) = rows.next().map_err(to_io)? {
             let row = Row {
-                id: r.get::<_, Option<String>>(0).ok().flatten().unwrap_or_default(),
+                id: r
+                    .get::<_, Option<String>>(0)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
                 summary: r.get(1).ok().flatten(),
                 updated_at: r.get(2).ok().flatten(),
                 data_type: r.get(3).ok().flatten(),
@@ -87,7 +107,9 @@ impl Agent for Zed {
                 created_at: r.get(7).ok().flatten(),
             };
             let data: Vec<u8> = match r.get_ref(4).map_err(to_io)? {
-                rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => b.to_vec(),
+                rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                    b.to_vec()
+                }
                 _ => Vec::new(),
             };
             match thread_session(&row, &data) {
@@ -101,7 +123,11 @@ impl Agent for Zed {
 }
 
 fn problem(path: &Path, message: String) -> Problem {
-    Problem { path: path.to_path_buf(), line: None, message }
+    Problem {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    }
 }
 
 struct Row {
@@ -129,16 +155,19 @@ fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
         .or(row.summary.as_deref())
         .filter(|t| !t.trim().is_empty())
         .map(str::to_string);
-    meta.model = match (v.pointer("/model/provider").and_then(Value::as_str), v.pointer("/model/model").and_then(Value::as_str)) {
+    meta.model = match (
+        v.pointer("/model/provider").and_then(Value::as_str),
+        v.pointer("/model/model").and_then(Value::as_str),
+    ) {
         (Some(p), Some(m)) => Some(format!("{p}/{m}")),
         (None, Some(m)) => Some(m.to_string()),
         _ => None,
     };
-    meta.parent_session_id = row
-        .parent_id
-        .clone()
-        .filter(|p| !p.is_empty())
-        .or_else(|| v.pointer("/subagent_context/parent_thread_id").and_then(Value::as_str).map(str::to_string));
+    meta.parent_session_id = row.parent_id.clone().filter(|p| !p.is_empty()).or_else(|| {
+        v.pointer("/subagent_context/parent_thread_id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
     meta.project_path = row
         .folder_paths
         .as_deref()
@@ -159,8 +188,17 @@ fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
     }
     let mut s = Session::new(meta);
     let model = s.meta.model.clone();
-    for m in v.get("messages").and_then(Value::as_array).into_iter().flatten() {
-        let msg = if m.get("role").is_some() { legacy_message(m) } else { tagged_message(m) };
+    for m in v
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let msg = if m.get("role").is_some() {
+            legacy_message(m)
+        } else {
+            tagged_message(m)
+        };
         if let Some(mut msg) = msg {
             if msg.role == Role::Assistant {
                 msg.model = model.clone();
@@ -198,7 +236,11 @@ fn result_text(c: &Value) -> Option<String> {
     match c {
         Value::String(s) => Some(s.clone()),
         Value::Object(o) => {
-            if let Some(t) = o.get("Text").or_else(|| o.get("text")).and_then(Value::as_str) {
+            if let Some(t) = o
+                .get("Text")
+                .or_else(|| o.get("text"))
+                .and_then(Value::as_str)
+            {
                 return Some(t.to_string());
             }
             if o.contains_key("Image") {
@@ -206,7 +248,12 @@ fn result_text(c: &Value) -> Option<String> {
             }
             Some(c.to_string())
         }
-        Value::Array(a) => Some(a.iter().filter_map(result_text).collect::<Vec<_>>().join("\n")),
+        Value::Array(a) => Some(
+            a.iter()
+                .filter_map(result_text)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
         _ => None,
     }
 }
@@ -215,7 +262,12 @@ fn result_text(c: &Value) -> Option<String> {
 fn tagged_message(m: &Value) -> Option<Message> {
     if let Some(u) = m.get("User") {
         let mut msg = Message::new(0, Role::User, String::new());
-        for part in u.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for part in u
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(t) = part.get("Text").and_then(Value::as_str) {
                 msg.content.push_str(t);
             } else if let Some(mention) = part.get("Mention") {
@@ -229,7 +281,11 @@ fn tagged_message(m: &Value) -> Option<Message> {
                     add_ref(&mut msg.annotations.file_refs, p.clone());
                 }
                 // The mentioned content went to the model with the prompt; keep it beside the text.
-                let mut mentions = msg.extra.remove("mentions").and_then(|v| v.as_array().cloned()).unwrap_or_default();
+                let mut mentions = msg
+                    .extra
+                    .remove("mentions")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default();
                 mentions.push(mention.clone());
                 msg.extra.insert("mentions".into(), Value::Array(mentions));
             } else if let Some(img) = part.get("Image") {
@@ -243,7 +299,12 @@ fn tagged_message(m: &Value) -> Option<Message> {
         let mut msg = Message::new(0, Role::Assistant, String::new());
         let mut thinking = Vec::new();
         let results = a.get("tool_results").and_then(Value::as_object);
-        for part in a.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for part in a
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(t) = part.get("Text").and_then(Value::as_str) {
                 msg.content.push_str(t);
             } else if let Some(t) = part.get("Thinking") {
@@ -252,7 +313,10 @@ fn tagged_message(m: &Value) -> Option<Message> {
                 }
             } else if let Some(tu) = part.get("ToolUse") {
                 let input = tu.get("input").cloned().unwrap_or(Value::Null);
-                let mut call = ToolCall::new(tu.get("name").and_then(Value::as_str).unwrap_or("unknown"), input);
+                let mut call = ToolCall::new(
+                    tu.get("name").and_then(Value::as_str).unwrap_or("unknown"),
+                    input,
+                );
                 call.id = tu.get("id").and_then(Value::as_str).map(str::to_string);
                 if let Some(r) = call.id.as_deref().and_then(|id| results?.get(id)) {
                     call.result = r.get("content").and_then(result_text);
@@ -284,24 +348,46 @@ fn legacy_message(m: &Value) -> Option<Message> {
     };
     let mut msg = Message::new(0, role, String::new());
     let mut thinking = Vec::new();
-    for seg in m.get("segments").and_then(Value::as_array).into_iter().flatten() {
+    for seg in m
+        .get("segments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match seg.get("type").and_then(Value::as_str) {
-            Some("text") => msg.content.push_str(seg.get("text").and_then(Value::as_str).unwrap_or("")),
-            Some("thinking") => thinking.extend(seg.get("text").and_then(Value::as_str).map(str::to_string)),
+            Some("text") => msg
+                .content
+                .push_str(seg.get("text").and_then(Value::as_str).unwrap_or("")),
+            Some("thinking") => {
+                thinking.extend(seg.get("text").and_then(Value::as_str).map(str::to_string))
+            }
             _ => {}
         }
     }
     if !thinking.is_empty() {
         msg.annotations.thinking = Some(thinking.join("\n\n"));
     }
-    let results: Vec<&Value> = m.get("tool_results").and_then(Value::as_array).into_iter().flatten().collect();
-    for tu in m.get("tool_uses").and_then(Value::as_array).into_iter().flatten() {
+    let results: Vec<&Value> = m
+        .get("tool_results")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    for tu in m
+        .get("tool_uses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let mut call = ToolCall::new(
             tu.get("name").and_then(Value::as_str).unwrap_or("unknown"),
             tu.get("input").cloned().unwrap_or(Value::Null),
         );
         call.id = tu.get("id").and_then(Value::as_str).map(str::to_string);
-        if let Some(r) = results.iter().find(|r| r.get("tool_use_id").and_then(Value::as_str) == call.id.as_deref()) {
+        if let Some(r) = results
+            .iter()
+            .find(|r| r.get("tool_use_id").and_then(Value::as_str) == call.id.as_deref())
+        {
             call.result = r.get("content").and_then(result_text);
             call.is_error = r.get("is_error").and_then(Value::as_bool);
         }
@@ -339,12 +425,17 @@ mod tests {
         let z = zstd::stream::encode_all(v.to_string().as_bytes(), 3).unwrap();
         let s = thread_session(&row("zstd"), &z).unwrap().unwrap();
         assert_eq!(s.messages.len(), 3);
-        assert_eq!(s.messages[1].annotations.tool_calls[0].result.as_deref(), Some("found"));
+        assert_eq!(
+            s.messages[1].annotations.tool_calls[0].result.as_deref(),
+            Some("found")
+        );
         assert_eq!(s.messages[2].kind.as_deref(), Some("command"));
         assert_eq!(s.meta.parent_session_id.as_deref(), Some("p"));
         assert_eq!(s.meta.project_path.as_deref(), Some("/a"));
         assert_eq!(s.meta.title.as_deref(), Some("S"));
         assert!(thread_session(&row("zstd"), b"not zstd").is_err());
-        assert!(thread_session(&row("json"), b"{\"messages\": []}").unwrap().is_none());
+        assert!(thread_session(&row("json"), b"{\"messages\": []}")
+            .unwrap()
+            .is_none());
     }
 }
