@@ -4,5 +4,13 @@
 //! [`schema::Session`], carried one per line as NDJSON.
 
 pub mod agents;
+pub mod cli;
+pub mod cmd;
+pub mod docs;
+pub mod exit;
+pub mod format;
+pub mod io;
+pub mod normalize;
 pub mod schema;
 pub mod time;
+pub mod validate;
