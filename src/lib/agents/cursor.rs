@@ -324,7 +324,18 @@ fn composer_session(
             match load_bubble(bid) {
                 Ok(Some(b)) if b.is_object() => bubbles.push(b),
                 Ok(_) => {
-                    if let Some(b) = map.and_then(|m| m.get(bid)).filter(|b| b.is_object()) {
+                    // Transitional composers keep some bubbles in `conversationMap` or inline `conversation`.
+                    let inline = || {
+                        data.get("conversation")?
+                            .as_array()?
+                            .iter()
+                            .find(|b| b.get("bubbleId").and_then(Value::as_str) == Some(bid))
+                    };
+                    if let Some(b) = map
+                        .and_then(|m| m.get(bid))
+                        .or_else(inline)
+                        .filter(|b| b.is_object())
+                    {
                         bubbles.push(b.clone());
                     }
                 }
