@@ -26,7 +26,7 @@ if [[ ! -f $db ]]; then
         >"$home/.config/Cursor/User/workspaceStorage/0123456789abcdef0123456789abcdef/workspace.json"
     start=$(date +%s.%N)
     python3 - "$db" "$size_mb" <<'PY'
-import json, random, sqlite3, sys
+import json, os, random, sqlite3, sys
 db, size_mb = sys.argv[1], int(sys.argv[2])
 target = size_mb * 1024 * 1024
 rnd = random.Random(7)
@@ -73,8 +73,10 @@ while written < target:
     headers.append({"composerId": cid, "name": data["name"],
                     "workspaceIdentifier": {"id": "0123456789abcdef0123456789abcdef"}})
     composer += 1
-    if composer % 100 == 0:
+    if composer % 20 == 0:
         con.commit()
+        # Stop on the file's real size: values over a page spill into overflow pages.
+        written = os.path.getsize(db)
 con.execute("INSERT INTO ItemTable VALUES (?, ?)", ("composer.composerHeaders", json.dumps({"allComposers": headers})))
 con.commit()
 con.close()
