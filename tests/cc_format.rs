@@ -265,3 +265,57 @@ fn unreadable_input_files_are_named_and_the_rest_is_read() {
         .unwrap();
     assert!(out.status.success());
 }
+
+#[test]
+fn bom_crlf_blank_lines_and_spacing_are_accepted() {
+    let a = serde_json::to_string_pretty(&common::session(1, 1))
+        .unwrap()
+        .replace('\n', " ");
+    let b = common::session(2, 1).to_string();
+    let input = format!("\u{feff}{a}\r\n\r\n  \n{b}");
+    let out = bin("cc-format")
+        .arg("jsonl")
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = values(&out.stdout);
+    assert_eq!(got, vec![common::session(1, 1), common::session(2, 1)]);
+    for (line, value) in String::from_utf8(out.stdout).unwrap().lines().zip(&got) {
+        assert_eq!(line, value.to_string(), "compact output");
+    }
+}
+
+#[test]
+fn the_examples_in_docs_formats_md_are_real_output() {
+    let doc = std::fs::read_to_string(repo_path("docs/FORMATS.md")).unwrap();
+    let input = doc
+        .split("```json\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
+    for name in FORMATS.iter().filter(|f| **f != "jsonl") {
+        let at = doc
+            .find(&format!("\n## {name}\n"))
+            .unwrap_or_else(|| panic!("no section for {name}"));
+        let block = doc[at..].split("````").nth(1).expect("a fenced example");
+        let shown = &block[block.find('\n').unwrap() + 1..];
+        let out = bin("cc-format")
+            .arg(name)
+            .write_stdin(format!("{input}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            shown,
+            "docs/FORMATS.md, section {name} is stale"
+        );
+    }
+}

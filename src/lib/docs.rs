@@ -9,6 +9,7 @@ use clap_complete::Shell;
 pub fn commands() -> Vec<clap::Command> {
     vec![
         crate::cmd::front::command(),
+        crate::cmd::extract::command(),
         crate::cmd::normalize::command(),
         crate::cmd::format::command(),
     ]

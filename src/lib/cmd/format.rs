@@ -47,6 +47,8 @@ FORMATS:
   markdown  a readable transcript, tool calls in fenced blocks
   text      ROLE: text blocks, [tool NAME] ARGS / [result] lines
 
+Every format with an example: docs/FORMATS.md
+
 EXAMPLES:
   cc-extract --all | cc-normalize | cc-scrub | cc-format chatml > train.txt
   cc-format openai --no-thinking sessions.ndjson > finetune.jsonl

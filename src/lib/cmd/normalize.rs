@@ -168,22 +168,23 @@ struct Normalized {
     kept: Option<(Vec<u8>, Fingerprint)>,
 }
 
-/// One input line as a v1 session: read leniently and repaired, or imported from a foreign format.
+/// One input line as a v1 session: imported from a foreign format, or read as v1 and repaired. Canonical input
+/// takes the fast path (typed parse); anything else goes through the lenient JSON repairs first.
 fn read_session(line: &Line, from: From) -> Result<Session, String> {
-    let mut value: Value = cli::parse_line(line)?;
     if from != From::V1 {
-        return import::import(from, value);
+        return import::import(from, cli::parse_line(line)?);
     }
-    repair::repair(&mut value);
-    serde_json::from_value(value).map_err(|_| {
-        // Again with path tracking, to name the field; only on this rare path.
-        let mut value: Value = serde_json::from_slice(&line.bytes).unwrap_or(Value::Null);
-        repair::repair(&mut value);
-        match serde_path_to_error::deserialize::<_, Session>(value) {
-            Err(e) => format!("{}: {}", e.path(), e.inner()),
-            Ok(_) => "not a valid session".to_string(),
+    let mut session = match serde_json::from_slice::<Session>(&line.bytes) {
+        Ok(s) => s,
+        Err(_) => {
+            let mut value: Value = cli::parse_line(line)?;
+            repair::repair(&mut value);
+            serde_path_to_error::deserialize::<_, Session>(value)
+                .map_err(|e| format!("{}: {}", e.path(), e.inner()))?
         }
-    })
+    };
+    repair::repair_typed(&mut session);
+    Ok(session)
 }
 
 fn check(args: &Args, diag: &mut Diagnostics) -> anyhow::Result<Status> {

@@ -8,9 +8,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::schema::SCHEMA_VERSION;
+use crate::schema::{Message, Session, SCHEMA_VERSION};
 
-/// Applies every repair in place.
+/// Applies every repair to the raw JSON in place; [`repair_typed`] finishes the job on the typed session.
 pub fn repair(session: &mut Value) {
     let Some(obj) = session.as_object_mut() else {
         return;
@@ -22,28 +22,54 @@ pub fn repair(session: &mut Value) {
         for m in messages.iter_mut().filter_map(Value::as_object_mut) {
             repair_message(m);
         }
-        put_in_order(messages);
+        fill_indices(messages);
     }
 }
 
-/// Orders messages by the producer's `index` when it gave distinct ones, by timestamp when it gave none or
-/// all the same (and every message has a time), and otherwise keeps the array's order; then numbers them from 0.
-fn put_in_order(messages: &mut [Value]) {
-    let indices: Vec<Option<u64>> = messages.iter().map(|m| m["index"].as_u64()).collect();
-    let mut distinct: Vec<u64> = indices.iter().flatten().copied().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let given = indices.iter().flatten().count();
-    let no_order = given == 0 || (given == messages.len() && distinct.len() == 1);
-    if distinct.len() == messages.len() {
-        messages.sort_by_key(|m| m["index"].as_u64());
-    } else if no_order && messages.iter().all(|m| m["timestamp"].is_i64()) {
-        messages.sort_by_key(|m| m["timestamp"].as_i64());
+/// Makes every message carry an `index` without inventing an order: none given becomes all 0 (no order, see
+/// [`put_in_order`]); some given becomes the array position (the array's order is all we know).
+fn fill_indices(messages: &mut [Value]) {
+    let given = messages.iter().filter(|m| m["index"].is_u64()).count();
+    if given == messages.len() {
+        return;
     }
     for (i, m) in messages.iter_mut().enumerate() {
         if let Some(o) = m.as_object_mut() {
-            o.insert("index".into(), Value::from(i));
+            o.insert("index".into(), Value::from(if given == 0 { 0 } else { i }));
         }
+    }
+}
+
+/// Fixes what a well-typed session can still get wrong: times in milliseconds (or finer), and order.
+///
+/// Messages are ordered by the producer's `index` when it gave distinct ones; when it gave them all the same
+/// (no order recorded) and every message has a time, by time; otherwise the array's order stands. Then they
+/// are numbered from 0.
+pub fn repair_typed(s: &mut Session) {
+    for t in [&mut s.meta.start_time, &mut s.meta.end_time]
+        .into_iter()
+        .chain(s.messages.iter_mut().map(|m| &mut m.timestamp))
+    {
+        if let Some(v) = *t {
+            if v >= 100_000_000_000 {
+                *t = crate::time::from_epoch_number(v as f64);
+            }
+        }
+    }
+    put_in_order(&mut s.messages);
+}
+
+fn put_in_order(messages: &mut [Message]) {
+    let mut distinct: Vec<u64> = messages.iter().map(|m| m.index).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() == messages.len() {
+        messages.sort_by_key(|m| m.index);
+    } else if distinct.len() == 1 && messages.iter().all(|m| m.timestamp.is_some()) {
+        messages.sort_by_key(|m| m.timestamp);
+    }
+    for (i, m) in messages.iter_mut().enumerate() {
+        m.index = i as u64;
     }
 }
 
@@ -178,23 +204,28 @@ mod tests {
         );
     }
 
+    fn repaired(mut v: Value) -> Value {
+        repair(&mut v);
+        v["meta"] = json!({"source_agent": "t", "session_id": "1", "schema_version": "1.0"});
+        let mut s: Session = serde_json::from_value(v).unwrap();
+        repair_typed(&mut s);
+        serde_json::to_value(s).unwrap()
+    }
+
     #[test]
     fn order_comes_from_distinct_indices_else_from_times_when_no_index_was_given() {
-        let mut by_index = json!({"messages": [
-            {"index": 5, "role": "user", "timestamp": 1}, {"index": 2, "role": "assistant", "timestamp": 9}]});
-        repair(&mut by_index);
+        let by_index = repaired(json!({"messages": [
+            {"index": 5, "role": "user", "timestamp": 1}, {"index": 2, "role": "assistant", "timestamp": 9}]}));
         assert_eq!(by_index["messages"][0]["role"], "assistant");
         assert_eq!(by_index["messages"][0]["index"], 0);
         assert_eq!(by_index["messages"][1]["index"], 1);
 
-        let mut by_time = json!({"messages": [
-            {"role": "assistant", "timestamp": 9}, {"role": "user", "timestamp": 1}]});
-        repair(&mut by_time);
+        let by_time = repaired(json!({"messages": [
+            {"role": "assistant", "timestamp": 9}, {"role": "user", "timestamp": 1}]}));
         assert_eq!(by_time["messages"][0]["role"], "user");
 
-        let mut kept = json!({"messages": [
-            {"index": 0, "role": "assistant", "timestamp": 9}, {"role": "user", "timestamp": 1}]});
-        repair(&mut kept);
+        let kept = repaired(json!({"messages": [
+            {"index": 0, "role": "assistant", "timestamp": 9}, {"role": "user", "timestamp": 1}]}));
         assert_eq!(kept["messages"][0]["role"], "assistant");
     }
 
