@@ -534,7 +534,7 @@ impl Builder {
         for c in calls {
             let matched = match id {
                 Some(id) => c.id.as_deref() == Some(id),
-                None => c.result.is_none() && name.map_or(true, |n| n == c.name),
+                None => c.result.is_none() && name.is_none_or(|n| n == c.name),
             };
             if matched {
                 fallback = Some(c);

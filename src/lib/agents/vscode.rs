@@ -226,11 +226,8 @@ pub fn path_of(v: &Value) -> Option<String> {
     }
 }
 
-/// `meta.project_hash`: the first 16 hex characters of SHA-256 of the project path.
-pub fn project_hash(path: &str) -> String {
-    let digest = Sha256::digest(path.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
+/// `meta.project_hash`, computed as for every other agent.
+pub use super::assemble::project_hash;
 
 /// Hex SHA-256 of some bytes (attachments).
 pub fn sha256_hex(bytes: &[u8]) -> String {
