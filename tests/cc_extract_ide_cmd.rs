@@ -167,3 +167,51 @@ fn list_counts_ide_sessions() {
     assert_eq!(rows[1]["agent"], "windsurf");
     assert_eq!(rows[1]["sessions"], 0);
 }
+
+/// A database whose newest rows live only in its `-wal` (main file last written long ago) is not skipped by
+/// `--since`, and comes out with the originals untouched.
+#[test]
+fn since_sees_rows_that_live_in_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join(".local/share/zed/threads");
+    fs::create_dir_all(&d).unwrap();
+    let db = d.join("threads.db");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+         CREATE TABLE threads (id TEXT PRIMARY KEY, summary TEXT NOT NULL, updated_at TEXT NOT NULL,
+                               data_type TEXT NOT NULL, data BLOB NOT NULL);",
+    )
+    .unwrap();
+    let data = r#"{"messages":[{"id":0,"role":"user","segments":[{"type":"text","text":"q"}]}]}"#;
+    c.execute(
+        "INSERT INTO threads VALUES ('new', 'New', '2026-01-01T00:00:00Z', 'json', ?1)",
+        [data.as_bytes()],
+    )
+    .unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800);
+    fs::File::options()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let before = snapshot(dir.path());
+    let out = Command::cargo_bin("cc-extract")
+        .unwrap()
+        .args(["zed", "--since", "2025-06-01", "--home"])
+        .arg(dir.path())
+        .env_remove("XDG_DATA_HOME")
+        .output()
+        .unwrap();
+    assert_eq!(snapshot(dir.path()), before);
+    drop(c);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("\"session_id\":\"new\""));
+}

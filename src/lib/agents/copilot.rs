@@ -61,7 +61,7 @@ impl Agent for Copilot {
             out.extend(
                 dbs.into_iter()
                     .filter(|db| db.is_file() && vscode::file_mentions(db, LEGACY_KEY.as_bytes()))
-                    .map(Source::at),
+                    .map(|db| vscode::db_source(&db)),
             );
         }
         out

@@ -43,7 +43,15 @@ impl Agent for Cursor {
                 ud.join("globalStorage/state.vscdb").is_file()
                     || ud.join("workspaceStorage").is_dir()
             })
-            .map(|ud| Source::at(ud.join("globalStorage/state.vscdb")))
+            .map(|ud| {
+                // Workspace databases are read with the global one: the newest of them dates the source.
+                let mut src = vscode::db_source(&ud.join("globalStorage/state.vscdb"));
+                for ws in vscode::subdirs(&ud.join("workspaceStorage")) {
+                    let w = vscode::db_source(&ws.join("state.vscdb"));
+                    src.modified = src.modified.max(w.modified);
+                }
+                src
+            })
             .collect()
     }
 

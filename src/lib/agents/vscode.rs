@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Env, Os};
+use super::{Env, Os, Source};
 use crate::schema::{Attachment, Message, Session};
 
 /// Product folder names of the VS Code family (`<config>/<Product>/User`).
@@ -360,6 +360,19 @@ pub fn editor_text(v: &Value) -> String {
     let mut out = String::new();
     walk(&parsed, &mut out);
     out.trim_end().to_string()
+}
+
+/// A database as a source: its size and modification time include the `-wal` file, where the newest rows
+/// live until a checkpoint (a `--since` filter on the main file's time alone would skip them).
+pub fn db_source(db: &Path) -> Source {
+    let mut src = Source::at(db.to_path_buf());
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    if let Ok(md) = fs::metadata(PathBuf::from(wal)) {
+        src.bytes += md.len();
+        src.modified = src.modified.max(md.modified().ok());
+    }
+    src
 }
 
 /// Completes a session built by an IDE agent: message indexes in order, `project_hash` from `project_path`, and

@@ -61,7 +61,7 @@ impl Agent for Windsurf {
                     out.push(Source::at(cascade));
                 }
             } else {
-                out.extend(dbs.into_iter().map(Source::at));
+                out.extend(dbs.iter().map(|db| vscode::db_source(db)));
             }
         }
         out

@@ -59,7 +59,7 @@ impl Agent for Zed {
             .into_iter()
             .map(|r| r.join("threads/threads.db"))
             .filter(|p| p.is_file())
-            .map(Source::at)
+            .map(|p| super::vscode::db_source(&p))
             .collect()
     }
 
