@@ -11,6 +11,10 @@ fn cline_fixture_matches_expected() {
     assert_eq!(all.len(), 3);
 
     // Session 1: XML tools; 8 API messages = 1 prompt + 4 answers + 3 tool-result carriers.
+    assert!(
+        all.iter().all(|s| !s.meta.extra.contains_key("ui_errors")),
+        "no error events in this fixture"
+    );
     let s1 = session(&all, "1738400400000");
     assert_eq!(s1.meta.start_time, Some(secs("2025-02-01T09:00:00Z")));
     assert_eq!(s1.meta.end_time, Some(1738400426));
@@ -349,6 +353,7 @@ fn damaged_tasks_and_other_products() {
         {"ts": 1700000000000u64, "type": "say", "say": "task", "text": "list files"},
         {"ts": 1700000001000u64, "type": "ask", "ask": "command", "text": "ls"},
         {"ts": 1700000002000u64, "type": "say", "say": "command_output", "text": "a b"},
+        {"ts": 1700000002500u64, "type": "ask", "ask": "api_req_failed", "text": "529 overloaded"},
         {"ts": 1700000003000u64, "type": "say", "say": "completion_result", "text": "two files"}])
         .to_string(),
     )
@@ -389,6 +394,10 @@ fn damaged_tasks_and_other_products() {
     assert_eq!(
         ui.messages[1].annotations.tool_calls[0].result.as_deref(),
         Some("a b")
+    );
+    assert_eq!(
+        ui.meta.extra["ui_errors"],
+        json!([{"timestamp": 1700000002, "kind": "api_req_failed", "text": "529 overloaded"}])
     );
     let prof = session(&out.sessions, "1700000200000");
     assert_eq!(

@@ -326,8 +326,16 @@ impl Task {
     fn times_and_usage(&self, s: &mut Session) {
         let mut requests: Vec<(Option<i64>, Value)> = Vec::new();
         let mut feedback: Vec<Option<i64>> = Vec::new();
+        let mut errors: Vec<Value> = Vec::new();
         for e in &self.ui {
             let ts = e.get("ts").and_then(time::from_value);
+            let what = e
+                .get("say")
+                .or_else(|| e.get("ask"))
+                .and_then(Value::as_str);
+            if let Some(w) = what.filter(|w| UI_ERRORS.contains(w)) {
+                errors.push(serde_json::json!({"timestamp": ts, "kind": w, "text": e.get("text")}));
+            }
             match e.get("say").and_then(Value::as_str) {
                 Some("api_req_started") => {
                     let info = e
@@ -365,6 +373,12 @@ impl Task {
         }
         if total != Usage::default() {
             s.meta.usage = Some(total);
+        }
+        if !errors.is_empty() {
+            // The UI's error notices (failed requests, diff errors) are not in the model transcript.
+            s.meta
+                .extra
+                .insert("ui_errors".into(), Value::Array(errors));
         }
         let first_ui = self
             .ui
@@ -405,6 +419,15 @@ impl Task {
         }
     }
 }
+
+/// UI events that report an error to the user.
+const UI_ERRORS: &[&str] = &[
+    "error",
+    "api_req_failed",
+    "diff_error",
+    "mistake_limit_reached",
+    "error_retry",
+];
 
 /// Tags known to be tool calls in the XML protocol (others with an underscore at a line start also count).
 const XML_TOOLS: &[&str] = &[
