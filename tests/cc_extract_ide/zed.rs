@@ -55,6 +55,18 @@ fn fixture_matches_expected() {
         (u.cache_write_tokens, u.cache_read_tokens),
         (Some(9120), Some(4410))
     );
+    let req: Vec<_> = s1
+        .messages
+        .iter()
+        .filter_map(|m| m.extra.get("request_usage"))
+        .collect();
+    assert_eq!(
+        req.len(),
+        2,
+        "request_token_usage keyed by the two user message ids"
+    );
+    assert_eq!(req[0]["input_tokens"], 11800);
+    assert_eq!(req[1]["cache_read_input_tokens"], 4410);
     assert!(
         s1.messages.iter().all(|m| m.timestamp.is_none()),
         "Zed keeps no per-message times"
@@ -83,6 +95,9 @@ fn fixture_matches_expected() {
         .unwrap()
         .contains("photo-sorter/sort.py"));
     assert!(has_fence(&s2.messages[3], "bash"));
+    assert_eq!(s2.messages[0].extra["request_usage"]["input_tokens"], 1500);
+    assert_eq!(s2.messages[1].extra["request_usage"]["output_tokens"], 70);
+    assert!(s2.messages[2].extra.get("request_usage").is_none());
 }
 
 /// An old database without the later columns, in WAL mode with rows only in the WAL, and a corrupt blob.

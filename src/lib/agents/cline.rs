@@ -676,6 +676,25 @@ impl Builder {
                             let mt = b.pointer("/source/media_type").and_then(Value::as_str);
                             attach(&mut msg, image_attachment(mt, data));
                         }
+                        Some("document") | Some("file") => {
+                            // A document given to the model: what it was, never its bytes.
+                            let src = b.get("source");
+                            let data = src
+                                .and_then(|s| s.get("data"))
+                                .and_then(Value::as_str)
+                                .unwrap_or("");
+                            let mt = src
+                                .and_then(|s| s.get("media_type"))
+                                .and_then(Value::as_str);
+                            let mut a = image_attachment(mt, data);
+                            a.kind = "document".into();
+                            a.name = b
+                                .get("title")
+                                .or_else(|| b.get("name"))
+                                .and_then(Value::as_str)
+                                .map(str::to_string);
+                            attach(&mut msg, a);
+                        }
                         Some("tool_result") => {
                             let id = b.get("tool_use_id").and_then(Value::as_str);
                             let (text, user) = self.split_result(&content_text(b.get("content")));

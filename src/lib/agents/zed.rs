@@ -188,11 +188,12 @@ fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
     }
     let mut s = Session::new(meta);
     let model = s.meta.model.clone();
-    for m in v
+    for (position, m) in v
         .get("messages")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
         let msg = if m.get("role").is_some() {
             legacy_message(m)
@@ -202,6 +203,18 @@ fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
         if let Some(mut msg) = msg {
             if msg.role == Role::Assistant {
                 msg.model = model.clone();
+            }
+            // Per-request usage: keyed by the user message's id (current), or by position (legacy array).
+            let request_usage = match v.get("request_token_usage") {
+                Some(Value::Object(by_id)) => m
+                    .pointer("/User/id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| by_id.get(id)),
+                Some(Value::Array(by_pos)) => by_pos.get(position),
+                _ => None,
+            };
+            if let Some(u) = request_usage.filter(|u| u.is_object()) {
+                msg.extra.insert("request_usage".into(), u.clone());
             }
             s.messages.push(msg);
         }
