@@ -3,10 +3,11 @@
 //! Every binary in `src/bin` is a few lines over this library. The pipeline's one data type is
 //! [`schema::Session`], carried one per line as NDJSON.
 
-pub mod schema;
 pub mod agents;
-pub mod time;
 pub mod cli;
+pub mod cmd;
 pub mod exit;
 pub mod io;
-pub mod cmd;
+pub mod schema;
+pub mod scrub;
+pub mod time;

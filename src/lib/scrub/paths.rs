@@ -1,0 +1,451 @@
+//! Home paths, logins and the other places a user's name hides: `/home/x`, `/Users/x`, `C:\Users\x` (also
+//! `\\`-escaped and `C:/`), `/mnt/c/Users/x`, `\\wsl$\...\home\x`, percent-encoded `file://` URIs, Claude
+//! Code's escaped project folders (`-home-x-...`), `~x/`, shell prompts, ssh targets, URL user names and git
+//! remote owners. Logins learned anywhere in a session are then replaced wherever they occur as a word.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::finding::{Finding, Kind};
+use super::key::{is_user_pseudonym, PseudonymKey};
+use super::rules::RuleError;
+
+/// Logins that identify nobody (service accounts, CI runners, OS defaults) and placeholders.
+const GENERIC_LOGINS: &[&str] = &[
+    "root",
+    "runner",
+    "runneradmin",
+    "ubuntu",
+    "debian",
+    "ec2-user",
+    "centos",
+    "fedora",
+    "admin",
+    "administrator",
+    "user",
+    "users",
+    "username",
+    "public",
+    "default",
+    "default user",
+    "all users",
+    "shared",
+    "guest",
+    "git",
+    "vagrant",
+    "docker",
+    "node",
+    "app",
+    "www",
+    "www-data",
+    "nobody",
+    "circleci",
+    "jenkins",
+    "build",
+    "builder",
+    "travis",
+    "appveyor",
+    "vscode",
+    "codespace",
+    "gitpod",
+    "home",
+    "me",
+    "you",
+    "yourname",
+    "your-name",
+    "name",
+    "someone",
+    "x-access-token",
+    "oauth2",
+    "oauth",
+    "token",
+    "x-token-auth",
+    "postgres",
+    "mysql",
+    "redis",
+    "localhost",
+    "dev",
+    "test",
+    "tmp",
+    "temp",
+    "lib",
+    "bin",
+    "src",
+    "library",
+    "applications",
+    "desktop",
+];
+
+pub fn is_generic_login(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    GENERIC_LOGINS.contains(&lower.as_str())
+        || is_user_pseudonym(&lower)
+        || lower.starts_with('$')
+        || lower.starts_with('%')
+        || lower.starts_with('<')
+        || lower.starts_with('{')
+        || lower.contains("...")
+        || lower.len() < 2
+}
+
+fn build(p: &str) -> Result<Regex, RuleError> {
+    RegexBuilder::new(p)
+        .unicode(false)
+        .build()
+        .map_err(|error| RuleError::Regex { id: "paths", error })
+}
+
+pub struct PathRules {
+    /// Home directories whose next segment is the login (`u` group).
+    home: Regex,
+    /// Claude Code's escaped project folders: `-home-alice-work` (login up to the next dash).
+    dashed: Regex,
+    tilde: Regex,
+    prompt: Regex,
+    ssh: Regex,
+    url_user: Regex,
+    remote: Regex,
+    project: Regex,
+    prefilter: AhoCorasick,
+}
+
+/// What the first pass over a session learned: logins (pseudonymized wherever they occur as a word).
+#[derive(Debug, Default, Clone)]
+pub struct Learned {
+    pub logins: Vec<String>,
+}
+
+impl Learned {
+    fn add(&mut self, name: &str) {
+        let name = name.trim_matches(|c: char| c == '.' || c == '-');
+        if name.len() >= 3
+            && !is_generic_login(name)
+            && !self.logins.iter().any(|l| l.eq_ignore_ascii_case(name))
+        {
+            self.logins.push(name.to_string());
+        }
+    }
+}
+
+impl PathRules {
+    pub fn compile() -> Result<PathRules, RuleError> {
+        const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
+        Ok(PathRules {
+            home: build(&format!(
+                r"(?i)(?:/home/|/Users/|/mnt/[a-z]/Users/|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{SEG}{{1,64}})"
+            ))?,
+            dashed: build(
+                r"(?:^|[/\\\s'\x22=])-(?:home|Users)-(?P<u>[A-Za-z0-9_.]{1,64})(?:-|$|[/\\\s'\x22])",
+            )?,
+            tilde: build(r"(?:^|[\s'\x22=(:])~(?P<u>[a-z_][a-z0-9_.-]{1,31})/")?,
+            prompt: build(
+                r"(?:^|[\s\[(\x22]|\\n)(?P<u>[a-z_][a-z0-9_-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9-]{0,62})(?::[~/][^\s$#\\]*| [^\]\s\\]+\])?[$#%] ",
+            )?,
+            ssh: build(
+                r"\b(?:ssh|scp|sftp|rsync|mosh|ssh-copy-id)\s[^\n|;&\\]*?(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
+            )?,
+            url_user: build(
+                r"(?i)\bhttps?://(?P<u>[A-Za-z0-9_.-]{1,64})(?::(?:<REDACTED>|[^\s@/'\x22<>\\]*))?@[A-Za-z0-9]",
+            )?,
+            remote: build(
+                r"(?i)(?P<ctx>remote\s+(?:add|set-url)\s+[A-Za-z0-9_.-]+\s+|origin\s+)?(?:https?://(?:[^@/\s'\x22\\]+@)?|ssh://(?:[a-z0-9_.-]+@)?|\bgit@)(?P<host>[a-z0-9.-]+\.[a-z]{2,})(?::\d+)?[:/](?P<o>[A-Za-z0-9_.-]{1,64})/(?P<r>[A-Za-z0-9_.-]+?)\.git\b",
+            )?,
+            project: build(
+                r"(?i)^(?:/home/|/Users/|/mnt/[a-z]/Users/|[a-z]:[\\/]Users[\\/])(?P<u>[^/\\]+)(?P<rest>(?:[/\\].*)?)$|^/root(?P<rrest>(?:/.*)?)$",
+            )?,
+            prefilter: AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(["home", "users", "~", "@", ".git"])?,
+        })
+    }
+
+    fn wanted(&self, text: &str) -> bool {
+        self.prefilter.is_match(text)
+    }
+
+    /// First pass: logins this text reveals. `meta` says the text is a session meta field, whose git remote
+    /// is the user's own.
+    pub fn learn(&self, text: &str, meta: bool, learned: &mut Learned) {
+        if !self.wanted(text) {
+            return;
+        }
+        let b = text.as_bytes();
+        for re in [
+            &self.home,
+            &self.dashed,
+            &self.tilde,
+            &self.prompt,
+            &self.ssh,
+            &self.url_user,
+        ] {
+            for c in re.captures_iter(b) {
+                if let Some(u) = c
+                    .name("u")
+                    .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
+                {
+                    learned.add(u);
+                }
+            }
+        }
+        for c in self.remote.captures_iter(b) {
+            if meta || c.name("ctx").is_some() {
+                if let Some(o) = c
+                    .name("o")
+                    .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
+                {
+                    learned.add(o);
+                }
+            }
+        }
+    }
+
+    /// Second pass: the login segment of every home path, prompt, ssh target, URL user and remote owner.
+    pub fn find(&self, text: &str, key: &PseudonymKey, out: &mut Vec<Finding>) {
+        if !self.wanted(text) {
+            return;
+        }
+        let b = text.as_bytes();
+        let login = |s: usize, e: usize, rule: &'static str, out: &mut Vec<Finding>| {
+            if let Some(u) = text.get(s..e) {
+                if !is_generic_login(u) {
+                    out.push(Finding::new(
+                        s,
+                        e,
+                        Kind::Username,
+                        rule,
+                        key.user_pseudonym(u),
+                    ));
+                }
+            }
+        };
+        for (re, rule) in [
+            (&self.home, "home-path"),
+            (&self.dashed, "escaped-home-path"),
+            (&self.tilde, "tilde-user"),
+            (&self.url_user, "url-user"),
+        ] {
+            for c in re.captures_iter(b) {
+                if let Some(u) = c.name("u") {
+                    login(u.start(), u.end(), rule, out);
+                }
+            }
+        }
+        for (re, rule) in [(&self.prompt, "shell-prompt"), (&self.ssh, "ssh-target")] {
+            for c in re.captures_iter(b) {
+                if let Some(u) = c.name("u") {
+                    login(u.start(), u.end(), rule, out);
+                }
+                if let Some(h) = c.name("h") {
+                    let host = &text[h.start()..h.end()];
+                    if !is_public_host(host)
+                        && !host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+                    {
+                        out.push(Finding::new(h.start(), h.end(), Kind::Host, rule, "<host>"));
+                    }
+                }
+            }
+        }
+        for c in self.remote.captures_iter(b) {
+            if let Some(o) = c.name("o") {
+                login(o.start(), o.end(), "git-remote-owner", out);
+            }
+        }
+    }
+
+    /// `meta.project_path` under a home directory becomes `~/...`; the login goes with the prefix.
+    pub fn project_path(&self, path: &str) -> Option<String> {
+        let c = self.project.captures(path.as_bytes())?;
+        let rest = c
+            .name("rest")
+            .or(c.name("rrest"))
+            .map_or(&b""[..], |m| m.as_bytes());
+        Some(format!("~{}", String::from_utf8_lossy(rest)))
+    }
+}
+
+/// Hosts that identify nobody: code forges, package registries, model providers.
+pub fn is_public_host(host: &str) -> bool {
+    const PUBLIC: &[&str] = &[
+        "github.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "ssh.dev.azure.com",
+        "vs-ssh.visualstudio.com",
+        "codeberg.org",
+        "sr.ht",
+        "git.sr.ht",
+        "localhost",
+        "heroku.com",
+        "aur.archlinux.org",
+        "huggingface.co",
+        "hf.co",
+    ];
+    let h = host.to_ascii_lowercase();
+    PUBLIC
+        .iter()
+        .any(|p| h == *p || h.ends_with(&format!(".{p}")))
+}
+
+/// Replaces whole-word occurrences of a fixed set of strings (learned logins, configured names).
+pub struct NameMatcher {
+    ac: AhoCorasick,
+    targets: Vec<(Kind, &'static str, String)>,
+}
+
+impl NameMatcher {
+    /// `names`: (text, kind, rule id, replacement). Empty names are ignored.
+    pub fn new(names: Vec<(String, Kind, &'static str, String)>) -> Option<NameMatcher> {
+        let names: Vec<_> = names
+            .into_iter()
+            .filter(|n| !n.0.trim().is_empty())
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(names.iter().map(|n| n.0.as_str()))
+            .ok()?;
+        let targets = names
+            .into_iter()
+            .map(|(_, k, r, rep)| (k, r, rep))
+            .collect();
+        Some(NameMatcher { ac, targets })
+    }
+
+    pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let b = text.as_bytes();
+        for m in self.ac.find_iter(b) {
+            let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
+                continue;
+            }
+            // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
+            if m.start() >= 5 && b[..m.start()].ends_with(b"user_") {
+                continue;
+            }
+            let (kind, rule, rep) = &self.targets[m.pattern().as_usize()];
+            out.push(Finding::new(m.start(), m.end(), *kind, rule, rep.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scrub::finding::{apply, settle};
+
+    fn run(text: &str) -> (String, Vec<String>) {
+        let rules = PathRules::compile().unwrap();
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let mut learned = Learned::default();
+        rules.learn(text, false, &mut learned);
+        let mut f = Vec::new();
+        rules.find(text, &key, &mut f);
+        let f = settle(text, f);
+        (apply(text, &f), learned.logins)
+    }
+
+    #[test]
+    fn home_paths_in_every_spelling() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let p = key.user_pseudonym("alice");
+        for (input, want) in [
+            ("cat /home/alice/.bashrc", format!("cat /home/{p}/.bashrc")),
+            ("/Users/alice/src", format!("/Users/{p}/src")),
+            (r"C:\Users\alice\proj", format!(r"C:\Users\{p}\proj")),
+            (
+                r#"{"p":"C:\\Users\\alice\\proj"}"#,
+                format!(r#"{{"p":"C:\\Users\\{p}\\proj"}}"#),
+            ),
+            ("C:/Users/alice/x", format!("C:/Users/{p}/x")),
+            ("/mnt/c/Users/alice/x", format!("/mnt/c/Users/{p}/x")),
+            (
+                r"\\wsl$\Ubuntu\home\alice\x",
+                format!(r"\\wsl$\Ubuntu\home\{p}\x"),
+            ),
+            (
+                "file:///c%3A/Users/alice/x",
+                format!("file:///c%3A/Users/{p}/x"),
+            ),
+            (
+                "file://%2Fhome%2Falice%2Fx",
+                format!("file://%2Fhome%2F{p}%2Fx"),
+            ),
+            (
+                "~/.claude/projects/-home-alice-work-shop/",
+                format!("~/.claude/projects/-home-{p}-work-shop/"),
+            ),
+            ("ls ~alice/notes", format!("ls ~{p}/notes")),
+            ("alice@laptop:~/work$ ls", format!("{p}@<host>:~/work$ ls")),
+        ] {
+            assert_eq!(run(input).0, want, "{input}");
+        }
+    }
+
+    #[test]
+    fn generic_homes_and_pseudonyms_stay() {
+        for s in [
+            "/home/runner/work",
+            "/Users/Shared/x",
+            "/root/x",
+            "/home/$USER/x",
+            "/home/user_0123abcd/x",
+            "C:\\Users\\Public\\x",
+        ] {
+            assert_eq!(run(s).0, s);
+        }
+    }
+
+    #[test]
+    fn remote_owner_goes_host_stays() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let p = key.user_pseudonym("alice-smith");
+        let (out, learned) = run("git remote set-url origin https://alice-smith:<REDACTED>@github.com/alice-smith/shop.git");
+        assert_eq!(
+            out,
+            format!("git remote set-url origin https://{p}:<REDACTED>@github.com/{p}/shop.git")
+        );
+        assert_eq!(learned, vec!["alice-smith"]);
+        let (out, _) = run("git@gitlab.com:bob-dev/tool.git");
+        assert_eq!(
+            out,
+            format!("git@gitlab.com:{}/tool.git", key.user_pseudonym("bob-dev"))
+        );
+    }
+
+    #[test]
+    fn project_path_becomes_tilde() {
+        let r = PathRules::compile().unwrap();
+        assert_eq!(
+            r.project_path("/home/alice/work/shop").as_deref(),
+            Some("~/work/shop")
+        );
+        assert_eq!(
+            r.project_path("C:\\Users\\alice\\proj").as_deref(),
+            Some("~\\proj")
+        );
+        assert_eq!(r.project_path("/Users/alice").as_deref(), Some("~"));
+        assert_eq!(r.project_path("/srv/app"), None);
+    }
+
+    #[test]
+    fn names_match_whole_words_only() {
+        let m = NameMatcher::new(vec![(
+            "alice".into(),
+            Kind::Username,
+            "learned",
+            "user_x".into(),
+        )])
+        .unwrap();
+        let mut f = Vec::new();
+        let text = "alice-private-backups malice Alice alice_b";
+        m.find(text, &mut f);
+        assert_eq!(
+            apply(text, &settle(text, f)),
+            "user_x-private-backups malice user_x user_x_b"
+        );
+    }
+}
