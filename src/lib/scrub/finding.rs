@@ -53,7 +53,8 @@ impl Kind {
             Kind::Email => 70,
             Kind::Custom => 65,
             Kind::Username => 60,
-            Kind::Name => 55,
+            // Above logins, so `Alice Liddell` goes whole rather than leaving a half.
+            Kind::Name => 62,
             Kind::Card | Kind::Iban => 52,
             Kind::Host => 50,
             Kind::Model => 40,

@@ -45,10 +45,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "getenv",
     "secrets.",
     "env.",
-    "0000000000",
-    "1234567890",
-    "abcdefgh",
-    "abc123",
+    "abcdefghij",
 ];
 
 const PLACEHOLDER_VALUES: &[&str] = &[

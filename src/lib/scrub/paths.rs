@@ -105,6 +105,8 @@ pub struct PathRules {
     ssh: Regex,
     url_user: Regex,
     remote: Regex,
+    /// `first.last@domain`: the parts of a personal address are names.
+    email_name: Regex,
     project: Regex,
     prefilter: AhoCorasick,
 }
@@ -116,9 +118,33 @@ pub struct Learned {
 }
 
 impl Learned {
+    /// The value of an account field: a handle (`alice-liddell`) or a display name (`Alice Liddell`).
+    pub fn account(&mut self, value: &str) {
+        let v = value.trim();
+        if v.len() > 64 || v.contains('@') || v.contains('/') {
+            return;
+        }
+        let words: Vec<&str> = v.split_whitespace().collect();
+        let handle = |w: &str| {
+            w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        if words.len() == 1 && handle(words[0]) {
+            self.add(words[0]);
+        } else if (2..=3).contains(&words.len())
+            && words
+                .iter()
+                .all(|w| w.chars().next().is_some_and(char::is_uppercase))
+        {
+            for w in words {
+                self.add(w);
+            }
+        }
+    }
+
     fn add(&mut self, name: &str) {
         let name = name.trim_matches(|c: char| c == '.' || c == '-');
-        if name.len() >= 3
+        if (3..=32).contains(&name.len())
             && !is_generic_login(name)
             && !self.logins.iter().any(|l| l.eq_ignore_ascii_case(name))
         {
@@ -130,9 +156,11 @@ impl Learned {
 impl PathRules {
     pub fn compile() -> Result<PathRules, RuleError> {
         const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
+        // A login never starts with a dot: `/home/.cache` is no user.
+        const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
         Ok(PathRules {
             home: build(&format!(
-                r"(?i)(?:/home/|/Users/|/mnt/[a-z]/Users/|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{SEG}{{1,64}})"
+                r"(?i)(?:(?:^|%3A|[^A-Za-z0-9_.-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}{{0,63}})"
             ))?,
             dashed: build(
                 r"(?:^|[/\\\s'\x22=])-(?:home|Users)-(?P<u>[A-Za-z0-9_.]{1,64})(?:-|$|[/\\\s'\x22])",
@@ -149,6 +177,9 @@ impl PathRules {
             )?,
             remote: build(
                 r"(?i)(?P<ctx>remote\s+(?:add|set-url)\s+[A-Za-z0-9_.-]+\s+|origin\s+)?(?:https?://(?:[^@/\s'\x22\\]+@)?|ssh://(?:[a-z0-9_.-]+@)?|\bgit@)(?P<host>[a-z0-9.-]+\.[a-z]{2,})(?::\d+)?[:/](?P<o>[A-Za-z0-9_.-]{1,64})/(?P<r>[A-Za-z0-9_.-]+?)\.git\b",
+            )?,
+            email_name: build(
+                r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}",
             )?,
             project: build(
                 r"(?i)^(?:/home/|/Users/|/mnt/[a-z]/Users/|[a-z]:[\\/]Users[\\/])(?P<u>[^/\\]+)(?P<rest>(?:[/\\].*)?)$|^/root(?P<rrest>(?:/.*)?)$",
@@ -185,6 +216,26 @@ impl PathRules {
                     .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
                 {
                     learned.add(u);
+                }
+            }
+        }
+        for c in self.email_name.captures_iter(b) {
+            let parts: Vec<&str> = ["a", "b", "c"]
+                .iter()
+                .filter_map(|g| {
+                    c.name(g)
+                        .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
+                })
+                .collect();
+            let role = |p: &&str| {
+                [
+                    "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
+                ]
+                .contains(&p.to_ascii_lowercase().as_str())
+            };
+            if !parts.iter().any(role) {
+                for p in parts {
+                    learned.add(p);
                 }
             }
         }
@@ -327,6 +378,28 @@ impl NameMatcher {
                 continue;
             }
             let (kind, rule, rep) = &self.targets[m.pattern().as_usize()];
+            // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
+            if *kind == Kind::Username && b[m.start()].is_ascii_uppercase() {
+                let rest = &b[m.end()..];
+                let surname = rest.len() > 3
+                    && rest[0] == b' '
+                    && rest[1].is_ascii_uppercase()
+                    && rest[2].is_ascii_lowercase();
+                if surname {
+                    let len = 2 + rest[2..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
+                        .count();
+                    out.push(Finding::new(
+                        m.start(),
+                        m.end() + len,
+                        Kind::Name,
+                        "learned-full-name",
+                        "<name>",
+                    ));
+                    continue;
+                }
+            }
             out.push(Finding::new(m.start(), m.end(), *kind, rule, rep.clone()));
         }
     }

@@ -205,8 +205,8 @@ pub fn keep_email(address: &str, policy: ExampleEmails) -> bool {
 }
 
 fn public_ipv4(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
-    let before = text[..whole.start].as_bytes();
-    let after = text[whole.end..].as_bytes();
+    let before = &text.as_bytes()[..whole.start];
+    let after = &text.as_bytes()[whole.end..];
     // Part of a longer dotted number (versions, OIDs) or a version string.
     if before
         .last()
@@ -249,7 +249,7 @@ fn public_ipv6(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 fn phone_ok(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let v = &text[part];
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
-    let after = text[whole.end..].as_bytes();
+    let after = &text.as_bytes()[whole.end..];
     (8..=15).contains(&digits)
         && !after
             .first()
@@ -270,7 +270,7 @@ fn iban_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 
 fn local_host_ok(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let host = text[part].to_ascii_lowercase();
-    let after = text[whole.end..].as_bytes();
+    let after = &text.as_bytes()[whole.end..];
     if after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_alphanumeric) {
         return false; // `settings.local.json`
     }

@@ -19,8 +19,10 @@ macro_rules! rule {
     };
 }
 
-const RAND: Check = Check::Random(3.0);
-const LOW: Check = Check::Random(2.5);
+/// The floor for prefixed tokens: prefix and length already say "token"; this only stops runs like
+/// `ghp_aaaaBBBB...` that the placeholder test misses.
+const RAND: Check = Check::Random(2.0);
+const LOW: Check = Check::Random(2.0);
 
 fn aws_key_id(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
     let v = &text[part];
@@ -113,7 +115,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "github-token",
         ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
-        r"\bgh[pousr]_(?P<s>[A-Za-z0-9]{36})\b",
+        r"\bgh[pousr]_(?P<s>[A-Za-z0-9]{20,40})\b",
         RAND
     ),
     rule!(
@@ -146,7 +148,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "npm-token",
         ["npm_"],
-        r"\bnpm_(?P<s>[A-Za-z0-9]{36})\b",
+        r"\bnpm_(?P<s>[A-Za-z0-9]{20,40})\b",
         RAND
     ),
     rule!(

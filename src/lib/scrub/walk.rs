@@ -209,6 +209,24 @@ pub fn walk_session<V: Visitor>(session: &mut Session, v: &mut V) {
     .session(session);
 }
 
+/// Keys whose values are account handles or display names (`requesterUsername`, `lastKnownUser`, `login`).
+fn is_account_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    [
+        "username",
+        "user_name",
+        "login",
+        "lastknownuser",
+        "displayname",
+        "display_name",
+        "owner",
+        "author",
+        "requester",
+    ]
+    .iter()
+    .any(|w| k.ends_with(w))
+}
+
 fn in_meta(path: &[Seg]) -> bool {
     matches!(path.first(), Some(Seg::Name("meta")))
 }
@@ -248,6 +266,11 @@ struct Learner<'a> {
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
         self.s.paths.learn(s, in_meta(path), &mut self.learned);
+        if let Some(Seg::Key(k)) = path.last() {
+            if is_account_key(k) {
+                self.learned.account(s);
+            }
+        }
     }
 }
 
@@ -260,11 +283,12 @@ struct Rewriter<'a> {
 }
 
 impl Rewriter<'_> {
-    fn record(&mut self, path: &[Seg], seen: &str, f: Finding) {
+    /// `context`: the final text and where the replacement sits in it, for `--explain` excerpts.
+    fn record(&mut self, path: &[Seg], seen: &str, f: Finding, context: Option<(&str, usize)>) {
         let start = seen[..f.start].chars().count();
         let end = start + seen[f.start..f.end].chars().count();
         *self.report.counts.entry(f.kind).or_default() += 1;
-        let excerpt = self.excerpts.then(|| excerpt(seen, &f));
+        let excerpt = self.excerpts.then(|| excerpt(seen, &f, context));
         self.report.located.push(Located {
             pointer: pointer(path),
             hash: self.s.key.value_hash(&seen[f.start..f.end]),
@@ -276,28 +300,33 @@ impl Rewriter<'_> {
     }
 }
 
-/// `…before ⟦masked → placeholder⟧ after…`: enough to see why, never the whole value.
-fn excerpt(text: &str, f: &Finding) -> String {
-    let before: String = text[..f.start]
-        .chars()
-        .rev()
-        .take(30)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let after: String = text[f.end..].chars().take(30).collect();
-    let original = &text[f.start..f.end];
-    let shown: String = original.chars().take(3).collect();
-    let masked = if original.chars().count() > 6 {
-        format!("{shown}…({} chars)", original.chars().count())
+/// `…before ⟦masked → placeholder⟧ after…`, the context taken from the scrubbed text so that no other
+/// finding shows through; the value itself is shown by its first three characters and its length.
+fn excerpt(seen: &str, f: &Finding, context: Option<(&str, usize)>) -> String {
+    let original = &seen[f.start..f.end];
+    let n = original.chars().count();
+    let masked = if n > 6 {
+        format!(
+            "{}…({n} chars)",
+            original.chars().take(3).collect::<String>()
+        )
     } else {
-        "…".to_string()
+        format!("…({n} chars)")
+    };
+    let (before, after) = match context {
+        Some((text, at)) => {
+            let end = at + f.replacement.len();
+            let before: Vec<char> = text[..at].chars().rev().take(30).collect();
+            (
+                before.into_iter().rev().collect::<String>(),
+                text[end..].chars().take(30).collect::<String>(),
+            )
+        }
+        None => (String::new(), String::new()),
     };
     format!(
-        "{}⟦{} → {}⟧{}",
+        "{}⟦{masked} → {}⟧{}",
         before.replace('\n', "⏎"),
-        masked,
         f.replacement,
         after.replace('\n', "⏎")
     )
@@ -315,7 +344,7 @@ impl Visitor for Rewriter<'_> {
                     tilde.clone(),
                 );
                 let seen = s.clone();
-                self.record(path, &seen, f);
+                self.record(path, &seen, f, Some((&tilde, 0)));
                 if self.mode == Mode::Scrub {
                     *s = tilde;
                 } else {
@@ -330,6 +359,7 @@ impl Visitor for Rewriter<'_> {
                     path,
                     &seen,
                     Finding::new(0, s.len(), Kind::Model, "model-field", label),
+                    Some((label, 0)),
                 );
                 if self.mode == Mode::Scrub {
                     *s = label.to_string();
@@ -342,11 +372,15 @@ impl Visitor for Rewriter<'_> {
             return;
         }
         for f in out.unicode {
-            self.record(path, s, f);
+            self.record(path, s, f, None);
         }
         let seen = out.cleaned.as_deref().unwrap_or(s);
+        let fin = out.text.as_deref().unwrap_or(seen);
+        let mut shift: isize = 0;
         for f in out.findings {
-            self.record(path, seen, f);
+            let at = (f.start as isize + shift) as usize;
+            shift += f.replacement.len() as isize - (f.end - f.start) as isize;
+            self.record(path, seen, f, Some((fin, at)));
         }
         if self.mode == Mode::Scrub {
             if let Some(t) = out.text {
