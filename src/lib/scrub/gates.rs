@@ -73,6 +73,12 @@ const PLACEHOLDER_VALUES: &[&str] = &[
 /// Whether a candidate value is a documentation placeholder rather than a secret.
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
+    // Our own pseudonyms (`user_` + 8 hex) must never look like a secret on a second pass.
+    if let Some(i) = lower.find("user_") {
+        if lower.len() >= i + 13 && crate::scrub::key::is_user_pseudonym(&lower[i..i + 13]) {
+            return true;
+        }
+    }
     if PLACEHOLDER_VALUES.contains(&lower.as_str())
         || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
     {

@@ -8,7 +8,7 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{Finding, Kind};
 use super::key::{is_user_pseudonym, PseudonymKey};
-use super::rules::RuleError;
+use super::rules::{Anchors, RuleError};
 
 /// Logins that identify nobody (service accounts, CI runners, OS defaults) and placeholders.
 const GENERIC_LOGINS: &[&str] = &[
@@ -95,6 +95,46 @@ fn build(p: &str) -> Result<Regex, RuleError> {
         .map_err(|error| RuleError::Regex { id: "paths", error })
 }
 
+const HOME: u8 = 1;
+const DASH: u8 = 2;
+const TILDE: u8 = 4;
+const AT: u8 = 8;
+const SSH: u8 = 16;
+const URL: u8 = 32;
+const GIT: u8 = 64;
+
+/// Literals that each regex needs, lowercase (matched case-insensitively).
+const LITERALS: &[(&str, u8)] = &[
+    ("/home/", HOME),
+    ("/users/", HOME),
+    ("\\users\\", HOME),
+    ("\\home\\", HOME),
+    ("%2fhome%2f", HOME),
+    ("%2fusers%2f", HOME),
+    (":/users/", HOME),
+    ("-home-", DASH),
+    ("-users-", DASH),
+    ("~", TILDE),
+    ("@", AT),
+    ("ssh", SSH),
+    ("scp", SSH),
+    ("sftp", SSH),
+    ("rsync", SSH),
+    ("mosh", SSH),
+    ("://", URL),
+    (".git", GIT),
+    ("git@", GIT),
+];
+
+fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
+    std::str::from_utf8(m.as_bytes()).ok()
+}
+
+/// Runs `re` when all of `need` is in `have`.
+fn gated<'r>(have: u8, need: u8, re: &'r Regex) -> Option<&'r Regex> {
+    (have & need == need).then_some(re)
+}
+
 pub struct PathRules {
     /// Home directories whose next segment is the login (`u` group).
     home: Regex,
@@ -108,7 +148,7 @@ pub struct PathRules {
     /// `first.last@domain`: the parts of a personal address are names.
     email_name: Regex,
     project: Regex,
-    prefilter: AhoCorasick,
+    prefilter: Anchors<u8>,
 }
 
 /// What the first pass over a session learned: logins (pseudonymized wherever they occur as a word).
@@ -184,68 +224,65 @@ impl PathRules {
             project: build(
                 r"(?i)^(?:/home/|/Users/|/mnt/[a-z]/Users/|[a-z]:[\\/]Users[\\/])(?P<u>[^/\\]+)(?P<rest>(?:[/\\].*)?)$|^/root(?P<rrest>(?:/.*)?)$",
             )?,
-            prefilter: AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(["home", "users", "~", "@", ".git"])?,
+            prefilter: Anchors::new(LITERALS.iter().copied())?,
         })
     }
 
-    fn wanted(&self, text: &str) -> bool {
-        self.prefilter.is_match(text)
+    /// Which of the regexes below can match `text` at all (one automaton pass over their literals).
+    fn wanted(&self, text: &str) -> u8 {
+        let mut bits = 0;
+        self.prefilter.for_each(text.as_bytes(), |b| bits |= b);
+        bits
     }
 
     /// First pass: logins this text reveals. `meta` says the text is a session meta field, whose git remote
     /// is the user's own.
     pub fn learn(&self, text: &str, meta: bool, learned: &mut Learned) {
-        if !self.wanted(text) {
+        let have = self.wanted(text);
+        if have == 0 {
             return;
         }
         let b = text.as_bytes();
-        for re in [
-            &self.home,
-            &self.dashed,
-            &self.tilde,
-            &self.prompt,
-            &self.ssh,
-            &self.url_user,
-        ] {
+        let regexes = [
+            gated(have, HOME, &self.home),
+            gated(have, DASH, &self.dashed),
+            gated(have, TILDE, &self.tilde),
+            gated(have, AT, &self.prompt),
+            gated(have, SSH | AT, &self.ssh),
+            gated(have, URL | AT, &self.url_user),
+        ];
+        for re in regexes.into_iter().flatten() {
             for c in re.captures_iter(b) {
-                if let Some(u) = c
-                    .name("u")
-                    .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
-                {
+                if let Some(u) = c.name("u").and_then(str_of) {
                     learned.add(u);
                 }
             }
         }
-        for c in self.email_name.captures_iter(b) {
-            let parts: Vec<&str> = ["a", "b", "c"]
-                .iter()
-                .filter_map(|g| {
-                    c.name(g)
-                        .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
-                })
-                .collect();
-            let role = |p: &&str| {
-                [
-                    "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
-                ]
-                .contains(&p.to_ascii_lowercase().as_str())
-            };
-            if !parts.iter().any(role) {
-                for p in parts {
-                    learned.add(p);
+        if let Some(re) = gated(have, AT, &self.email_name) {
+            const ROLES: &[&str] = &[
+                "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
+            ];
+            for c in re.captures_iter(b) {
+                let parts: Vec<&str> = ["a", "b", "c"]
+                    .iter()
+                    .filter_map(|g| c.name(g).and_then(str_of))
+                    .collect();
+                if !parts
+                    .iter()
+                    .any(|p| ROLES.contains(&p.to_ascii_lowercase().as_str()))
+                {
+                    for p in parts {
+                        learned.add(p);
+                    }
                 }
             }
         }
-        for c in self.remote.captures_iter(b) {
-            if meta || c.name("ctx").is_some() {
-                if let Some(o) = c
-                    .name("o")
-                    .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
-                {
-                    learned.add(o);
+        if let Some(re) = gated(have, GIT, &self.remote) {
+            for c in re.captures_iter(b) {
+                if meta || c.name("ctx").is_some() {
+                    if let Some(o) = c.name("o").and_then(str_of) {
+                        learned.add(o);
+                    }
                 }
             }
         }
@@ -253,7 +290,8 @@ impl PathRules {
 
     /// Second pass: the login segment of every home path, prompt, ssh target, URL user and remote owner.
     pub fn find(&self, text: &str, key: &PseudonymKey, out: &mut Vec<Finding>) {
-        if !self.wanted(text) {
+        let have = self.wanted(text);
+        if have == 0 {
             return;
         }
         let b = text.as_bytes();
@@ -270,19 +308,27 @@ impl PathRules {
                 }
             }
         };
-        for (re, rule) in [
-            (&self.home, "home-path"),
-            (&self.dashed, "escaped-home-path"),
-            (&self.tilde, "tilde-user"),
-            (&self.url_user, "url-user"),
-        ] {
+        let logins = [
+            (gated(have, HOME, &self.home), "home-path"),
+            (gated(have, DASH, &self.dashed), "escaped-home-path"),
+            (gated(have, TILDE, &self.tilde), "tilde-user"),
+            (gated(have, URL | AT, &self.url_user), "url-user"),
+            (gated(have, GIT, &self.remote), "git-remote-owner"),
+        ];
+        for (re, rule) in logins {
+            let Some(re) = re else { continue };
             for c in re.captures_iter(b) {
-                if let Some(u) = c.name("u") {
+                if let Some(u) = c.name("u").or(c.name("o")) {
                     login(u.start(), u.end(), rule, out);
                 }
             }
         }
-        for (re, rule) in [(&self.prompt, "shell-prompt"), (&self.ssh, "ssh-target")] {
+        let hosts = [
+            (gated(have, AT, &self.prompt), "shell-prompt"),
+            (gated(have, SSH | AT, &self.ssh), "ssh-target"),
+        ];
+        for (re, rule) in hosts {
+            let Some(re) = re else { continue };
             for c in re.captures_iter(b) {
                 if let Some(u) = c.name("u") {
                     login(u.start(), u.end(), rule, out);
@@ -295,11 +341,6 @@ impl PathRules {
                         out.push(Finding::new(h.start(), h.end(), Kind::Host, rule, "<host>"));
                     }
                 }
-            }
-        }
-        for c in self.remote.captures_iter(b) {
-            if let Some(o) = c.name("o") {
-                login(o.start(), o.end(), "git-remote-owner", out);
             }
         }
     }
@@ -357,6 +398,8 @@ impl NameMatcher {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            // Built once per session: a contiguous NFA builds fast and searches fast enough for a few names.
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(names.iter().map(|n| n.0.as_str()))
             .ok()?;
         let targets = names

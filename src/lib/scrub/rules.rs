@@ -24,6 +24,54 @@ pub enum Check {
     Custom(fn(&str, Range<usize>, Range<usize>) -> bool),
 }
 
+/// Cheap facts about a text, computed in one pass, that rules without a literal anchor require.
+pub mod needs {
+    pub const NONE: u8 = 0;
+    /// A digit, a dot and a digit (`8.8`): IPv4.
+    pub const DIGIT_DOT_DIGIT: u8 = 1;
+    /// Four digits in a row: card numbers.
+    pub const FOUR_DIGITS: u8 = 2;
+    /// Two capitals then two digits (`GB82`): IBAN.
+    pub const UPPER_UPPER_DIGITS: u8 = 4;
+    /// `2xxx:` or `3xxx:` with hex x: global IPv6.
+    pub const HEX_COLON: u8 = 8;
+}
+
+/// The [`needs`] facts that hold for `b`.
+pub fn facts(b: &[u8]) -> u8 {
+    let mut f = 0u8;
+    let mut digits = 0u32;
+    for i in 0..b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 4 {
+                f |= needs::FOUR_DIGITS;
+            }
+            if digits == 2
+                && i >= 3
+                && b[i - 2].is_ascii_uppercase()
+                && b[i - 3].is_ascii_uppercase()
+            {
+                f |= needs::UPPER_UPPER_DIGITS;
+            }
+        } else {
+            if c == b'.' && digits > 0 && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                f |= needs::DIGIT_DOT_DIGIT;
+            }
+            if c == b':'
+                && i >= 4
+                && matches!(b[i - 4], b'2' | b'3')
+                && b[i - 3..i].iter().all(u8::is_ascii_hexdigit)
+            {
+                f |= needs::HEX_COLON;
+            }
+            digits = 0;
+        }
+    }
+    f
+}
+
 /// One row of a rule table. The named group `s` (or, in alternations, `t` or `u`), when present, is what
 /// gets replaced; otherwise the whole match.
 pub struct Rule {
@@ -34,6 +82,8 @@ pub struct Rule {
     pub pattern: &'static str,
     pub check: Check,
     pub placeholder: &'static str,
+    /// For rules without anchors: the [`needs`] facts a text must have for the rule to run.
+    pub needs: u8,
 }
 
 /// How far before a match [`Check::Near`] looks for its words.
@@ -45,12 +95,85 @@ struct Compiled {
     groups: Vec<usize>,
 }
 
+/// Which of a set of literals occur in a text (ASCII case-insensitively), each literal carrying payloads.
+///
+/// A literal that contains another is dropped and its payloads given to the shorter one (whenever it occurs,
+/// so does the shorter), so no two literals can match at the same position; a leftmost search restarted one
+/// byte after each match then sees every occurrence, and unlike an overlapping search it can use the
+/// automaton's prefilter to skip text with no literal at all.
+pub struct Anchors<T> {
+    ac: Option<AhoCorasick>,
+    payloads: Vec<Vec<T>>,
+}
+
+impl<T: Copy + PartialEq> Anchors<T> {
+    pub fn new<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, T)>,
+    ) -> Result<Anchors<T>, aho_corasick::BuildError> {
+        let mut lits: Vec<(String, Vec<T>)> = Vec::new();
+        for (lit, t) in pairs {
+            let lit = lit.to_ascii_lowercase();
+            match lits.iter_mut().find(|(l, _)| *l == lit) {
+                Some((_, ts)) => ts.push(t),
+                None => lits.push((lit, vec![t])),
+            }
+        }
+        let mut kept: Vec<(String, Vec<T>)> = Vec::new();
+        for (lit, _) in &lits {
+            if lits
+                .iter()
+                .any(|(other, _)| other != lit && lit.contains(other.as_str()))
+            {
+                continue;
+            }
+            let mut ts = Vec::new();
+            for (other, ots) in &lits {
+                if other.contains(lit.as_str()) {
+                    for t in ots {
+                        if !ts.contains(t) {
+                            ts.push(*t);
+                        }
+                    }
+                }
+            }
+            kept.push((lit.clone(), ts));
+        }
+        let ac = if kept.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(kept.iter().map(|(l, _)| l))?,
+            )
+        };
+        Ok(Anchors {
+            ac,
+            payloads: kept.into_iter().map(|(_, ts)| ts).collect(),
+        })
+    }
+
+    /// Calls `f` with the payloads of every literal occurring in `text` (repeats possible).
+    pub fn for_each(&self, text: &[u8], mut f: impl FnMut(T)) {
+        let Some(ac) = &self.ac else { return };
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else {
+                break;
+            };
+            for &t in &self.payloads[m.pattern().as_usize()] {
+                f(t);
+            }
+            at = m.start() + 1;
+        }
+    }
+}
+
 /// A compiled rule table.
 pub struct RuleSet {
     rules: Vec<Compiled>,
-    anchors: Option<AhoCorasick>,
-    /// For each anchor pattern, the rules it wakes.
-    woken: Vec<Vec<usize>>,
+    anchors: Anchors<usize>,
     always: Vec<usize>,
 }
 
@@ -98,20 +221,14 @@ impl RuleSet {
                 }
             }
         }
-        let anchors = if anchor_text.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&anchor_text)?,
-            )
-        };
+        let pairs = anchor_text
+            .iter()
+            .zip(&woken)
+            .flat_map(|(a, w)| w.iter().map(move |&i| (*a, i)));
+        let anchors = Anchors::new(pairs)?;
         Ok(RuleSet {
             rules,
             anchors,
-            woken,
             always,
         })
     }
@@ -128,16 +245,14 @@ impl RuleSet {
     pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let bytes = text.as_bytes();
         let mut run = vec![false; self.rules.len()];
-        for &i in &self.always {
-            run[i] = true;
-        }
-        if let Some(ac) = &self.anchors {
-            for m in ac.find_overlapping_iter(bytes) {
-                for &i in &self.woken[m.pattern().as_usize()] {
-                    run[i] = true;
-                }
+        if !self.always.is_empty() {
+            let have = facts(bytes);
+            for &i in &self.always {
+                let need = self.rules[i].rule.needs;
+                run[i] = need & have == need;
             }
         }
+        self.anchors.for_each(bytes, |i| run[i] = true);
         for (i, c) in self.rules.iter().enumerate() {
             if run[i] {
                 c.find(text, out);
@@ -216,4 +331,85 @@ fn char_bounds(text: &str, r: Range<usize>) -> Range<usize> {
     }
     let e = floor_char(text, r.end).max(s);
     s..e
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn time_rules() {
+        let path = std::env::var("CC_TIMING_FILE").unwrap();
+        let data = std::fs::read_to_string(path).unwrap();
+        let mut strings = Vec::new();
+        fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(s) => out.push(s.clone()),
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        for l in data.lines() {
+            walk(&serde_json::from_str(l).unwrap(), &mut strings);
+        }
+        let total: usize = strings.iter().map(|s| s.len()).sum();
+        let set = super::RuleSet::compile(&[
+            crate::scrub::secrets::RULES,
+            crate::scrub::pii::RULES,
+            crate::scrub::models::RULES,
+        ])
+        .unwrap();
+        let mut rows = Vec::new();
+        let t = std::time::Instant::now();
+        let mut n = 0;
+        for s in &strings {
+            set.anchors.for_each(s.as_bytes(), |_| n += 1);
+        }
+        rows.push((t.elapsed().as_secs_f64(), "anchors".to_string()));
+        for c in &set.rules {
+            let t = std::time::Instant::now();
+            let mut out = Vec::new();
+            for s in &strings {
+                c.find(s, &mut out);
+            }
+            rows.push((
+                t.elapsed().as_secs_f64(),
+                format!("{} ({} found)", c.rule.id, out.len()),
+            ));
+        }
+        rows.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+        eprintln!(
+            "{} MB in {} strings, {n} anchor hits",
+            total / 1_000_000,
+            strings.len()
+        );
+        for (t, id) in rows.iter().take(25) {
+            eprintln!("{:8.1} MB/s {t:.3}s {id}", total as f64 / 1e6 / t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_see_overlapping_and_nested_literals() {
+        let a = Anchors::new([
+            ("sk-", 1),
+            ("sk-ant-", 2),
+            ("ant", 3),
+            ("key", 4),
+            ("y-a", 5),
+        ])
+        .unwrap();
+        let mut seen = Vec::new();
+        a.for_each(b"my KEY-ANT here, sk-ant-x", |t| seen.push(t));
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+        let mut none = Vec::new();
+        a.for_each(b"nothing to see", |t| none.push(t));
+        assert!(none.is_empty());
+    }
 }

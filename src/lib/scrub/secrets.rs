@@ -15,7 +15,7 @@ const R: &str = "<REDACTED>";
 
 macro_rules! rule {
     ($id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: R }
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: R, needs: 0 }
     };
 }
 
