@@ -163,11 +163,23 @@ impl Scrubber {
     }
 
     /// Settled findings of every text rule (not the unicode pass) in `text`.
-    pub fn detect(&self, text: &str, names: Option<&NameMatcher>) -> Vec<Finding> {
-        let mut found = Vec::new();
+    /// `paths`: the path findings for `text` if already known (from the learning pass).
+    pub fn detect(
+        &self,
+        text: &str,
+        names: Option<&NameMatcher>,
+        paths: Option<Vec<Finding>>,
+    ) -> Vec<Finding> {
+        let mut found = match paths {
+            Some(known) => known,
+            None => {
+                let mut f = Vec::new();
+                self.paths.find(text, &self.key, &mut f);
+                f
+            }
+        };
         self.rules.find(text, &mut found);
         pem::find(text, &mut found);
-        self.paths.find(text, &self.key, &mut found);
         if let Some(n) = names {
             n.find(text, &mut found);
         }
@@ -178,13 +190,19 @@ impl Scrubber {
     }
 
     /// Scrubs one string: invisible characters first, then every rule on the cleaned text.
-    pub fn scrub_text(&self, text: &str, names: Option<&NameMatcher>) -> Scrubbed {
+    /// `paths`: path findings for `text` computed earlier, used when the unicode pass leaves `text` as is.
+    pub fn scrub_text(
+        &self,
+        text: &str,
+        names: Option<&NameMatcher>,
+        paths: Option<Vec<Finding>>,
+    ) -> Scrubbed {
         let mut uni = Vec::new();
         unicode::find(text, &mut uni);
         let uni = finding::settle(text, uni);
         let cleaned = (!uni.is_empty()).then(|| finding::apply(text, &uni));
         let base = cleaned.as_deref().unwrap_or(text);
-        let found = self.detect(base, names);
+        let found = self.detect(base, names, if cleaned.is_none() { paths } else { None });
         let text = if found.is_empty() {
             cleaned.clone()
         } else {
@@ -194,7 +212,7 @@ impl Scrubber {
         for f in &mut unicode {
             if let Some(note) = f.note.take() {
                 // Smuggled text goes to the audit log only after it has been scrubbed itself.
-                let clean = self.detect(&note, names);
+                let clean = self.detect(&note, names, None);
                 f.note = Some(finding::apply(&note, &clean));
             }
         }

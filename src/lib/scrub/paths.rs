@@ -235,61 +235,17 @@ impl PathRules {
         bits
     }
 
-    /// First pass: logins this text reveals. `meta` says the text is a session meta field, whose git remote
-    /// is the user's own.
-    pub fn learn(&self, text: &str, meta: bool, learned: &mut Learned) {
-        let have = self.wanted(text);
-        if have == 0 {
-            return;
-        }
-        let b = text.as_bytes();
-        let regexes = [
-            gated(have, HOME, &self.home),
-            gated(have, DASH, &self.dashed),
-            gated(have, TILDE, &self.tilde),
-            gated(have, AT, &self.prompt),
-            gated(have, SSH | AT, &self.ssh),
-            gated(have, URL | AT, &self.url_user),
-        ];
-        for re in regexes.into_iter().flatten() {
-            for c in re.captures_iter(b) {
-                if let Some(u) = c.name("u").and_then(str_of) {
-                    learned.add(u);
-                }
-            }
-        }
-        if let Some(re) = gated(have, AT, &self.email_name) {
-            const ROLES: &[&str] = &[
-                "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
-            ];
-            for c in re.captures_iter(b) {
-                let parts: Vec<&str> = ["a", "b", "c"]
-                    .iter()
-                    .filter_map(|g| c.name(g).and_then(str_of))
-                    .collect();
-                if !parts
-                    .iter()
-                    .any(|p| ROLES.contains(&p.to_ascii_lowercase().as_str()))
-                {
-                    for p in parts {
-                        learned.add(p);
-                    }
-                }
-            }
-        }
-        if let Some(re) = gated(have, GIT, &self.remote) {
-            for c in re.captures_iter(b) {
-                if meta || c.name("ctx").is_some() {
-                    if let Some(o) = c.name("o").and_then(str_of) {
-                        learned.add(o);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Second pass: the login segment of every home path, prompt, ssh target, URL user and remote owner.
-    pub fn find(&self, text: &str, key: &PseudonymKey, out: &mut Vec<Finding>) {
+    /// The login segment of every home path, prompt, ssh target, URL user and remote owner in `text`, and,
+    /// when `learned` is given, the logins it reveals (for the whole session). `meta` says the text is a
+    /// session meta field, whose git remote is the user's own.
+    pub fn scan(
+        &self,
+        text: &str,
+        meta: bool,
+        key: &PseudonymKey,
+        mut learned: Option<&mut Learned>,
+        out: &mut Vec<Finding>,
+    ) {
         let have = self.wanted(text);
         if have == 0 {
             return;
@@ -318,8 +274,15 @@ impl PathRules {
         for (re, rule) in logins {
             let Some(re) = re else { continue };
             for c in re.captures_iter(b) {
-                if let Some(u) = c.name("u").or(c.name("o")) {
-                    login(u.start(), u.end(), rule, out);
+                let Some(u) = c.name("u").or(c.name("o")) else {
+                    continue;
+                };
+                login(u.start(), u.end(), rule, out);
+                let teaches = c.name("o").is_none() || meta || c.name("ctx").is_some();
+                if let (Some(l), true) = (learned.as_deref_mut(), teaches) {
+                    if let Some(name) = str_of(u) {
+                        l.add(name);
+                    }
                 }
             }
         }
@@ -332,6 +295,9 @@ impl PathRules {
             for c in re.captures_iter(b) {
                 if let Some(u) = c.name("u") {
                     login(u.start(), u.end(), rule, out);
+                    if let (Some(l), Some(name)) = (learned.as_deref_mut(), str_of(u)) {
+                        l.add(name);
+                    }
                 }
                 if let Some(h) = c.name("h") {
                     let host = &text[h.start()..h.end()];
@@ -343,6 +309,30 @@ impl PathRules {
                 }
             }
         }
+        if let (Some(l), Some(re)) = (learned, gated(have, AT, &self.email_name)) {
+            const ROLES: &[&str] = &[
+                "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
+            ];
+            for c in re.captures_iter(b) {
+                let parts: Vec<&str> = ["a", "b", "c"]
+                    .iter()
+                    .filter_map(|g| c.name(g).and_then(str_of))
+                    .collect();
+                if !parts
+                    .iter()
+                    .any(|p| ROLES.contains(&p.to_ascii_lowercase().as_str()))
+                {
+                    for p in parts {
+                        l.add(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`PathRules::scan`] without learning.
+    pub fn find(&self, text: &str, key: &PseudonymKey, out: &mut Vec<Finding>) {
+        self.scan(text, false, key, None, out);
     }
 
     /// `meta.project_path` under a home directory becomes `~/...`; the login goes with the prefix.
@@ -398,8 +388,8 @@ impl NameMatcher {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            // Built once per session: a contiguous NFA builds fast and searches fast enough for a few names.
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            // Built once per session; a DFA over a handful of names builds in microseconds and scans fastest.
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(names.iter().map(|n| n.0.as_str()))
             .ok()?;
         let targets = names
@@ -457,9 +447,8 @@ mod tests {
         let rules = PathRules::compile().unwrap();
         let key = PseudonymKey::from_bytes([7; 32]);
         let mut learned = Learned::default();
-        rules.learn(text, false, &mut learned);
         let mut f = Vec::new();
-        rules.find(text, &key, &mut f);
+        rules.scan(text, false, &key, Some(&mut learned), &mut f);
         let f = settle(text, f);
         (apply(text, &f), learned.logins)
     }

@@ -7,7 +7,7 @@ use std::ops::Range;
 use super::finding::Kind;
 use super::gates;
 use super::options::ExampleEmails;
-use super::rules::{needs, Check, Rule};
+use super::rules::{Check, Rule};
 
 const COMMON_TLDS: &[&str] = &[
     "com",
@@ -308,10 +308,7 @@ fn person_name_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 
 macro_rules! rule {
     ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal) => {
-        rule!($id, $kind, [$($a),*], $p, $check, $ph, needs::NONE)
-    };
-    ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal, $needs:expr) => {
-        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: $ph, needs: $needs }
+        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: $ph }
     };
 }
 
@@ -330,8 +327,7 @@ pub static RULES: &[Rule] = &[
         [],
         r"\b(?P<s>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})\b",
         Check::Custom(public_ipv4),
-        "<ip>",
-        needs::DIGIT_DOT_DIGIT
+        "<ip>"
     ),
     rule!(
         "ipv6",
@@ -339,13 +335,12 @@ pub static RULES: &[Rule] = &[
         [],
         r"(?i)(?:^|[^0-9a-z:])(?P<s>[23][0-9a-f]{3}:[0-9a-f:]{2,34}[0-9a-f])(?:%[A-Za-z0-9.]+)?",
         Check::Custom(public_ipv6),
-        "<ip>",
-        needs::HEX_COLON
+        "<ip>"
     ),
     rule!(
         "phone-international",
         Phone,
-        ["+"],
+        [],
         r"(?:^|[^A-Za-z0-9_+=/])(?P<s>\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4})",
         Check::Custom(phone_ok),
         "<phone>"
@@ -353,7 +348,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "phone-national",
         Phone,
-        ["("],
+        [],
         r"(?:^|[^A-Za-z0-9_])(?P<s>\(\d{3}\)\s?\d{3}[-.\s]\d{4})\b",
         Check::Custom(phone_ok),
         "<phone>"
@@ -364,8 +359,7 @@ pub static RULES: &[Rule] = &[
         [],
         r"\b(?P<s>(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6011|65\d{2})(?:[ -]?\d{4}){2}[ -]?\d{1,4}(?:[ -]?\d{1,3})?)\b",
         Check::Custom(card_ok),
-        "<card>",
-        needs::FOUR_DIGITS
+        "<card>"
     ),
     rule!(
         "iban",
@@ -373,8 +367,7 @@ pub static RULES: &[Rule] = &[
         [],
         r"\b(?P<s>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b",
         Check::Custom(iban_ok),
-        "<iban>",
-        needs::UPPER_UPPER_DIGITS
+        "<iban>"
     ),
     rule!(
         "private-host",

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::finding::{Finding, Kind};
 use super::gates;
@@ -24,54 +24,6 @@ pub enum Check {
     Custom(fn(&str, Range<usize>, Range<usize>) -> bool),
 }
 
-/// Cheap facts about a text, computed in one pass, that rules without a literal anchor require.
-pub mod needs {
-    pub const NONE: u8 = 0;
-    /// A digit, a dot and a digit (`8.8`): IPv4.
-    pub const DIGIT_DOT_DIGIT: u8 = 1;
-    /// Four digits in a row: card numbers.
-    pub const FOUR_DIGITS: u8 = 2;
-    /// Two capitals then two digits (`GB82`): IBAN.
-    pub const UPPER_UPPER_DIGITS: u8 = 4;
-    /// `2xxx:` or `3xxx:` with hex x: global IPv6.
-    pub const HEX_COLON: u8 = 8;
-}
-
-/// The [`needs`] facts that hold for `b`.
-pub fn facts(b: &[u8]) -> u8 {
-    let mut f = 0u8;
-    let mut digits = 0u32;
-    for i in 0..b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() {
-            digits += 1;
-            if digits >= 4 {
-                f |= needs::FOUR_DIGITS;
-            }
-            if digits == 2
-                && i >= 3
-                && b[i - 2].is_ascii_uppercase()
-                && b[i - 3].is_ascii_uppercase()
-            {
-                f |= needs::UPPER_UPPER_DIGITS;
-            }
-        } else {
-            if c == b'.' && digits > 0 && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                f |= needs::DIGIT_DOT_DIGIT;
-            }
-            if c == b':'
-                && i >= 4
-                && matches!(b[i - 4], b'2' | b'3')
-                && b[i - 3..i].iter().all(u8::is_ascii_hexdigit)
-            {
-                f |= needs::HEX_COLON;
-            }
-            digits = 0;
-        }
-    }
-    f
-}
-
 /// One row of a rule table. The named group `s` (or, in alternations, `t` or `u`), when present, is what
 /// gets replaced; otherwise the whole match.
 pub struct Rule {
@@ -82,8 +34,6 @@ pub struct Rule {
     pub pattern: &'static str,
     pub check: Check,
     pub placeholder: &'static str,
-    /// For rules without anchors: the [`needs`] facts a text must have for the rule to run.
-    pub needs: u8,
 }
 
 /// How far before a match [`Check::Near`] looks for its words.
@@ -145,6 +95,8 @@ impl<T: Copy + PartialEq> Anchors<T> {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::LeftmostFirst)
+                    // A full DFA: one table lookup per byte where the prefilter cannot skip.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(kept.iter().map(|(l, _)| l))?,
             )
         };
@@ -175,6 +127,8 @@ pub struct RuleSet {
     rules: Vec<Compiled>,
     anchors: Anchors<usize>,
     always: Vec<usize>,
+    /// Stage one for the rules without anchors: one pass says which of them can match at all.
+    unanchored: Option<RegexSet>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,10 +180,24 @@ impl RuleSet {
             .zip(&woken)
             .flat_map(|(a, w)| w.iter().map(move |&i| (*a, i)));
         let anchors = Anchors::new(pairs)?;
+        let unanchored = if always.is_empty() {
+            None
+        } else {
+            let set = RegexSetBuilder::new(always.iter().map(|&i| rules[i].rule.pattern))
+                .unicode(false)
+                .size_limit(64 << 20)
+                .build()
+                .map_err(|error| RuleError::Regex {
+                    id: "unanchored-set",
+                    error,
+                })?;
+            Some(set)
+        };
         Ok(RuleSet {
             rules,
             anchors,
             always,
+            unanchored,
         })
     }
 
@@ -245,11 +213,9 @@ impl RuleSet {
     pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let bytes = text.as_bytes();
         let mut run = vec![false; self.rules.len()];
-        if !self.always.is_empty() {
-            let have = facts(bytes);
-            for &i in &self.always {
-                let need = self.rules[i].rule.needs;
-                run[i] = need & have == need;
+        if let Some(set) = &self.unanchored {
+            for j in set.matches(bytes).iter() {
+                run[self.always[j]] = true;
             }
         }
         self.anchors.for_each(bytes, |i| run[i] = true);
@@ -365,7 +331,70 @@ mod timing {
         for s in &strings {
             set.anchors.for_each(s.as_bytes(), |_| n += 1);
         }
-        rows.push((t.elapsed().as_secs_f64(), "anchors".to_string()));
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("anchors ({} literals)", set.anchors.payloads.len()),
+        ));
+        let paths = crate::scrub::paths::PathRules::compile().unwrap();
+        let key = crate::scrub::key::PseudonymKey::from_bytes([1; 32]);
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            paths.find(s, &key, &mut out);
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("paths.find ({} found)", out.len()),
+        ));
+        let t = std::time::Instant::now();
+        let mut l = crate::scrub::paths::Learned::default();
+        for s in &strings {
+            paths.scan(s, false, &key, Some(&mut l), &mut Vec::new());
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("paths.learn ({} learned)", l.logins.len()),
+        ));
+        let names = crate::scrub::paths::NameMatcher::new(
+            l.logins
+                .iter()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        crate::scrub::finding::Kind::Username,
+                        "x",
+                        "y".to_string(),
+                    )
+                })
+                .collect(),
+        );
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            if let Some(n) = &names {
+                n.find(s, &mut out);
+            }
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("names ({} found)", out.len()),
+        ));
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            crate::scrub::unicode::find(s, &mut out);
+            crate::scrub::pem::find(s, &mut out);
+        }
+        rows.push((t.elapsed().as_secs_f64(), "unicode+pem".to_string()));
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            set.find(s, &mut out);
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("RuleSet::find total ({} found)", out.len()),
+        ));
         for c in &set.rules {
             let t = std::time::Instant::now();
             let mut out = Vec::new();

@@ -15,7 +15,7 @@ const R: &str = "<REDACTED>";
 
 macro_rules! rule {
     ($id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: R, needs: 0 }
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: R }
     };
 }
 
@@ -761,7 +761,8 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "airtable-token",
-        ["pat"],
+        // "pat" is too common to be worth an anchor; the regex's own literal search is faster.
+        [],
         r"\bpat[A-Za-z0-9]{14}\.(?P<s>[0-9a-f]{64})\b",
         RAND
     ),
@@ -891,15 +892,8 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "secret-assignment",
-        [
-            "pass",
-            "pwd",
-            "secret",
-            "token",
-            "key",
-            "auth",
-            "credential"
-        ],
+        // Its key words are everywhere in code; the regex's own literal search beats waking it per hit.
+        [],
         r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&()<>\[\]{}$\x22\\][^\s'`,;&()<>\[\]{}\x22\\]{7,})"#,
         Check::Generic
     ),

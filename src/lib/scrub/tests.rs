@@ -43,9 +43,11 @@ fn scrubber() -> Scrubber {
 
 fn scrub_with(s: &Scrubber, text: &str) -> String {
     let mut learned = Learned::default();
-    s.paths.learn(text, false, &mut learned);
+    let mut paths = Vec::new();
+    s.paths
+        .scan(text, false, &s.key, Some(&mut learned), &mut paths);
     let names = s.names_for(&learned);
-    s.scrub_text(text, names.as_ref())
+    s.scrub_text(text, names.as_ref(), Some(paths))
         .text
         .unwrap_or_else(|| text.to_string())
 }

@@ -261,11 +261,21 @@ pub struct SessionReport {
 struct Learner<'a> {
     s: &'a Scrubber,
     learned: Learned,
+    /// The path findings of every string visited, in visiting order, so the second pass need not redo them.
+    paths: Vec<Vec<Finding>>,
 }
 
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
-        self.s.paths.learn(s, in_meta(path), &mut self.learned);
+        let mut found = Vec::new();
+        self.s.paths.scan(
+            s,
+            in_meta(path),
+            &self.s.key,
+            Some(&mut self.learned),
+            &mut found,
+        );
+        self.paths.push(found);
         if let Some(Seg::Key(k)) = path.last() {
             if is_account_key(k) {
                 self.learned.account(s);
@@ -276,6 +286,7 @@ impl Visitor for Learner<'_> {
 
 struct Rewriter<'a> {
     s: &'a Scrubber,
+    paths: std::vec::IntoIter<Vec<Finding>>,
     names: Option<NameMatcher>,
     mode: Mode,
     excerpts: bool,
@@ -334,6 +345,8 @@ fn excerpt(seen: &str, f: &Finding, context: Option<(&str, usize)>) -> String {
 
 impl Visitor for Rewriter<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, field: Field) {
+        // Both passes visit the same strings in the same order.
+        let mut paths = self.paths.next();
         if field == Field::ProjectPath {
             if let Some(tilde) = self.s.paths.project_path(s) {
                 let f = Finding::new(
@@ -346,6 +359,7 @@ impl Visitor for Rewriter<'_> {
                 let seen = s.clone();
                 self.record(path, &seen, f, Some((&tilde, 0)));
                 if self.mode == Mode::Scrub {
+                    paths = None;
                     *s = tilde;
                 } else {
                     return;
@@ -367,7 +381,7 @@ impl Visitor for Rewriter<'_> {
                 return;
             }
         }
-        let out = self.s.scrub_text(s, self.names.as_ref());
+        let out = self.s.scrub_text(s, self.names.as_ref(), paths);
         if out.findings.is_empty() && out.unicode.is_empty() {
             return;
         }
@@ -403,10 +417,12 @@ impl Scrubber {
         let mut learner = Learner {
             s: self,
             learned: Learned::default(),
+            paths: Vec::new(),
         };
         walk_session(session, &mut learner);
         let mut rw = Rewriter {
             s: self,
+            paths: learner.paths.into_iter(),
             names: self.names_for(&learner.learned),
             mode,
             excerpts,
