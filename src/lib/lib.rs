@@ -12,5 +12,6 @@ pub mod format;
 pub mod io;
 pub mod normalize;
 pub mod schema;
+pub mod scrub;
 pub mod time;
 pub mod validate;
