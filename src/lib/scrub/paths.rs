@@ -131,7 +131,7 @@ fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
 }
 
 /// Runs `re` when all of `need` is in `have`.
-fn gated<'r>(have: u8, need: u8, re: &'r Regex) -> Option<&'r Regex> {
+fn gated(have: u8, need: u8, re: &Regex) -> Option<&Regex> {
     (have & need == need).then_some(re)
 }
 
