@@ -6,8 +6,12 @@
 pub mod agents;
 pub mod cli;
 pub mod cmd;
+pub mod docs;
 pub mod exit;
+pub mod format;
 pub mod io;
+pub mod normalize;
 pub mod schema;
 pub mod scrub;
 pub mod time;
+pub mod validate;

@@ -1,3 +1,7 @@
 //! One module per binary. Each has `command()` (the clap definition, also used for man pages and
 //! completions) and `main()` (what `src/bin/NAME.rs` calls).
+pub mod extract;
+pub mod format;
+pub mod front;
+pub mod normalize;
 pub mod scrub;
