@@ -259,7 +259,10 @@ fn a_line_that_is_not_a_session_is_never_passed_through() {
     assert!(!stdout.contains("oAUI4QXq8RWKX944") && !stdout.contains("alice@corp.io"));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("cc-scrub: <stdin>:1"), "{stderr}");
-    assert!(stderr.contains("<stdin>:2") && stderr.contains("<stdin>:3"), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>:2") && stderr.contains("<stdin>:3"),
+        "{stderr}"
+    );
     assert!(
         !stderr.contains("oAUI4QXq8RWKX944"),
         "diagnostics must not echo secrets: {stderr}"
