@@ -6,3 +6,6 @@
 pub mod schema;
 pub mod agents;
 pub mod time;
+pub mod code;
+pub mod index;
+pub mod search;
