@@ -6,6 +6,11 @@
 pub mod schema;
 pub mod agents;
 pub mod time;
+pub mod cli;
+pub mod exit;
+pub mod io;
+pub mod cmd;
+pub mod format;
 pub mod code;
 pub mod index;
 pub mod search;

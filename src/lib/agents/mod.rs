@@ -10,6 +10,8 @@ use std::time::SystemTime;
 
 use crate::schema::Session;
 
+pub mod sqlite;
+
 /// Where the agents are looked for: a home directory and the environment overrides the agents honour.
 #[derive(Debug, Clone)]
 pub struct Env {

@@ -1,0 +1,3 @@
+//! One module per binary. Each has `command()` (the clap definition, also used for man pages and
+//! completions) and `main()` (what `src/bin/NAME.rs` calls).
+pub mod format;
