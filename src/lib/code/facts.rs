@@ -40,14 +40,12 @@ fn with_tree<R>(lang: &str, code: &str, f: impl FnOnce(Node, &[u8]) -> R) -> Opt
     let key: &'static str = super::lang::PARSED.iter().find(|&&l| l == lang)?;
     let tree = PARSERS.with(|p| {
         let mut map = p.borrow_mut();
-        let parser = match map.get_mut(key) {
-            Some(p) => p,
-            None => {
-                let mut p = Parser::new();
-                p.set_language(&language(key)?).ok()?;
-                map.entry(key).or_insert(p)
-            }
-        };
+        if !map.contains_key(key) {
+            let mut p = Parser::new();
+            p.set_language(&language(key)?).ok()?;
+            map.insert(key, p);
+        }
+        let parser = map.get_mut(key)?;
         parser.parse(code, None)
     })?;
     Some(f(tree.root_node(), code.as_bytes()))

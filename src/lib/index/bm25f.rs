@@ -22,7 +22,7 @@ pub const K1: f32 = 1.2;
 
 #[derive(Debug, thiserror::Error)]
 #[error("reading the index: {0}")]
-pub struct ScoreError(#[from] tantivy::TantivyError);
+pub struct ScoreError(#[from] pub tantivy::TantivyError);
 
 impl From<std::io::Error> for ScoreError {
     fn from(e: std::io::Error) -> Self {
@@ -77,14 +77,16 @@ pub fn idf(n: f32, df: f32) -> f32 {
 
 impl<'a> Scorer<'a> {
     pub fn new(searcher: &'a Searcher, fields: &'a Fields) -> Result<Scorer<'a>, ScoreError> {
+        // Average length over the documents that have the field (a title is 5 words long, not 0.2 because
+        // most chunks have none); deleted documents count on both sides until merges drop them.
         let mut avg_len = Vec::with_capacity(SCORED.len());
-        let max_docs: u64 = searcher.segment_readers().iter().map(|s| s.max_doc() as u64).sum();
-        for &field in &fields.scored {
+        for (fi, &field) in fields.scored.iter().enumerate() {
             let mut tokens = 0u64;
             for seg in searcher.segment_readers() {
                 tokens += seg.inverted_index(field)?.total_num_tokens();
             }
-            avg_len.push(if max_docs == 0 { 1.0 } else { (tokens as f32 / max_docs as f32).max(1e-3) });
+            let with_field = searcher.doc_freq(&Term::from_field_text(fields.has, SCORED[fi].0))?;
+            avg_len.push(if with_field == 0 { 1.0 } else { (tokens as f32 / with_field as f32).max(1e-3) });
         }
         Ok(Scorer { searcher, fields, avg_len, n_docs: searcher.num_docs() as f32 })
     }

@@ -117,7 +117,7 @@ impl Store {
             .index
             .writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)
             .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
-        Ok(Writer { writer, fields: self.fields.clone(), facts: CodeFacts::default(), dir: self.dir.clone() })
+        Ok(Writer { writer, builder: DocumentBuilder { fields: self.fields.clone(), facts: CodeFacts::default() }, dir: self.dir.clone() })
     }
 }
 
@@ -125,13 +125,18 @@ impl Store {
 /// last committed index as it was.
 pub struct Writer {
     writer: IndexWriter,
-    fields: Fields,
-    facts: CodeFacts,
+    pub builder: DocumentBuilder,
     dir: PathBuf,
 }
 
-impl Writer {
-    /// The tantivy documents for a session (pure; call from many threads).
+/// Turns sessions into tantivy documents; shared by the threads that prepare them.
+pub struct DocumentBuilder {
+    fields: Fields,
+    facts: CodeFacts,
+}
+
+impl DocumentBuilder {
+    /// The tantivy documents for a session.
     pub fn documents(&self, s: &Session) -> Vec<TantivyDocument> {
         let f = &self.fields;
         let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
@@ -145,6 +150,9 @@ impl Writer {
                 for (i, texts) in d.fields.iter().enumerate() {
                     for t in texts {
                         doc.add_text(f.scored[i], t);
+                    }
+                    if !texts.is_empty() {
+                        doc.add_text(f.has, schema::SCORED[i].0);
                     }
                 }
                 doc.add_text(f.skey, &skey);
@@ -182,10 +190,13 @@ impl Writer {
             .collect()
     }
 
+}
+
+impl Writer {
     /// Replaces any earlier copy of the session (same agent and id) with these documents.
     pub fn replace(&self, s: &Session, docs: Vec<TantivyDocument>) -> Result<(), IndexError> {
         let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
-        self.writer.delete_term(Term::from_field_text(self.fields.skey, &skey));
+        self.writer.delete_term(Term::from_field_text(self.builder.fields.skey, &skey));
         for d in docs {
             self.writer.add_document(d).map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
         }

@@ -1,7 +1,7 @@
 //! The tantivy schema: scored text fields (one per BM25F field), filter fields, and what a hit needs stored.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
 
 /// Name under which [`super::tokenizer::CodeTokenizer`] is registered.
@@ -9,9 +9,10 @@ pub const TOKENIZER: &str = "cc_code";
 
 /// The BM25F fields, with their weight (how much one occurrence counts) and length normalisation `b`.
 /// Titles and file paths are short and deliberate, so an occurrence there says more than one in a
-/// tool's output; thinking and output are long and noisy.
+/// tool's output; thinking and output are long and noisy. A title is the best summary a session has:
+/// a query that is its title should come out near full confidence.
 pub const SCORED: &[(&str, f32, f32)] = &[
-    ("title", 3.0, 0.5),
+    ("title", 6.0, 0.5),
     ("user", 1.5, 0.75),
     ("assistant", 1.0, 0.75),
     ("thinking", 0.5, 0.75),
@@ -29,6 +30,8 @@ pub struct Fields {
     pub skey: Field,
     /// Hash of `skey`, to group a session's documents at query time.
     pub sess: Field,
+    /// Names of the scored fields a document has text in, so average lengths count only those documents.
+    pub has: Field,
     pub agent: Field,
     pub role: Field,
     pub lang: Field,
@@ -68,6 +71,7 @@ pub fn build() -> (Schema, Fields) {
         scored,
         skey: b.add_text_field("skey", STRING),
         sess: b.add_u64_field("sess", FAST),
+        has: b.add_text_field("has", raw.clone()),
         agent: b.add_text_field("agent", raw.clone()),
         role: b.add_text_field("role", raw.clone()),
         lang: b.add_text_field("lang", raw.clone()),
@@ -76,7 +80,7 @@ pub fn build() -> (Schema, Fields) {
         call: b.add_text_field("call", filter_opts.clone()),
         import: b.add_text_field("import", filter_opts.clone()),
         project: b.add_text_field("project", filter_opts),
-        ts: b.add_i64_field("ts", NumericOptions::default() | FAST | INDEXED),
+        ts: b.add_i64_field("ts", FAST | INDEXED),
         msg: b.add_u64_field("msg", STORED),
         session_id: b.add_text_field("session_id", STORED),
         source_agent: b.add_text_field("source_agent", STORED),

@@ -230,7 +230,8 @@ mod tests {
     #[test]
     fn stopwords_only_when_nothing_else() {
         assert_eq!(parse("how to fix the login", 0).unwrap().terms, ["fix", "login"]);
-        assert_eq!(parse("to be or not", 0).unwrap().terms, ["to", "be", "or", "not"]);
+        assert_eq!(parse("to be or not", 0).unwrap().terms, ["not"]);
+        assert_eq!(parse("to be or", 0).unwrap().terms, ["to", "be", "or"]);
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
     for (si, seg) in segs.iter().enumerate() {
         let n = seg.max_doc() as usize;
         let mut allowed: Option<DocMask> = None;
-        let mut restrict = |m: DocMask, negate: bool, allowed: &mut Option<DocMask>| {
+        let restrict = |m: DocMask, negate: bool, allowed: &mut Option<DocMask>| {
             let a = allowed.get_or_insert_with(|| vec![true; n]);
             a.iter_mut().zip(m).for_each(|(a, x)| *a &= x != negate);
         };
