@@ -19,7 +19,7 @@ pub const NAME: &str = "cc-grep";
 
 /// Search past sessions: ranked hits from the index, or matching sessions from a stream.
 ///
-/// With an index (the default when standard input is a terminal or empty), prints the best sessions for
+/// With an index (the default when nothing is piped in), prints the best sessions for
 /// QUERY, ranked by BM25F over message chunks, one per line as NDJSON
 /// {session_id, source_agent, title, score, confidence, message_index, snippet, matched_terms}, or as a
 /// highlighted list on a terminal. With sessions piped in or FILEs given, passes the matching sessions
@@ -99,17 +99,28 @@ pub fn main() -> std::process::ExitCode {
     cli::run_main(NAME, || run(Args::parse()))
 }
 
-/// Sessions are coming in on standard input: a pipe or a redirected file, not a terminal or /dev/null.
+/// Sessions are coming in on standard input: a pipe or a redirected file (not a terminal or /dev/null)
+/// with something in it. A pipe that closes at once (a script's or test harness's empty stdin) means the
+/// index. The bytes looked at stay in stdin's buffer for the reader.
 fn stdin_has_sessions() -> bool {
+    use std::io::BufRead;
     use std::os::unix::fs::FileTypeExt;
     if std::io::stdin().is_terminal() {
         return false;
     }
-    std::fs::metadata("/dev/stdin").is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket() || m.is_file())
+    let piped = std::fs::metadata("/dev/stdin")
+        .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket() || m.is_file());
+    piped
+        && std::io::stdin()
+            .lock()
+            .fill_buf()
+            .is_ok_and(|b| !b.is_empty())
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
@@ -117,7 +128,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         return run_batch(args, &file);
     }
     let text = args.query.clone().unwrap_or_default();
-    let stream_mode = args.stream || !args.filter.files.is_empty() || (args.index.is_none() && stdin_has_sessions());
+    let stream_mode = args.stream
+        || !args.filter.files.is_empty()
+        || (args.index.is_none() && stdin_has_sessions());
     if stream_mode {
         return run_stream(args, &text);
     }
@@ -141,7 +154,11 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         }
     }
     out.flush()?;
-    Ok(if hits.is_empty() { Status::Negative } else { Status::Success })
+    Ok(if hits.is_empty() {
+        Status::Negative
+    } else {
+        Status::Success
+    })
 }
 
 fn round(x: f32) -> f64 {
@@ -166,9 +183,15 @@ fn hit_json(h: &Hit) -> serde_json::Value {
 }
 
 fn write_pretty(out: &mut impl Write, rank: usize, h: &Hit, color: bool) -> std::io::Result<()> {
-    let (bold, dim, hl, reset) = if color { ("\x1b[1m", "\x1b[2m", "\x1b[1;31m", "\x1b[0m") } else { ("", "", "", "") };
+    let (bold, dim, hl, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
     let title = h.title.as_deref().unwrap_or("(untitled)");
-    let at = h.message_index.map_or("title".to_string(), |m| format!("message {m}"));
+    let at = h
+        .message_index
+        .map_or("title".to_string(), |m| format!("message {m}"));
     writeln!(out, "{rank:>2}. {bold}{title}{reset}  {dim}[{}] {} · {at} · confidence {:.2} · score {:.2}{reset}", h.source_agent, h.session_id, h.confidence, h.score)?;
     let mut line = String::new();
     let mut at_byte = 0;
@@ -183,9 +206,17 @@ fn write_pretty(out: &mut impl Write, rank: usize, h: &Hit, color: bool) -> std:
     writeln!(out, "    {line}")?;
     if let Some(ex) = &h.explain {
         for t in ex {
-            writeln!(out, "    {dim}{}: idf {:.3} · tf~ {:.3} · score {:.3}{reset}", t.term, t.idf, t.tf_tilde, t.score)?;
+            writeln!(
+                out,
+                "    {dim}{}: idf {:.3} · tf~ {:.3} · score {:.3}{reset}",
+                t.term, t.idf, t.tf_tilde, t.score
+            )?;
             for f in &t.fields {
-                writeln!(out, "    {dim}    {:<9} tf {} len {} w {} → {:.3}{reset}", f.field, f.tf, f.len, f.weight, f.contribution)?;
+                writeln!(
+                    out,
+                    "    {dim}    {:<9} tf {} len {} w {} → {:.3}{reset}",
+                    f.field, f.tf, f.len, f.weight, f.contribution
+                )?;
             }
         }
     }
@@ -228,12 +259,17 @@ fn run_stream(args: Args, text: &str) -> anyhow::Result<Status> {
     )?;
     out.flush()?;
     let status = diag.status();
-    Ok(if status == Status::Success && matched == 0 { Status::Negative } else { status })
+    Ok(if status == Status::Success && matched == 0 {
+        Status::Negative
+    } else {
+        status
+    })
 }
 
 fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
     use anyhow::Context;
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let dir = crate::cmd::index::resolve_dir(args.index.clone())?;
     let store = Store::open(&dir)?;
     let reader = store.reader()?;
@@ -241,9 +277,14 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
     let mut out = crate::io::writer::stdout();
     let mut micros = Vec::new();
     let mut any = false;
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let started = std::time::Instant::now();
-        let q = query::parse(line, now()).with_context(|| format!("{}:{}", file.display(), n + 1))?;
+        let q =
+            query::parse(line, now()).with_context(|| format!("{}:{}", file.display(), n + 1))?;
         let hits = rank::search(&searcher, &store.fields, &q, args.limit, args.explain)?;
         micros.push(started.elapsed().as_micros() as u64);
         for h in &hits {
@@ -255,7 +296,23 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
     }
     out.flush()?;
     micros.sort_unstable();
-    let pct = |p: f64| micros.get(((micros.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0) as f64 / 1000.0;
-    eprintln!("{NAME}: {} queries: p50 {:.3} ms, p95 {:.3} ms, max {:.3} ms", micros.len(), pct(0.5), pct(0.95), pct(1.0));
-    Ok(if any { Status::Success } else { Status::Negative })
+    let pct = |p: f64| {
+        micros
+            .get(((micros.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    eprintln!(
+        "{NAME}: {} queries: p50 {:.3} ms, p95 {:.3} ms, max {:.3} ms",
+        micros.len(),
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
+    Ok(if any {
+        Status::Success
+    } else {
+        Status::Negative
+    })
 }

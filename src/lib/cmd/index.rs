@@ -61,9 +61,15 @@ pub fn resolve_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// Where this run writes: the index itself, or a sibling to swap in at the end when rebuilding.
-fn target(dir: &Path, rebuild: bool, diag: &Diagnostics) -> anyhow::Result<(Store, Option<PathBuf>)> {
+fn target(
+    dir: &Path,
+    rebuild: bool,
+    diag: &Diagnostics,
+) -> anyhow::Result<(Store, Option<PathBuf>)> {
     let found = index::found_format(dir);
-    let mismatch = found.as_deref().is_some_and(|f| f != FORMAT_VERSION.to_string());
+    let mismatch = found
+        .as_deref()
+        .is_some_and(|f| f != FORMAT_VERSION.to_string());
     if mismatch {
         diag.say(&format!(
             "index at {} has format {}, this version writes format {FORMAT_VERSION}: rebuilding it from this input only (sessions indexed before are dropped; feed them again)",
@@ -72,7 +78,10 @@ fn target(dir: &Path, rebuild: bool, diag: &Diagnostics) -> anyhow::Result<(Stor
         ));
     }
     if found.is_some() && (rebuild || mismatch) {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "index".into());
         let fresh = dir.with_file_name(format!(".{name}.rebuild-{}", std::process::id()));
         return Ok((Store::create(&fresh)?, Some(fresh)));
     }
@@ -87,7 +96,8 @@ fn target(dir: &Path, rebuild: bool, diag: &Diagnostics) -> anyhow::Result<(Stor
 fn swap_in(fresh: &Path, dir: &Path) -> anyhow::Result<()> {
     let old = fresh.with_extension("old");
     std::fs::rename(dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
-    std::fs::rename(fresh, dir).with_context(|| format!("moving the rebuilt index to {}", dir.display()))?;
+    std::fs::rename(fresh, dir)
+        .with_context(|| format!("moving the rebuilt index to {}", dir.display()))?;
     std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))
 }
 
@@ -113,7 +123,11 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         |line| {
             let session: Session = cli::parse_line(line)?;
             let docs = builder.documents(&session);
-            Ok(Prepared { session, docs, bytes: line.bytes.len() + 1 })
+            Ok(Prepared {
+                session,
+                docs,
+                bytes: line.bytes.len() + 1,
+            })
         },
         |p| {
             writer.replace(&p.session, p.docs)?;
@@ -122,7 +136,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             bytes += p.bytes as u64;
             if progress && last_report.elapsed().as_millis() >= 500 {
                 last_report = Instant::now();
-                eprint!("\r{NAME}: {sessions} sessions, {messages} messages, {:.1} MB", bytes as f64 / 1e6);
+                eprint!(
+                    "\r{NAME}: {sessions} sessions, {messages} messages, {:.1} MB",
+                    bytes as f64 / 1e6
+                );
             }
             Ok(())
         },

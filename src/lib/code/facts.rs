@@ -80,32 +80,88 @@ pub fn error_ratio(lang: &str, code: &str) -> Option<f64> {
 fn is_def(kind: &str) -> bool {
     matches!(
         kind,
-        "function_item" | "function_signature_item" | "struct_item" | "enum_item" | "trait_item" | "type_item"
-            | "mod_item" | "const_item" | "static_item" | "macro_definition" | "union_item"
-            | "function_definition" | "class_definition" | "decorated_definition_inner"
-            | "function_declaration" | "generator_function_declaration" | "class_declaration"
-            | "abstract_class_declaration" | "method_definition" | "interface_declaration"
-            | "type_alias_declaration" | "enum_declaration" | "method_declaration" | "type_spec"
-            | "constructor_declaration" | "record_declaration" | "struct_specifier" | "class_specifier"
-            | "enum_specifier" | "union_specifier" | "preproc_function_def" | "preproc_def" | "namespace_definition"
-            | "function_signature" | "method_signature" | "abstract_method_signature"
+        "function_item"
+            | "function_signature_item"
+            | "struct_item"
+            | "enum_item"
+            | "trait_item"
+            | "type_item"
+            | "mod_item"
+            | "const_item"
+            | "static_item"
+            | "macro_definition"
+            | "union_item"
+            | "function_definition"
+            | "class_definition"
+            | "decorated_definition_inner"
+            | "function_declaration"
+            | "generator_function_declaration"
+            | "class_declaration"
+            | "abstract_class_declaration"
+            | "method_definition"
+            | "interface_declaration"
+            | "type_alias_declaration"
+            | "enum_declaration"
+            | "method_declaration"
+            | "type_spec"
+            | "constructor_declaration"
+            | "record_declaration"
+            | "struct_specifier"
+            | "class_specifier"
+            | "enum_specifier"
+            | "union_specifier"
+            | "preproc_function_def"
+            | "preproc_def"
+            | "namespace_definition"
+            | "function_signature"
+            | "method_signature"
+            | "abstract_method_signature"
     )
 }
 
 fn is_call(kind: &str) -> bool {
-    matches!(kind, "call_expression" | "call" | "macro_invocation" | "method_invocation" | "new_expression"
-        | "object_creation_expression" | "command")
+    matches!(
+        kind,
+        "call_expression"
+            | "call"
+            | "macro_invocation"
+            | "method_invocation"
+            | "new_expression"
+            | "object_creation_expression"
+            | "command"
+    )
 }
 
 fn is_import(kind: &str) -> bool {
-    matches!(kind, "use_declaration" | "import_statement" | "import_from_statement" | "import_declaration"
-        | "import_spec" | "preproc_include" | "extern_crate_declaration")
+    matches!(
+        kind,
+        "use_declaration"
+            | "import_statement"
+            | "import_from_statement"
+            | "import_declaration"
+            | "import_spec"
+            | "preproc_include"
+            | "extern_crate_declaration"
+    )
 }
 
 fn is_name(kind: &str) -> bool {
-    matches!(kind, "identifier" | "type_identifier" | "field_identifier" | "property_identifier"
-        | "constant" | "name" | "word" | "command_name" | "namespace_identifier" | "destructor_name"
-        | "operator_name" | "private_property_identifier" | "shorthand_property_identifier")
+    matches!(
+        kind,
+        "identifier"
+            | "type_identifier"
+            | "field_identifier"
+            | "property_identifier"
+            | "constant"
+            | "name"
+            | "word"
+            | "command_name"
+            | "namespace_identifier"
+            | "destructor_name"
+            | "operator_name"
+            | "private_property_identifier"
+            | "shorthand_property_identifier"
+    )
 }
 
 fn text<'a>(n: Node, src: &'a [u8]) -> &'a str {
@@ -121,7 +177,17 @@ fn name_of<'a>(n: Node, src: &'a [u8], depth: u8) -> Option<&'a str> {
     if is_name(n.kind()) {
         return Some(text(n, src)).filter(|s| !s.is_empty());
     }
-    for field in ["name", "declarator", "function", "field", "property", "attribute", "macro", "constructor", "type"] {
+    for field in [
+        "name",
+        "declarator",
+        "function",
+        "field",
+        "property",
+        "attribute",
+        "macro",
+        "constructor",
+        "type",
+    ] {
         if let Some(c) = n.child_by_field_name(field) {
             if let Some(s) = name_of(c, src, depth + 1) {
                 return Some(s);
@@ -129,12 +195,18 @@ fn name_of<'a>(n: Node, src: &'a [u8], depth: u8) -> Option<&'a str> {
         }
     }
     let mut cursor = n.walk();
-    let last = n.named_children(&mut cursor).filter(|c| is_name(c.kind())).last();
+    let last = n
+        .named_children(&mut cursor)
+        .filter(|c| is_name(c.kind()))
+        .last();
     last.map(|c| text(c, src))
 }
 
 fn import_text(n: Node, src: &[u8]) -> Option<String> {
-    let target = ["path", "argument", "module_name", "source", "name"].iter().find_map(|f| n.child_by_field_name(f)).unwrap_or(n);
+    let target = ["path", "argument", "module_name", "source", "name"]
+        .iter()
+        .find_map(|f| n.child_by_field_name(f))
+        .unwrap_or(n);
     let t = text(target, src)
         .trim()
         .trim_start_matches("import ")
@@ -160,13 +232,18 @@ fn extract(lang: &str, code: &str) -> Option<Facts> {
             let kind = n.kind();
             if is_def(kind) {
                 // `impl Foo` and `const X` without a name field are not definitions of a new name.
-                if let Some(name) = n.child_by_field_name("name").or_else(|| n.child_by_field_name("declarator")) {
+                if let Some(name) = n
+                    .child_by_field_name("name")
+                    .or_else(|| n.child_by_field_name("declarator"))
+                {
                     if let Some(s) = name_of(name, src, 0) {
                         push_unique(&mut facts.defs, s);
                     }
                 }
             } else if is_call(kind) {
-                let callee = ["function", "name", "macro", "constructor", "type"].iter().find_map(|f| n.child_by_field_name(f));
+                let callee = ["function", "name", "macro", "constructor", "type"]
+                    .iter()
+                    .find_map(|f| n.child_by_field_name(f));
                 if let Some(s) = callee.and_then(|c| name_of(c, src, 0)) {
                     push_unique(&mut facts.calls, s);
                     if lang == "bash" && (s == "source" || s == ".") {
@@ -181,8 +258,14 @@ fn extract(lang: &str, code: &str) -> Option<Facts> {
                 }
             } else if kind == "variable_declarator" {
                 // `const handler = () => ...` defines `handler`.
-                if let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) {
-                    if matches!(value.kind(), "arrow_function" | "function_expression" | "function" | "class") {
+                if let (Some(name), Some(value)) = (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("value"),
+                ) {
+                    if matches!(
+                        value.kind(),
+                        "arrow_function" | "function_expression" | "function" | "class"
+                    ) {
                         push_unique(&mut facts.defs, text(name, src));
                     }
                 }
@@ -248,27 +331,60 @@ mod tests {
     fn rust_and_c_and_go() {
         let f = facts("rust", "use std::io::Read;\nstruct Token;\nfn refresh_token(t: &Token) { let v = Vec::new(); println!(\"x\"); t.renew(); }\n");
         assert_eq!(f.defs, ["Token", "refresh_token"]);
-        assert!(["new", "println", "renew"].iter().all(|c| f.calls.iter().any(|x| x == c)), "{:?}", f.calls);
+        assert!(
+            ["new", "println", "renew"]
+                .iter()
+                .all(|c| f.calls.iter().any(|x| x == c)),
+            "{:?}",
+            f.calls
+        );
         assert_eq!(f.imports, ["std::io::Read"]);
-        let f = facts("c", "#include <stdio.h>\nstatic int *alloc_buf(int n) { return malloc(n); }\n");
-        assert_eq!((f.defs.as_slice(), f.imports.as_slice()), (&["alloc_buf".to_string()][..], &["stdio.h".to_string()][..]));
+        let f = facts(
+            "c",
+            "#include <stdio.h>\nstatic int *alloc_buf(int n) { return malloc(n); }\n",
+        );
+        assert_eq!(
+            (f.defs.as_slice(), f.imports.as_slice()),
+            (&["alloc_buf".to_string()][..], &["stdio.h".to_string()][..])
+        );
         assert_eq!(f.calls, ["malloc"]);
-        let f = facts("go", "package main\nimport \"fmt\"\nfunc (s *S) Run() { fmt.Println(1) }\ntype S struct{}\n");
+        let f = facts(
+            "go",
+            "package main\nimport \"fmt\"\nfunc (s *S) Run() { fmt.Println(1) }\ntype S struct{}\n",
+        );
         assert_eq!(f.defs, ["Run", "S"]);
-        assert_eq!((f.calls.as_slice(), f.imports.as_slice()), (&["Println".to_string()][..], &["fmt".to_string()][..]));
+        assert_eq!(
+            (f.calls.as_slice(), f.imports.as_slice()),
+            (&["Println".to_string()][..], &["fmt".to_string()][..])
+        );
     }
 
     #[test]
     fn js_ts_java_bash() {
         let f = facts("typescript", "import { x } from './y';\ninterface Opts { a: string }\nexport const handler = async () => { await fetchUser(1); };\n");
         assert_eq!(f.defs, ["Opts", "handler"]);
-        assert_eq!((f.calls.as_slice(), f.imports.as_slice()), (&["fetchUser".to_string()][..], &["./y".to_string()][..]));
-        let f = facts("java", "import java.util.List;\npublic class App { void run() { helper.doWork(); } }\n");
+        assert_eq!(
+            (f.calls.as_slice(), f.imports.as_slice()),
+            (&["fetchUser".to_string()][..], &["./y".to_string()][..])
+        );
+        let f = facts(
+            "java",
+            "import java.util.List;\npublic class App { void run() { helper.doWork(); } }\n",
+        );
         assert_eq!(f.defs, ["App", "run"]);
         assert_eq!(f.calls, ["doWork"]);
-        let f = facts("bash", "deploy() { rsync -a . host:; }\nsource ./env.sh\ncargo build --release | tee log\n");
+        let f = facts(
+            "bash",
+            "deploy() { rsync -a . host:; }\nsource ./env.sh\ncargo build --release | tee log\n",
+        );
         assert_eq!(f.defs, ["deploy"]);
-        assert!(["rsync", "cargo", "tee"].iter().all(|c| f.calls.iter().any(|x| x == c)), "{:?}", f.calls);
+        assert!(
+            ["rsync", "cargo", "tee"]
+                .iter()
+                .all(|c| f.calls.iter().any(|x| x == c)),
+            "{:?}",
+            f.calls
+        );
         assert_eq!(f.imports, ["./env.sh"]);
     }
 

@@ -44,15 +44,27 @@ pub fn fences(text: &str) -> Vec<Fence<'_>> {
                     .filter(|t| !t.is_empty());
                 open = Some((marker, run, tag, line_start, offset));
             }
-            Some((m, len, tag, start, code_start)) if m == marker && run >= len && rest.is_empty() => {
-                out.push(Fence { tag, code: &text[code_start..line_start], start, end: offset });
+            Some((m, len, tag, start, code_start))
+                if m == marker && run >= len && rest.is_empty() =>
+            {
+                out.push(Fence {
+                    tag,
+                    code: &text[code_start..line_start],
+                    start,
+                    end: offset,
+                });
                 open = None;
             }
             Some(_) => {}
         }
     }
     if let Some((_, _, tag, start, code_start)) = open {
-        out.push(Fence { tag, code: &text[code_start.min(text.len())..], start, end: text.len() });
+        out.push(Fence {
+            tag,
+            code: &text[code_start.min(text.len())..],
+            start,
+            end: text.len(),
+        });
     }
     out
 }
@@ -82,7 +94,10 @@ mod tests {
         assert_eq!((f[0].tag, f[0].code), (Some("rust"), "fn a() {}\n"));
         assert_eq!((f[1].tag, f[1].code), (None, "ls -la\n"));
         assert_eq!((f[2].tag, f[2].code), (Some("py"), "x = 1\n"));
-        assert_eq!(prose(t, &f).split_whitespace().collect::<Vec<_>>(), ["intro", "mid"]);
+        assert_eq!(
+            prose(t, &f).split_whitespace().collect::<Vec<_>>(),
+            ["intro", "mid"]
+        );
     }
 
     #[test]

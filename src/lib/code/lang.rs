@@ -2,7 +2,17 @@
 //! confirmed (with the `ast` feature) by trial-parsing the best candidates and keeping the cleanest parse.
 
 /// Languages with tree-sitter facts. Other tags (json, sql, ...) are kept as written for `lang:`.
-pub const PARSED: &[&str] = &["rust", "python", "javascript", "typescript", "go", "java", "c", "cpp", "bash"];
+pub const PARSED: &[&str] = &[
+    "rust",
+    "python",
+    "javascript",
+    "typescript",
+    "go",
+    "java",
+    "c",
+    "cpp",
+    "bash",
+];
 
 /// Canonical name for a fence tag or file extension, or the lowercased tag itself.
 pub fn canonical(tag: &str) -> Option<String> {
@@ -17,7 +27,9 @@ pub fn canonical(tag: &str) -> Option<String> {
         "java" => "java",
         "c" | "h" => "c",
         "cpp" | "c++" | "cc" | "cxx" | "hpp" | "hh" | "hxx" | "cuda" | "cu" => "cpp",
-        "sh" | "bash" | "shell" | "zsh" | "console" | "shell-session" | "shellsession" | "ksh" => "bash",
+        "sh" | "bash" | "shell" | "zsh" | "console" | "shell-session" | "shellsession" | "ksh" => {
+            "bash"
+        }
         other => return Some(other.to_string()),
     };
     Some(name.to_string())
@@ -38,18 +50,76 @@ fn signals(code: &str) -> Vec<(&'static str, u32)> {
     let has = |s: &str| code.contains(s) as u32;
     let starts = |s: &str| code.lines().any(|l| l.trim_start().starts_with(s)) as u32;
     let mut v = vec![
-        ("rust", 3 * has("fn ") * (has("let ") + has("->") + has("::") + has("pub ") + has("impl ")) + 2 * starts("use ")),
-        ("python", 3 * starts("def ") + 2 * starts("import ") + 2 * starts("from ") + has("self.") + has("elif ") + 2 * has("):\n")),
-        ("javascript", 2 * has("function ") + 2 * has("=> ") + has("const ") + has("require(") + has("console.") + has("document.")),
-        ("typescript", 3 * has("interface ") + 2 * has(": string") + 2 * has(": number") + has("export type ") + has("=> ") + has("const ")),
-        ("go", 4 * starts("package ") + 3 * has("func ") + 2 * has(":= ") + has("fmt.")),
-        ("java", 3 * has("public class ") + 2 * has("System.out") + 2 * has("private ") + has("public static ") + has("@Override")),
-        ("c", 3 * starts("#include <std") + has("printf(") + has("malloc(") + has("int main(")),
-        ("cpp", 3 * has("std::") + 2 * starts("#include <") + has("template<") + has("cout <<") + has("namespace ")),
-        ("bash", 4 * starts("#!/bin/") + 2 * starts("$ ") + has("echo ") + has(" | ") + has("sudo ") + has("export ") + has("cd ") + has("fi\n")),
+        (
+            "rust",
+            3 * has("fn ") * (has("let ") + has("->") + has("::") + has("pub ") + has("impl "))
+                + 2 * starts("use "),
+        ),
+        (
+            "python",
+            3 * starts("def ")
+                + 2 * starts("import ")
+                + 2 * starts("from ")
+                + has("self.")
+                + has("elif ")
+                + 2 * has("):\n"),
+        ),
+        (
+            "javascript",
+            2 * has("function ")
+                + 2 * has("=> ")
+                + has("const ")
+                + has("require(")
+                + has("console.")
+                + has("document."),
+        ),
+        (
+            "typescript",
+            3 * has("interface ")
+                + 2 * has(": string")
+                + 2 * has(": number")
+                + has("export type ")
+                + has("=> ")
+                + has("const "),
+        ),
+        (
+            "go",
+            4 * starts("package ") + 3 * has("func ") + 2 * has(":= ") + has("fmt."),
+        ),
+        (
+            "java",
+            3 * has("public class ")
+                + 2 * has("System.out")
+                + 2 * has("private ")
+                + has("public static ")
+                + has("@Override"),
+        ),
+        (
+            "c",
+            3 * starts("#include <std") + has("printf(") + has("malloc(") + has("int main("),
+        ),
+        (
+            "cpp",
+            3 * has("std::")
+                + 2 * starts("#include <")
+                + has("template<")
+                + has("cout <<")
+                + has("namespace "),
+        ),
+        (
+            "bash",
+            4 * starts("#!/bin/")
+                + 2 * starts("$ ")
+                + has("echo ")
+                + has(" | ")
+                + has("sudo ")
+                + has("export ")
+                + has("cd ")
+                + has("fi\n"),
+        ),
     ];
     v.retain(|&(_, s)| s > 0);
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|c| std::cmp::Reverse(c.1));
     v
 }
 
@@ -98,14 +168,34 @@ mod tests {
         assert_eq!(guess(Some("py"), None, "fn x"), Some("python".into()));
         assert_eq!(guess(Some("json"), None, "{}"), Some("json".into()));
         assert_eq!(guess(Some("text"), None, "def f(): pass"), None);
-        assert_eq!(guess(None, Some("src/a.tsx"), ""), Some("typescript".into()));
+        assert_eq!(
+            guess(None, Some("src/a.tsx"), ""),
+            Some("typescript".into())
+        );
     }
 
     #[test]
     fn untagged_code_is_guessed_or_left_alone() {
-        assert_eq!(guess(None, None, "def load(path):\n    return open(path).read()\n"), Some("python".into()));
-        assert_eq!(guess(None, None, "package main\n\nfunc main() {\n\tx := 1\n}\n"), Some("go".into()));
-        assert_eq!(guess(None, None, "pub fn f(x: u8) -> u8 {\n    let y = x;\n    y\n}\n"), Some("rust".into()));
+        assert_eq!(
+            guess(
+                None,
+                None,
+                "def load(path):\n    return open(path).read()\n"
+            ),
+            Some("python".into())
+        );
+        assert_eq!(
+            guess(None, None, "package main\n\nfunc main() {\n\tx := 1\n}\n"),
+            Some("go".into())
+        );
+        assert_eq!(
+            guess(
+                None,
+                None,
+                "pub fn f(x: u8) -> u8 {\n    let y = x;\n    y\n}\n"
+            ),
+            Some("rust".into())
+        );
         assert_eq!(guess(None, None, "the weather is nice today"), None);
     }
 }

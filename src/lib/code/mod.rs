@@ -1,10 +1,10 @@
 //! Code in conversations: fenced blocks, their language, and (feature `ast`) the symbols they define,
 //! call and import.
 
-pub mod fence;
-pub mod lang;
 #[cfg(feature = "ast")]
 pub mod facts;
+pub mod fence;
+pub mod lang;
 
 /// What a piece of code names. Order is first appearance; no duplicates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -86,9 +86,18 @@ impl<'a> Scorer<'a> {
                 tokens += seg.inverted_index(field)?.total_num_tokens();
             }
             let with_field = searcher.doc_freq(&Term::from_field_text(fields.has, SCORED[fi].0))?;
-            avg_len.push(if with_field == 0 { 1.0 } else { (tokens as f32 / with_field as f32).max(1e-3) });
+            avg_len.push(if with_field == 0 {
+                1.0
+            } else {
+                (tokens as f32 / with_field as f32).max(1e-3)
+            });
         }
-        Ok(Scorer { searcher, fields, avg_len, n_docs: searcher.num_docs() as f32 })
+        Ok(Scorer {
+            searcher,
+            fields,
+            avg_len,
+            n_docs: searcher.num_docs() as f32,
+        })
     }
 
     /// 1/B_f for each one-byte field norm.
@@ -103,11 +112,22 @@ impl<'a> Scorer<'a> {
     }
 
     /// tf̃ for every live document of `seg` containing `term`, into the dense `acc`, recording `touched`.
-    fn accumulate(&self, seg: &SegmentReader, term: &str, tables: &[[f32; 256]], acc: &mut [f32], touched: &mut Vec<DocId>) -> Result<(), ScoreError> {
+    fn accumulate(
+        &self,
+        seg: &SegmentReader,
+        term: &str,
+        tables: &[[f32; 256]],
+        acc: &mut [f32],
+        touched: &mut Vec<DocId>,
+    ) -> Result<(), ScoreError> {
         let alive = seg.alive_bitset();
         for (fi, &field) in self.fields.scored.iter().enumerate() {
             let inv = seg.inverted_index(field)?;
-            let Some(mut post) = inv.read_postings(&Term::from_field_text(field, term), IndexRecordOption::WithFreqs)? else {
+            let Some(mut post) = inv.read_postings(
+                &Term::from_field_text(field, term),
+                IndexRecordOption::WithFreqs,
+            )?
+            else {
                 continue;
             };
             let norms = seg.get_fieldnorms_reader(field)?;
@@ -142,7 +162,12 @@ impl<'a> Scorer<'a> {
             for (j, t) in terms.iter().enumerate() {
                 self.accumulate(seg, t, &tables, &mut acc, &mut touched)?;
                 df[j] += touched.len();
-                per_term.push(touched.drain(..).map(|d| (d, std::mem::take(&mut acc[d as usize]))).collect());
+                per_term.push(
+                    touched
+                        .drain(..)
+                        .map(|d| (d, std::mem::take(&mut acc[d as usize])))
+                        .collect(),
+                );
             }
             lists.push(per_term);
         }
@@ -163,33 +188,79 @@ impl<'a> Scorer<'a> {
                     score[i] += idf[j] * tf * (K1 + 1.0) / (K1 + tf);
                 }
             }
-            segments.push(touched.into_iter().map(|d| DocScore { doc: d, score: score[d as usize], mask: mask[d as usize] }).collect());
+            segments.push(
+                touched
+                    .into_iter()
+                    .map(|d| DocScore {
+                        doc: d,
+                        score: score[d as usize],
+                        mask: mask[d as usize],
+                    })
+                    .collect(),
+            );
         }
         let max_score = idf.iter().map(|i| i * (K1 + 1.0)).sum();
-        Ok(Scored { idf, segments, max_score })
+        Ok(Scored {
+            idf,
+            segments,
+            max_score,
+        })
     }
 
     /// The per-term, per-field arithmetic behind one document's score.
-    pub fn explain(&self, seg: &SegmentReader, doc: DocId, terms: &[String], idf: &[f32]) -> Result<Vec<TermExplain>, ScoreError> {
+    pub fn explain(
+        &self,
+        seg: &SegmentReader,
+        doc: DocId,
+        terms: &[String],
+        idf: &[f32],
+    ) -> Result<Vec<TermExplain>, ScoreError> {
         let mut out = Vec::new();
         for (j, t) in terms.iter().enumerate().take(idf.len()) {
             let mut fields = Vec::new();
             let mut tf_tilde = 0.0;
             for (fi, &field) in self.fields.scored.iter().enumerate() {
                 let inv = seg.inverted_index(field)?;
-                let Some(mut post) = inv.read_postings(&Term::from_field_text(field, t), IndexRecordOption::WithFreqs)? else {
+                let Some(mut post) = inv.read_postings(
+                    &Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                )?
+                else {
                     continue;
                 };
-                if post.seek(doc) != doc {
+                let at = if post.doc() < doc {
+                    post.seek(doc)
+                } else {
+                    post.doc()
+                };
+                if at != doc {
                     continue;
                 }
                 let norms = seg.get_fieldnorms_reader(field)?;
-                let contribution = SCORED[fi].1 * post.term_freq() as f32 * self.inv_b_table(fi)[norms.fieldnorm_id(doc) as usize];
+                let contribution = SCORED[fi].1
+                    * post.term_freq() as f32
+                    * self.inv_b_table(fi)[norms.fieldnorm_id(doc) as usize];
                 tf_tilde += contribution;
-                fields.push(FieldExplain { field: SCORED[fi].0, tf: post.term_freq(), len: norms.fieldnorm(doc), weight: SCORED[fi].1, contribution });
+                fields.push(FieldExplain {
+                    field: SCORED[fi].0,
+                    tf: post.term_freq(),
+                    len: norms.fieldnorm(doc),
+                    weight: SCORED[fi].1,
+                    contribution,
+                });
             }
-            let score = if tf_tilde > 0.0 { idf[j] * tf_tilde * (K1 + 1.0) / (K1 + tf_tilde) } else { 0.0 };
-            out.push(TermExplain { term: t.clone(), idf: idf[j], tf_tilde, score, fields });
+            let score = if tf_tilde > 0.0 {
+                idf[j] * tf_tilde * (K1 + 1.0) / (K1 + tf_tilde)
+            } else {
+                0.0
+            };
+            out.push(TermExplain {
+                term: t.clone(),
+                idf: idf[j],
+                tf_tilde,
+                score,
+                fields,
+            });
         }
         Ok(out)
     }

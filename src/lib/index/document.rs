@@ -36,7 +36,13 @@ pub struct Doc {
 
 impl Doc {
     fn new(msg: u64, role: Option<Role>, ts: Option<i64>) -> Doc {
-        Doc { msg, role, ts, fields: vec![Vec::new(); SCORED.len()], ..Doc::default() }
+        Doc {
+            msg,
+            role,
+            ts,
+            fields: vec![Vec::new(); SCORED.len()],
+            ..Doc::default()
+        }
     }
     fn size(&self) -> usize {
         self.fields.iter().flatten().map(String::len).sum()
@@ -67,42 +73,105 @@ fn cap(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-const PATH_KEYS: &[&str] = &["file_path", "filepath", "path", "filename", "file", "notebook_path", "target_file", "target_path", "dir", "directory", "cwd"];
-const CODE_KEYS: &[&str] = &["content", "contents", "new_string", "old_string", "new_str", "old_str", "code", "file_text", "new_source", "source", "patch", "diff", "input"];
+const PATH_KEYS: &[&str] = &[
+    "file_path",
+    "filepath",
+    "path",
+    "filename",
+    "file",
+    "notebook_path",
+    "target_file",
+    "target_path",
+    "dir",
+    "directory",
+    "cwd",
+];
+const CODE_KEYS: &[&str] = &[
+    "content",
+    "contents",
+    "new_string",
+    "old_string",
+    "new_str",
+    "old_str",
+    "code",
+    "file_text",
+    "new_source",
+    "source",
+    "patch",
+    "diff",
+    "input",
+];
 const COMMAND_KEYS: &[&str] = &["command", "cmd", "script"];
 
 fn code_part(code: &str, tag: Option<&str>, path: Option<&str>, facts: &CodeFacts) -> Part {
     let l = lang::guess(tag, path, code);
     let f = l.as_deref().and_then(|l| facts.facts(l, code));
-    Part { field: field("code"), text: code.to_string(), lang: l, facts: f, tool: None }
+    Part {
+        field: field("code"),
+        text: code.to_string(),
+        lang: l,
+        facts: f,
+        tool: None,
+    }
 }
 
 fn tool_parts(name: &str, args: &Value, facts: &CodeFacts, out: &mut Vec<Part>) {
-    out.push(Part { field: field("tool"), text: name.to_string(), lang: None, facts: None, tool: Some(name.to_lowercase()) });
+    out.push(Part {
+        field: field("tool"),
+        text: name.to_string(),
+        lang: None,
+        facts: None,
+        tool: Some(name.to_lowercase()),
+    });
     let Value::Object(map) = args else {
         if let Some(s) = args.as_str() {
-            out.push(Part { field: field("tool"), text: cap(s, 4096).to_string(), lang: None, facts: None, tool: None });
+            out.push(Part {
+                field: field("tool"),
+                text: cap(s, 4096).to_string(),
+                lang: None,
+                facts: None,
+                tool: None,
+            });
         }
         return;
     };
-    let path_hint = map.iter().find(|(k, _)| PATH_KEYS.contains(&k.to_ascii_lowercase().as_str())).and_then(|(_, v)| v.as_str());
+    let path_hint = map
+        .iter()
+        .find(|(k, _)| PATH_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+        .and_then(|(_, v)| v.as_str());
     for (k, v) in map {
         let key = k.to_ascii_lowercase();
         let text = match v {
             Value::String(s) => s.clone(),
-            Value::Array(a) if a.iter().all(Value::is_string) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+            Value::Array(a) if a.iter().all(Value::is_string) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
             Value::Null | Value::Bool(_) => continue,
             other => other.to_string(),
         };
         if PATH_KEYS.contains(&key.as_str()) {
-            out.push(Part { field: field("path"), text, lang: None, facts: None, tool: None });
+            out.push(Part {
+                field: field("path"),
+                text,
+                lang: None,
+                facts: None,
+                tool: None,
+            });
         } else if COMMAND_KEYS.contains(&key.as_str()) {
             out.push(code_part(cap(&text, 16 * 1024), Some("bash"), None, facts));
         } else if CODE_KEYS.contains(&key.as_str()) && text.len() > 20 {
             let tag = (key == "patch" || key == "diff").then_some("diff");
             out.push(code_part(cap(&text, 256 * 1024), tag, path_hint, facts));
         } else {
-            out.push(Part { field: field("tool"), text: cap(&text, 4096).to_string(), lang: None, facts: None, tool: None });
+            out.push(Part {
+                field: field("tool"),
+                text: cap(&text, 4096).to_string(),
+                lang: None,
+                facts: None,
+                tool: None,
+            });
         }
     }
 }
@@ -115,24 +184,57 @@ fn message_parts(m: &Message, facts: &CodeFacts) -> Vec<Part> {
         _ => field("assistant"),
     };
     let fences = fence::fences(&m.content);
-    let prose = if fences.is_empty() { m.content.clone() } else { fence::prose(&m.content, &fences) };
+    let prose = if fences.is_empty() {
+        m.content.clone()
+    } else {
+        fence::prose(&m.content, &fences)
+    };
     if !prose.trim().is_empty() {
-        parts.push(Part { field: prose_field, text: prose, lang: None, facts: None, tool: None });
+        parts.push(Part {
+            field: prose_field,
+            text: prose,
+            lang: None,
+            facts: None,
+            tool: None,
+        });
     }
     for f in &fences {
         parts.push(code_part(f.code, f.tag, None, facts));
     }
-    if let Some(t) = m.annotations.thinking.as_deref().filter(|t| !t.trim().is_empty()) {
-        parts.push(Part { field: field("thinking"), text: t.to_string(), lang: None, facts: None, tool: None });
+    if let Some(t) = m
+        .annotations
+        .thinking
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
+        parts.push(Part {
+            field: field("thinking"),
+            text: t.to_string(),
+            lang: None,
+            facts: None,
+            tool: None,
+        });
     }
     for call in &m.annotations.tool_calls {
         tool_parts(&call.name, &call.args, facts, &mut parts);
         if let Some(r) = call.result.as_deref().filter(|r| !r.trim().is_empty()) {
-            parts.push(Part { field: field("output"), text: cap(r, MAX_OUTPUT_BYTES).to_string(), lang: None, facts: None, tool: None });
+            parts.push(Part {
+                field: field("output"),
+                text: cap(r, MAX_OUTPUT_BYTES).to_string(),
+                lang: None,
+                facts: None,
+                tool: None,
+            });
         }
     }
     if !m.annotations.file_refs.is_empty() {
-        parts.push(Part { field: field("path"), text: m.annotations.file_refs.join("\n"), lang: None, facts: None, tool: None });
+        parts.push(Part {
+            field: field("path"),
+            text: m.annotations.file_refs.join("\n"),
+            lang: None,
+            facts: None,
+            tool: None,
+        });
     }
     parts
 }
@@ -143,7 +245,10 @@ fn pieces(s: &str, max: usize) -> Vec<&str> {
     let mut rest = s;
     while rest.len() > max {
         let head = cap(rest, max);
-        let cut = head.rfind(char::is_whitespace).filter(|&i| i > max / 2).unwrap_or(head.len());
+        let cut = head
+            .rfind(char::is_whitespace)
+            .filter(|&i| i > max / 2)
+            .unwrap_or(head.len());
         out.push(&rest[..cut]);
         rest = &rest[cut..];
     }
@@ -156,7 +261,11 @@ fn pieces(s: &str, max: usize) -> Vec<&str> {
 fn add_part(doc: &mut Doc, part: &Part, text: &str, first_piece: bool) {
     doc.fields[part.field].push(text.to_string());
     let aux = SCORED[part.field].0;
-    let shown = if matches!(aux, "thinking" | "tool" | "output" | "path") { cap(text, STORED_AUX_CHARS) } else { text };
+    let shown = if matches!(aux, "thinking" | "tool" | "output" | "path") {
+        cap(text, STORED_AUX_CHARS)
+    } else {
+        text
+    };
     if !doc.text.is_empty() {
         doc.text.push('\n');
     }
@@ -194,7 +303,10 @@ pub fn session_docs(s: &Session, facts: &CodeFacts) -> Vec<Doc> {
         for part in message_parts(m, facts) {
             for (i, piece) in pieces(&part.text, CHUNK_CHARS).into_iter().enumerate() {
                 if doc.size() > 0 && doc.size() + piece.len() > CHUNK_CHARS {
-                    docs.push(std::mem::replace(&mut doc, Doc::new(m.index, Some(m.role), ts)));
+                    docs.push(std::mem::replace(
+                        &mut doc,
+                        Doc::new(m.index, Some(m.role), ts),
+                    ));
                 }
                 add_part(&mut doc, &part, piece, i == 0);
             }
@@ -216,17 +328,32 @@ mod tests {
     fn fields_chunks_and_facts() {
         let mut s = Session::new(Meta::new("codex", "s1"));
         s.meta.title = Some("Fix login".into());
-        let mut m = Message::new(0, Role::Assistant, "Here:\n```python\ndef parse_config(p):\n    return p\n```\n");
-        m.annotations.tool_calls.push(ToolCall::new("Write", json!({"file_path": "src/lib.rs", "content": "pub fn load_user() -> u8 { 1 }\n"})));
+        let mut m = Message::new(
+            0,
+            Role::Assistant,
+            "Here:\n```python\ndef parse_config(p):\n    return p\n```\n",
+        );
+        m.annotations.tool_calls.push(ToolCall::new(
+            "Write",
+            json!({"file_path": "src/lib.rs", "content": "pub fn load_user() -> u8 { 1 }\n"}),
+        ));
         s.messages.push(m);
-        s.messages.push(Message::new(1, Role::User, "word ".repeat(1000)));
+        s.messages
+            .push(Message::new(1, Role::User, "word ".repeat(1000)));
         let docs = session_docs(&s, &CodeFacts::default());
         assert_eq!(docs[0].msg, TITLE_DOC);
         assert_eq!(docs[1].fields[field("path")], ["src/lib.rs"]);
         assert_eq!(docs[1].tools, ["write"]);
-        assert!(docs[1].langs.contains(&"python".to_string()) && docs[1].langs.contains(&"rust".to_string()));
+        assert!(
+            docs[1].langs.contains(&"python".to_string())
+                && docs[1].langs.contains(&"rust".to_string())
+        );
         #[cfg(feature = "ast")]
         assert_eq!(docs[1].defs, ["parse_config", "load_user"]);
-        assert_eq!(docs.iter().filter(|d| d.msg == 1).count(), 3, "5000 chars make 3 chunks");
+        assert_eq!(
+            docs.iter().filter(|d| d.msg == 1).count(),
+            3,
+            "5000 chars make 3 chunks"
+        );
     }
 }

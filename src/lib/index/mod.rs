@@ -41,7 +41,11 @@ pub fn default_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/share")))?;
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        })?;
     Some(base.join("codercrucible").join("index"))
 }
 
@@ -64,11 +68,17 @@ pub fn found_format(dir: &Path) -> Option<String> {
     if !dir.join("meta.json").exists() {
         return None;
     }
-    Some(std::fs::read_to_string(dir.join(FORMAT_FILE)).map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into()))
+    Some(
+        std::fs::read_to_string(dir.join(FORMAT_FILE))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "unknown".into()),
+    )
 }
 
 fn register(index: &Index) {
-    index.tokenizers().register(schema::TOKENIZER, tokenizer::CodeTokenizer::default());
+    index
+        .tokenizers()
+        .register(schema::TOKENIZER, tokenizer::CodeTokenizer::default());
 }
 
 /// An open index with its field handles.
@@ -83,13 +93,23 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, IndexError> {
         match found_format(dir) {
             None => return Err(IndexError::Missing(dir.to_path_buf())),
-            Some(f) if f != FORMAT_VERSION.to_string() => return Err(IndexError::Version { dir: dir.to_path_buf(), found: f }),
+            Some(f) if f != FORMAT_VERSION.to_string() => {
+                return Err(IndexError::Version {
+                    dir: dir.to_path_buf(),
+                    found: f,
+                })
+            }
             Some(_) => {}
         }
-        let index = Index::open_in_dir(dir).map_err(|e| IndexError::Tantivy(dir.to_path_buf(), e))?;
+        let index =
+            Index::open_in_dir(dir).map_err(|e| IndexError::Tantivy(dir.to_path_buf(), e))?;
         register(&index);
         let (_, fields) = schema::build();
-        Ok(Store { dir: dir.to_path_buf(), index, fields })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+        })
     }
 
     /// Creates an empty index in `dir`, which must not hold one.
@@ -97,10 +117,15 @@ impl Store {
         let io = |e| IndexError::Io(dir.to_path_buf(), e);
         std::fs::create_dir_all(dir).map_err(io)?;
         let (schema, fields) = schema::build();
-        let index = Index::create_in_dir(dir, schema).map_err(|e| IndexError::Tantivy(dir.to_path_buf(), e))?;
+        let index = Index::create_in_dir(dir, schema)
+            .map_err(|e| IndexError::Tantivy(dir.to_path_buf(), e))?;
         std::fs::write(dir.join(FORMAT_FILE), format!("{FORMAT_VERSION}\n")).map_err(io)?;
         register(&index);
-        Ok(Store { dir: dir.to_path_buf(), index, fields })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+        })
     }
 
     pub fn reader(&self) -> Result<IndexReader, IndexError> {
@@ -117,7 +142,14 @@ impl Store {
             .index
             .writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)
             .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
-        Ok(Writer { writer, builder: DocumentBuilder { fields: self.fields.clone(), facts: CodeFacts::default() }, dir: self.dir.clone() })
+        Ok(Writer {
+            writer,
+            builder: DocumentBuilder {
+                fields: self.fields.clone(),
+                facts: CodeFacts::default(),
+            },
+            dir: self.dir.clone(),
+        })
     }
 }
 
@@ -142,7 +174,14 @@ impl DocumentBuilder {
         let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
         let sess = hash64(skey.as_bytes());
         let title = s.meta.title.as_deref().unwrap_or("");
-        let project: String = [s.meta.project_hash.as_deref(), s.meta.project_path.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let project: String = [
+            s.meta.project_hash.as_deref(),
+            s.meta.project_path.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
         document::session_docs(s, &self.facts)
             .into_iter()
             .map(|d| {
@@ -167,7 +206,8 @@ impl DocumentBuilder {
                 for t in &d.tools {
                     doc.add_text(f.toolname, t);
                 }
-                for (field, vals) in [(f.def, &d.defs), (f.call, &d.calls), (f.import, &d.imports)] {
+                for (field, vals) in [(f.def, &d.defs), (f.call, &d.calls), (f.import, &d.imports)]
+                {
                     if !vals.is_empty() {
                         doc.add_text(field, vals.join("\n"));
                     }
@@ -189,23 +229,29 @@ impl DocumentBuilder {
             })
             .collect()
     }
-
 }
 
 impl Writer {
     /// Replaces any earlier copy of the session (same agent and id) with these documents.
     pub fn replace(&self, s: &Session, docs: Vec<TantivyDocument>) -> Result<(), IndexError> {
         let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
-        self.writer.delete_term(Term::from_field_text(self.builder.fields.skey, &skey));
+        self.writer
+            .delete_term(Term::from_field_text(self.builder.fields.skey, &skey));
         for d in docs {
-            self.writer.add_document(d).map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
+            self.writer
+                .add_document(d)
+                .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
         }
         Ok(())
     }
 
     /// Makes everything added so far visible, atomically, and waits for merges to finish.
     pub fn commit(mut self) -> Result<(), IndexError> {
-        self.writer.commit().map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
-        self.writer.wait_merging_threads().map_err(|e| IndexError::Tantivy(self.dir.clone(), e))
+        self.writer
+            .commit()
+            .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))
     }
 }

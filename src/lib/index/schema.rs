@@ -55,7 +55,9 @@ pub const TITLE_DOC: u64 = u64::MAX;
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let scored_opts = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let filter_opts = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -64,9 +66,15 @@ pub fn build() -> (Schema, Fields) {
             .set_fieldnorms(false),
     );
     let raw = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::Basic).set_fieldnorms(false),
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
     );
-    let scored = SCORED.iter().map(|(name, _, _)| b.add_text_field(name, scored_opts.clone())).collect();
+    let scored = SCORED
+        .iter()
+        .map(|(name, _, _)| b.add_text_field(name, scored_opts.clone()))
+        .collect();
     let fields = Fields {
         scored,
         skey: b.add_text_field("skey", STRING),

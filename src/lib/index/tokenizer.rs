@@ -56,15 +56,31 @@ pub fn tokenize_with(text: &str, first_position: u32, sink: &mut dyn FnMut(Token
         let run = &text[run_start..run_end];
         atoms.clear();
         split_atoms(run, &mut atoms);
-        let usable: Vec<&(usize, usize)> = atoms.iter().filter(|(s, e)| e - s <= MAX_TOKEN_BYTES).collect();
+        let usable: Vec<&(usize, usize)> = atoms
+            .iter()
+            .filter(|(s, e)| e - s <= MAX_TOKEN_BYTES)
+            .collect();
         if atoms.len() > 1 {
-            let whole: String = atoms.iter().map(|&(s, e)| run[s..e].to_lowercase()).collect();
+            let whole: String = atoms
+                .iter()
+                .map(|&(s, e)| run[s..e].to_lowercase())
+                .collect();
             if whole.len() <= MAX_TOKEN_BYTES {
-                sink(Token { text: whole, position: pos, start: run_start, end: run_end });
+                sink(Token {
+                    text: whole,
+                    position: pos,
+                    start: run_start,
+                    end: run_end,
+                });
             }
         }
         for &&(s, e) in &usable {
-            sink(Token { text: run[s..e].to_lowercase(), position: pos, start: run_start + s, end: run_start + e });
+            sink(Token {
+                text: run[s..e].to_lowercase(),
+                position: pos,
+                start: run_start + s,
+                end: run_start + e,
+            });
             pos += 1;
         }
     }
@@ -88,7 +104,9 @@ fn split_atoms(run: &str, out: &mut Vec<(usize, usize)>) {
                 let prev = chars[k - 1].1;
                 let next = chars.get(k + 1).map(|x| x.1);
                 let boundary = (prev.is_lowercase() && c.is_uppercase())
-                    || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+                    || (prev.is_uppercase()
+                        && c.is_uppercase()
+                        && next.is_some_and(|n| n.is_lowercase()))
                     || (prev.is_numeric() && c.is_uppercase());
                 if boundary {
                     out.push((s, idx));
@@ -116,10 +134,10 @@ pub fn query_term(word: &str) -> Option<String> {
 /// Words too common to rank on; dropped from free-text queries (never from phrases).
 pub fn is_stopword(term: &str) -> bool {
     const STOP: &[&str] = &[
-        "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "how", "i", "if",
-        "in", "into", "is", "it", "me", "my", "of", "on", "or", "so", "that", "the", "their", "then", "there",
-        "these", "this", "to", "was", "we", "were", "what", "when", "where", "which", "why", "will", "with",
-        "you", "your",
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "how",
+        "i", "if", "in", "into", "is", "it", "me", "my", "of", "on", "or", "so", "that", "the",
+        "their", "then", "there", "these", "this", "to", "was", "we", "were", "what", "when",
+        "where", "which", "why", "will", "with", "you", "your",
     ];
     STOP.contains(&term)
 }
@@ -149,7 +167,10 @@ impl tantivy::tokenizer::Tokenizer for CodeTokenizer {
                 position_length: 1,
             })
         });
-        CodeTokenStream { tokens: &self.buf, next: 0 }
+        CodeTokenStream {
+            tokens: &self.buf,
+            next: 0,
+        }
     }
 }
 
@@ -171,14 +192,22 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<(String, u32)> {
-        tokenize(s).into_iter().map(|t| (t.text, t.position)).collect()
+        tokenize(s)
+            .into_iter()
+            .map(|t| (t.text, t.position))
+            .collect()
     }
 
     #[test]
     fn camel_snake_and_paths_split_and_keep_whole() {
         assert_eq!(
             texts("parseHTTPRequest"),
-            vec![("parsehttprequest".into(), 0), ("parse".into(), 0), ("http".into(), 1), ("request".into(), 2)]
+            vec![
+                ("parsehttprequest".into(), 0),
+                ("parse".into(), 0),
+                ("http".into(), 1),
+                ("request".into(), 2)
+            ]
         );
         let t = texts("see src/auth/mod.rs now");
         assert_eq!(t[0], ("see".into(), 0));
@@ -189,13 +218,21 @@ mod tests {
 
     #[test]
     fn sentence_punctuation_is_not_part_of_words() {
-        assert_eq!(texts("Done. Next"), vec![("done".into(), 0), ("next".into(), 1)]);
-        assert_eq!(texts("v2 utf8 ÜBER"), vec![("v2".into(), 0), ("utf8".into(), 1), ("über".into(), 2)]);
+        assert_eq!(
+            texts("Done. Next"),
+            vec![("done".into(), 0), ("next".into(), 1)]
+        );
+        assert_eq!(
+            texts("v2 utf8 ÜBER"),
+            vec![("v2".into(), 0), ("utf8".into(), 1), ("über".into(), 2)]
+        );
     }
 
     #[test]
     fn blobs_are_dropped() {
         let blob = "A".repeat(200);
-        assert!(tokenize(&format!("x {blob} y")).iter().all(|t| t.text.len() <= MAX_TOKEN_BYTES));
+        assert!(tokenize(&format!("x {blob} y"))
+            .iter()
+            .all(|t| t.text.len() <= MAX_TOKEN_BYTES));
     }
 }

@@ -116,7 +116,9 @@ pub fn parse_time(v: &str, now: i64) -> Option<i64> {
 }
 
 fn unquote(s: &str) -> &str {
-    s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(s)
+    s.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s)
 }
 
 pub fn parse(q: &str, now: i64) -> Result<Query, QueryError> {
@@ -135,15 +137,30 @@ pub fn parse(q: &str, now: i64) -> Result<Query, QueryError> {
                 }
                 let time = match kind {
                     FilterKind::Since | FilterKind::Until => {
-                        let label = if kind == FilterKind::Since { "since" } else { "until" };
-                        Some(parse_time(&value, now).ok_or_else(|| QueryError::BadTime(label, value.clone()))?)
+                        let label = if kind == FilterKind::Since {
+                            "since"
+                        } else {
+                            "until"
+                        };
+                        Some(
+                            parse_time(&value, now)
+                                .ok_or_else(|| QueryError::BadTime(label, value.clone()))?,
+                        )
                     }
-                    FilterKind::Role if !["user", "assistant", "system"].contains(&value.to_ascii_lowercase().as_str()) => {
+                    FilterKind::Role
+                        if !["user", "assistant", "system"]
+                            .contains(&value.to_ascii_lowercase().as_str()) =>
+                    {
                         return Err(QueryError::BadRole(value));
                     }
                     _ => None,
                 };
-                query.filters.push(Filter { kind, value: value.to_lowercase(), negate, time });
+                query.filters.push(Filter {
+                    kind,
+                    value: value.to_lowercase(),
+                    negate,
+                    time,
+                });
                 continue;
             }
         }
@@ -163,7 +180,9 @@ pub fn parse(q: &str, now: i64) -> Result<Query, QueryError> {
             }
             continue;
         }
-        let Some(term) = query_term(body) else { continue };
+        let Some(term) = query_term(body) else {
+            continue;
+        };
         if negate {
             query.excludes.push(vec![term]);
         } else if is_stopword(&term) {
@@ -220,16 +239,34 @@ mod tests {
     fn words_phrases_excludes_filters() {
         let q = parse(r#"OAuth "refresh token" -legacy -"old api" agent:codex -role:user def:parseConfig std::io"#, 0).unwrap();
         assert_eq!(q.terms, ["oauth", "refresh", "token", "stdio"]);
-        assert_eq!(q.phrases, [("refresh token".to_string(), vec!["refresh".to_string(), "token".to_string()])]);
-        assert_eq!(q.excludes, [vec!["legacy".to_string()], vec!["old".to_string(), "api".to_string()]]);
+        assert_eq!(
+            q.phrases,
+            [(
+                "refresh token".to_string(),
+                vec!["refresh".to_string(), "token".to_string()]
+            )]
+        );
+        assert_eq!(
+            q.excludes,
+            [
+                vec!["legacy".to_string()],
+                vec!["old".to_string(), "api".to_string()]
+            ]
+        );
         assert_eq!(q.filters.len(), 3);
-        assert_eq!((q.filters[1].kind.clone(), q.filters[1].negate), (FilterKind::Role, true));
+        assert_eq!(
+            (q.filters[1].kind.clone(), q.filters[1].negate),
+            (FilterKind::Role, true)
+        );
         assert_eq!(q.filters[2].value, "parseconfig");
     }
 
     #[test]
     fn stopwords_only_when_nothing_else() {
-        assert_eq!(parse("how to fix the login", 0).unwrap().terms, ["fix", "login"]);
+        assert_eq!(
+            parse("how to fix the login", 0).unwrap().terms,
+            ["fix", "login"]
+        );
         assert_eq!(parse("to be or not", 0).unwrap().terms, ["not"]);
         assert_eq!(parse("to be or", 0).unwrap().terms, ["to", "be", "or"]);
     }
@@ -239,7 +276,10 @@ mod tests {
         let q = parse("since:2024-01-02 until:7d x", 1_000_000).unwrap();
         assert_eq!(q.filters[0].time, Some(1_704_153_600));
         assert_eq!(q.filters[1].time, Some(1_000_000 - 7 * 86_400));
-        assert!(matches!(parse("since:yesterdayish", 0), Err(QueryError::BadTime(..))));
+        assert!(matches!(
+            parse("since:yesterdayish", 0),
+            Err(QueryError::BadTime(..))
+        ));
         assert_eq!(parse("\"open", 0), Err(QueryError::Unterminated));
         assert_eq!(parse("  ", 0), Err(QueryError::Empty));
         assert!(parse("role:tool x", 0).is_err());

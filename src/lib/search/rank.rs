@@ -38,9 +38,17 @@ pub struct Hit {
 
 type DocMask = Vec<bool>;
 
-fn term_docs(seg: &SegmentReader, field: Field, term: &str, out: &mut DocMask) -> Result<(), ScoreError> {
+fn term_docs(
+    seg: &SegmentReader,
+    field: Field,
+    term: &str,
+    out: &mut DocMask,
+) -> Result<(), ScoreError> {
     let inv = seg.inverted_index(field)?;
-    if let Some(mut p) = inv.read_postings(&Term::from_field_text(field, term), IndexRecordOption::Basic)? {
+    if let Some(mut p) = inv.read_postings(
+        &Term::from_field_text(field, term),
+        IndexRecordOption::Basic,
+    )? {
         let mut d = p.doc();
         while d != TERMINATED {
             out[d as usize] = true;
@@ -51,14 +59,22 @@ fn term_docs(seg: &SegmentReader, field: Field, term: &str, out: &mut DocMask) -
 }
 
 /// Marks documents where `toks` occur consecutively in `field`.
-fn phrase_docs(seg: &SegmentReader, field: Field, toks: &[String], out: &mut DocMask) -> Result<(), ScoreError> {
+fn phrase_docs(
+    seg: &SegmentReader,
+    field: Field,
+    toks: &[String],
+    out: &mut DocMask,
+) -> Result<(), ScoreError> {
     if toks.len() == 1 {
         return term_docs(seg, field, &toks[0], out);
     }
     let inv = seg.inverted_index(field)?;
     let mut posts = Vec::with_capacity(toks.len());
     for t in toks {
-        match inv.read_postings(&Term::from_field_text(field, t), IndexRecordOption::WithFreqsAndPositions)? {
+        match inv.read_postings(
+            &Term::from_field_text(field, t),
+            IndexRecordOption::WithFreqsAndPositions,
+        )? {
             Some(p) => posts.push(p),
             None => return Ok(()),
         }
@@ -68,7 +84,11 @@ fn phrase_docs(seg: &SegmentReader, field: Field, toks: &[String], out: &mut Doc
     while target != TERMINATED {
         let mut aligned = true;
         for p in posts.iter_mut() {
-            let d = if p.doc() < target { p.seek(target) } else { p.doc() };
+            let d = if p.doc() < target {
+                p.seek(target)
+            } else {
+                p.doc()
+            };
             if d > target {
                 target = d;
                 aligned = false;
@@ -96,7 +116,11 @@ fn phrase_docs(seg: &SegmentReader, field: Field, toks: &[String], out: &mut Doc
 }
 
 /// Documents with `toks` as a phrase in any scored field.
-fn any_field_phrase(seg: &SegmentReader, fields: &Fields, toks: &[String]) -> Result<DocMask, ScoreError> {
+fn any_field_phrase(
+    seg: &SegmentReader,
+    fields: &Fields,
+    toks: &[String],
+) -> Result<DocMask, ScoreError> {
     let mut m = vec![false; seg.max_doc() as usize];
     for &f in &fields.scored {
         phrase_docs(seg, f, toks, &mut m)?;
@@ -112,10 +136,20 @@ fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMa
         FilterKind::Agent => term_docs(seg, fields.agent, &f.value, &mut m)?,
         FilterKind::Role => term_docs(seg, fields.role, &f.value, &mut m)?,
         FilterKind::Tool => term_docs(seg, fields.toolname, &f.value, &mut m)?,
-        FilterKind::Lang => term_docs(seg, fields.lang, &lang::canonical(&f.value).unwrap_or_default(), &mut m)?,
+        FilterKind::Lang => term_docs(
+            seg,
+            fields.lang,
+            &lang::canonical(&f.value).unwrap_or_default(),
+            &mut m,
+        )?,
         FilterKind::Def => term_docs(seg, fields.def, &ident(), &mut m)?,
         FilterKind::Call => term_docs(seg, fields.call, &ident(), &mut m)?,
-        FilterKind::File => phrase_docs(seg, fields.scored[crate::index::schema::scored_index("path").unwrap_or(0)], &phrase_tokens(&f.value), &mut m)?,
+        FilterKind::File => phrase_docs(
+            seg,
+            fields.scored[crate::index::schema::scored_index("path").unwrap_or(0)],
+            &phrase_tokens(&f.value),
+            &mut m,
+        )?,
         FilterKind::Project => {
             // Every word of the value, in any order: `project:billing` or a project hash.
             let mut all = vec![true; n];
@@ -131,7 +165,11 @@ fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMa
             let bound = f.time.unwrap_or(0);
             for (d, slot) in m.iter_mut().enumerate() {
                 if let Some(ts) = col.first(d as DocId) {
-                    *slot = if f.kind == FilterKind::Since { ts >= bound } else { ts <= bound };
+                    *slot = if f.kind == FilterKind::Since {
+                        ts >= bound
+                    } else {
+                        ts <= bound
+                    };
                 }
             }
         }
@@ -149,9 +187,19 @@ struct Best {
     ts: i64,
 }
 
-pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, explain: bool) -> Result<Vec<Hit>, ScoreError> {
+pub fn search(
+    searcher: &Searcher,
+    fields: &Fields,
+    q: &Query,
+    limit: usize,
+    explain: bool,
+) -> Result<Vec<Hit>, ScoreError> {
     let scorer = Scorer::new(searcher, fields)?;
-    let scored = if q.terms.is_empty() { None } else { Some(scorer.score(&q.terms)?) };
+    let scored = if q.terms.is_empty() {
+        None
+    } else {
+        Some(scorer.score(&q.terms)?)
+    };
     let segs = searcher.segment_readers();
 
     // Sessions with an excluded word or phrase anywhere.
@@ -160,7 +208,12 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
         for seg in segs {
             let m = any_field_phrase(seg, fields, ex)?;
             let sess = seg.fast_fields().u64("sess")?;
-            excluded.extend(m.iter().enumerate().filter(|(_, &x)| x).filter_map(|(d, _)| sess.first(d as DocId)));
+            excluded.extend(
+                m.iter()
+                    .enumerate()
+                    .filter(|(_, &x)| x)
+                    .filter_map(|(d, _)| sess.first(d as DocId)),
+            );
         }
     }
 
@@ -182,8 +235,14 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
         let ts = seg.fast_fields().i64("ts")?;
         let alive = seg.alive_bitset();
         let candidates: Vec<(DocId, f32, u64)> = match &scored {
-            Some(s) => s.segments[si].iter().map(|d| (d.doc, d.score, d.mask)).collect(),
-            None => (0..n as DocId).filter(|&d| alive.is_none_or(|a| a.is_alive(d))).map(|d| (d, 0.0, 0)).collect(),
+            Some(s) => s.segments[si]
+                .iter()
+                .map(|d| (d.doc, d.score, d.mask))
+                .collect(),
+            None => (0..n as DocId)
+                .filter(|&d| alive.is_none_or(|a| a.is_alive(d)))
+                .map(|d| (d, 0.0, 0))
+                .collect(),
         };
         for (doc, score, mask) in candidates {
             if allowed.as_ref().is_some_and(|a| !a[doc as usize]) {
@@ -194,7 +253,15 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
                 continue;
             }
             let t = ts.first(doc).unwrap_or(i64::MIN);
-            let e = sessions.entry(key).or_insert(Best { score: f32::MIN, chunk_score: 0.0, seg: si as u32, doc, count: 0, mask: 0, ts: t });
+            let e = sessions.entry(key).or_insert(Best {
+                score: f32::MIN,
+                chunk_score: 0.0,
+                seg: si as u32,
+                doc,
+                count: 0,
+                mask: 0,
+                ts: t,
+            });
             e.count += 1;
             e.mask |= mask;
             if score > e.chunk_score || e.score == f32::MIN {
@@ -211,12 +278,27 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
     let idf_total: f32 = idf.iter().sum();
     let mut ranked: Vec<Best> = sessions.into_values().collect();
     for b in &mut ranked {
-        let covered: f32 = idf.iter().enumerate().filter(|(j, _)| b.mask & (1 << j) != 0).map(|(_, i)| i).sum();
-        let cov = if idf_total > 0.0 { covered / idf_total } else { 1.0 };
+        let covered: f32 = idf
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| b.mask & (1 << j) != 0)
+            .map(|(_, i)| i)
+            .sum();
+        let cov = if idf_total > 0.0 {
+            covered / idf_total
+        } else {
+            1.0
+        };
         b.score = b.chunk_score * (1.0 + 0.1 * (b.count as f32).ln()) * (0.5 + 0.5 * cov);
     }
     // Filter-only queries have no scores: newest first.
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.ts.cmp(&a.ts)).then(a.seg.cmp(&b.seg)).then(a.doc.cmp(&b.doc)));
+    ranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.ts.cmp(&a.ts))
+            .then(a.seg.cmp(&b.seg))
+            .then(a.doc.cmp(&b.doc))
+    });
     ranked.truncate(limit);
 
     let max_score = scored.as_ref().map_or(0.0, |s| s.max_score);
@@ -224,11 +306,27 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
     highlight.extend(q.phrases.iter().flat_map(|(_, t)| t.iter().cloned()));
     let mut hits = Vec::with_capacity(ranked.len());
     for b in ranked {
-        let stored: TantivyDocument = searcher.doc(DocAddress::new(b.seg, b.doc)).map_err(ScoreError)?;
-        let text = |f: Field| stored.get_first(f).and_then(|v| v.as_str()).map(str::to_string);
-        let msg = stored.get_first(fields.msg).and_then(|v| v.as_u64()).filter(|&m| m != TITLE_DOC);
+        let stored: TantivyDocument = searcher
+            .doc(DocAddress::new(b.seg, b.doc))
+            .map_err(ScoreError)?;
+        let text = |f: Field| {
+            stored
+                .get_first(f)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let msg = stored
+            .get_first(fields.msg)
+            .and_then(|v| v.as_u64())
+            .filter(|&m| m != TITLE_DOC);
         let mut matched: Vec<String> = q.phrases.iter().map(|(p, _)| format!("\"{p}\"")).collect();
-        matched.extend(q.term_labels.iter().enumerate().filter(|(j, _)| b.mask & (1 << j) != 0).map(|(_, l)| l.clone()));
+        matched.extend(
+            q.term_labels
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| b.mask & (1 << j) != 0)
+                .map(|(_, l)| l.clone()),
+        );
         matched.dedup();
         let explain = if explain && scored.is_some() {
             Some(scorer.explain(&segs[b.seg as usize], b.doc, &q.terms, &idf)?)
@@ -240,7 +338,11 @@ pub fn search(searcher: &Searcher, fields: &Fields, q: &Query, limit: usize, exp
             source_agent: text(fields.source_agent).unwrap_or_default(),
             title: text(fields.title_stored).filter(|t| !t.is_empty()),
             score: b.score,
-            confidence: if max_score > 0.0 { (b.chunk_score / max_score).clamp(0.0, 1.0) } else { 1.0 },
+            confidence: if max_score > 0.0 {
+                (b.chunk_score / max_score).clamp(0.0, 1.0)
+            } else {
+                1.0
+            },
             message_index: msg,
             snippet: snippet(&text(fields.text).unwrap_or_default(), &highlight),
             matched_terms: matched,

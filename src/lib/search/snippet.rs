@@ -23,7 +23,7 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 pub fn snippet(text: &str, terms: &[String]) -> Snippet {
     let mut hits: Vec<(usize, usize)> = Vec::new();
     tokenize_with(text, 0, &mut |t| {
-        if terms.iter().any(|q| *q == t.text) && hits.last().is_none_or(|&(_, e)| t.start >= e) {
+        if terms.contains(&t.text) && hits.last().is_none_or(|&(_, e)| t.start >= e) {
             hits.push((t.start, t.end));
         }
     });

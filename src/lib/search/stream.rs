@@ -41,7 +41,10 @@ fn tokens(d: &Doc) -> Tokens {
 
 fn has_phrase(field: &[(String, u32)], toks: &[String]) -> bool {
     field.iter().filter(|(t, _)| *t == toks[0]).any(|&(_, p)| {
-        toks.iter().enumerate().skip(1).all(|(k, want)| field.iter().any(|(t, q)| *q == p + k as u32 && t == want))
+        toks.iter()
+            .enumerate()
+            .skip(1)
+            .all(|(k, want)| field.iter().any(|(t, q)| *q == p + k as u32 && t == want))
     })
 }
 
@@ -51,17 +54,29 @@ fn any_phrase(t: &Tokens, toks: &[String]) -> bool {
 
 fn filter_holds(s: &Session, d: &Doc, t: &Tokens, f: &Filter) -> bool {
     let ident = || query_term(&f.value).unwrap_or_default();
-    let eq_ident = |v: &[String]| v.iter().any(|x| query_term(x).is_some_and(|q| q == ident()));
+    let eq_ident = |v: &[String]| {
+        v.iter()
+            .any(|x| query_term(x).is_some_and(|q| q == ident()))
+    };
     let held = match f.kind {
         FilterKind::Agent => s.meta.source_agent.to_lowercase() == f.value,
         FilterKind::Role => d.role.is_some_and(|r| r.as_str() == f.value),
-        FilterKind::Tool => d.tools.iter().any(|x| *x == f.value),
+        FilterKind::Tool => d.tools.contains(&f.value),
         FilterKind::Lang => lang::canonical(&f.value).is_some_and(|l| d.langs.contains(&l)),
         FilterKind::Def => eq_ident(&d.defs),
         FilterKind::Call => eq_ident(&d.calls),
-        FilterKind::File => scored_index("path").is_some_and(|i| has_phrase(&t.fields[i], &phrase_tokens(&f.value))),
+        FilterKind::File => {
+            scored_index("path").is_some_and(|i| has_phrase(&t.fields[i], &phrase_tokens(&f.value)))
+        }
         FilterKind::Project => {
-            let project = [s.meta.project_hash.as_deref(), s.meta.project_path.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let project = [
+                s.meta.project_hash.as_deref(),
+                s.meta.project_path.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
             let have: HashSet<String> = phrase_tokens(&project).into_iter().collect();
             phrase_tokens(&f.value).iter().all(|w| have.contains(w))
         }
@@ -75,17 +90,26 @@ fn filter_holds(s: &Session, d: &Doc, t: &Tokens, f: &Filter) -> bool {
 pub fn matches(s: &Session, q: &Query, facts: &CodeFacts) -> bool {
     let docs = session_docs(s, facts);
     let toks: Vec<Tokens> = docs.iter().map(tokens).collect();
-    let contains = |term: &str| toks.iter().any(|t| t.fields.iter().any(|f| f.iter().any(|(x, _)| x == term)));
+    let contains = |term: &str| {
+        toks.iter()
+            .any(|t| t.fields.iter().any(|f| f.iter().any(|(x, _)| x == term)))
+    };
     if !q.terms.iter().all(|t| contains(t)) {
         return false;
     }
-    if q.excludes.iter().any(|ex| toks.iter().any(|t| any_phrase(t, ex))) {
+    if q.excludes
+        .iter()
+        .any(|ex| toks.iter().any(|t| any_phrase(t, ex)))
+    {
         return false;
     }
     docs.iter().zip(&toks).any(|(d, t)| {
         q.filters.iter().all(|f| filter_holds(s, d, t, f))
             && q.phrases.iter().all(|(_, p)| any_phrase(t, p))
-            && (q.terms.is_empty() || q.terms.iter().any(|w| t.fields.iter().any(|f| f.iter().any(|(x, _)| x == w))))
+            && (q.terms.is_empty()
+                || q.terms
+                    .iter()
+                    .any(|w| t.fields.iter().any(|f| f.iter().any(|(x, _)| x == w))))
     })
 }
 
@@ -97,7 +121,10 @@ pub fn regex_matches(s: &Session, re: &Regex) -> bool {
     }
     s.messages.iter().any(|m| {
         re.is_match(&m.content)
-            || m.annotations.thinking.as_deref().is_some_and(|t| re.is_match(t))
+            || m.annotations
+                .thinking
+                .as_deref()
+                .is_some_and(|t| re.is_match(t))
             || m.annotations.file_refs.iter().any(|f| re.is_match(f))
             || m.annotations.tool_calls.iter().any(|c| {
                 re.is_match(&c.name)
@@ -122,7 +149,10 @@ mod tests {
 
     #[test]
     fn and_semantics_phrases_excludes_roles() {
-        let s = session(&[(Role::User, "the oauth token expired"), (Role::Assistant, "call refresh_token again")]);
+        let s = session(&[
+            (Role::User, "the oauth token expired"),
+            (Role::Assistant, "call refresh_token again"),
+        ]);
         let f = CodeFacts::default();
         let q = |s: &str| super::super::query::parse(s, 0).unwrap();
         assert!(matches(&s, &q("oauth refresh"), &f));
@@ -131,7 +161,10 @@ mod tests {
         assert!(!matches(&s, &q("\"expired token\""), &f));
         assert!(!matches(&s, &q("oauth -refresh"), &f));
         assert!(matches(&s, &q("oauth role:user"), &f));
-        assert!(!matches(&s, &q("oauth role:assistant"), &f), "role applies to the chunk holding the word");
+        assert!(
+            !matches(&s, &q("oauth role:assistant"), &f),
+            "role applies to the chunk holding the word"
+        );
         assert!(matches(&s, &q("refreshtoken"), &f));
     }
 }
