@@ -1,4 +1,4 @@
-//! A session turned into index documents: one per message chunk plus one for the title.
+//! A session turned into index documents: one per message chunk plus one for the session itself.
 //!
 //! A message's text is split by meaning into BM25F fields (prose by role, thinking, fenced code, tool
 //! names and arguments, tool output, file paths, defined symbols), then packed into chunks of about
@@ -9,14 +9,17 @@ use serde_json::Value;
 use crate::code::{fence, lang, CodeFacts};
 use crate::schema::{Message, Role, Session};
 
-use super::schema::{scored_index, SCORED, TITLE_DOC};
+use super::schema::{scored_index, SCORED, SESSION_DOC};
 
 pub const CHUNK_CHARS: usize = 2000;
 /// Tool output beyond this many bytes per call is not indexed: logs and file dumps repeat what the
 /// conversation says, and would dominate index size.
 pub const MAX_OUTPUT_BYTES: usize = 16 * 1024;
 /// How much of thinking, tool arguments and output a chunk keeps for snippets.
-const STORED_AUX_CHARS: usize = 300;
+const STORED_AUX_CHARS: usize = 200;
+/// How much text a chunk keeps for snippets in all: stored text is the largest part of an index, and
+/// a snippet needs a window, not the chunk.
+pub const STORED_CHARS: usize = 800;
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Doc {
@@ -266,10 +269,13 @@ fn add_part(doc: &mut Doc, part: &Part, text: &str, first_piece: bool) {
     } else {
         text
     };
-    if !doc.text.is_empty() {
-        doc.text.push('\n');
+    let room = STORED_CHARS.saturating_sub(doc.text.len() + 1);
+    if room > 0 {
+        if !doc.text.is_empty() {
+            doc.text.push('\n');
+        }
+        doc.text.push_str(cap(shown, room));
     }
-    doc.text.push_str(shown);
     if first_piece {
         if let Some(l) = &part.lang {
             if !doc.langs.contains(l) {
@@ -290,13 +296,12 @@ fn add_part(doc: &mut Doc, part: &Part, text: &str, first_piece: bool) {
 
 /// The documents for one session, title first.
 pub fn session_docs(s: &Session, facts: &CodeFacts) -> Vec<Doc> {
-    let mut docs = Vec::new();
+    let mut head = Doc::new(SESSION_DOC, None, s.meta.start_time);
     if let Some(title) = s.meta.title.as_deref().filter(|t| !t.trim().is_empty()) {
-        let mut d = Doc::new(TITLE_DOC, None, s.meta.start_time);
-        d.fields[field("title")].push(title.to_string());
-        d.text = title.to_string();
-        docs.push(d);
+        head.fields[field("title")].push(title.to_string());
+        head.text = cap(title, STORED_CHARS).to_string();
     }
+    let mut docs = vec![head];
     for m in &s.messages {
         let ts = m.timestamp.or(s.meta.start_time);
         let mut doc = Doc::new(m.index, Some(m.role), ts);
@@ -341,7 +346,7 @@ mod tests {
         s.messages
             .push(Message::new(1, Role::User, "word ".repeat(1000)));
         let docs = session_docs(&s, &CodeFacts::default());
-        assert_eq!(docs[0].msg, TITLE_DOC);
+        assert_eq!(docs[0].msg, SESSION_DOC);
         assert_eq!(docs[1].fields[field("path")], ["src/lib.rs"]);
         assert_eq!(docs[1].tools, ["write"]);
         assert!(

@@ -21,7 +21,7 @@ use crate::schema::Session;
 use schema::Fields;
 
 /// Bumped whenever the schema, tokenizer or document layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_FILE: &str = "codercrucible-index-format";
 
 #[derive(Debug, thiserror::Error)]
@@ -219,12 +219,16 @@ impl DocumentBuilder {
                     doc.add_i64(f.ts, ts);
                 }
                 doc.add_u64(f.msg, d.msg);
-                doc.add_text(f.session_id, &s.meta.session_id);
-                doc.add_text(f.source_agent, &s.meta.source_agent);
-                if !title.is_empty() {
-                    doc.add_text(f.title_stored, title);
+                if d.msg == schema::SESSION_DOC {
+                    doc.add_text(f.session_id, &s.meta.session_id);
+                    doc.add_text(f.source_agent, &s.meta.source_agent);
+                    if !title.is_empty() {
+                        doc.add_text(f.title_stored, title);
+                    }
                 }
-                doc.add_text(f.text, &d.text);
+                if !d.text.is_empty() {
+                    doc.add_text(f.text, &d.text);
+                }
                 doc
             })
             .collect()

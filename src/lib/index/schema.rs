@@ -28,7 +28,7 @@ pub struct Fields {
     pub scored: Vec<Field>,
     /// `agent\u{1f}session_id`: what a re-indexed session replaces.
     pub skey: Field,
-    /// Hash of `skey`, to group a session's documents at query time.
+    /// Hash of `skey`, to group a session's documents at query time and find its session document.
     pub sess: Field,
     /// Names of the scored fields a document has text in, so average lengths count only those documents.
     pub has: Field,
@@ -41,16 +41,18 @@ pub struct Fields {
     pub import: Field,
     pub project: Field,
     pub ts: Field,
-    /// Message index; [`TITLE_DOC`] for the document holding the session title.
+    /// Message index; [`SESSION_DOC`] for the session's own document.
     pub msg: Field,
+    /// Stored on the session document only.
     pub session_id: Field,
     pub source_agent: Field,
     pub title_stored: Field,
-    /// The chunk's text as shown in snippets.
+    /// What snippets are cut from (see [`super::document::STORED_CHARS`]).
     pub text: Field,
 }
 
-pub const TITLE_DOC: u64 = u64::MAX;
+/// The one document per session that holds its identity and title (and scores on the title).
+pub const SESSION_DOC: u64 = u64::MAX;
 
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -78,7 +80,7 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         scored,
         skey: b.add_text_field("skey", STRING),
-        sess: b.add_u64_field("sess", FAST),
+        sess: b.add_u64_field("sess", FAST | INDEXED),
         has: b.add_text_field("has", raw.clone()),
         agent: b.add_text_field("agent", raw.clone()),
         role: b.add_text_field("role", raw.clone()),
@@ -89,7 +91,7 @@ pub fn build() -> (Schema, Fields) {
         import: b.add_text_field("import", filter_opts.clone()),
         project: b.add_text_field("project", filter_opts),
         ts: b.add_i64_field("ts", FAST | INDEXED),
-        msg: b.add_u64_field("msg", STORED),
+        msg: b.add_u64_field("msg", FAST),
         session_id: b.add_text_field("session_id", STORED),
         source_agent: b.add_text_field("source_agent", STORED),
         title_stored: b.add_text_field("title_text", STORED),

@@ -17,7 +17,7 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TantivyDocumen
 
 use crate::code::lang;
 use crate::index::bm25f::{ScoreError, Scorer, TermExplain};
-use crate::index::schema::{Fields, TITLE_DOC};
+use crate::index::schema::{Fields, SESSION_DOC};
 use crate::index::tokenizer::query_term;
 
 use super::query::{phrase_tokens, Filter, FilterKind, Query};
@@ -177,7 +177,36 @@ fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMa
     Ok(m)
 }
 
+/// The stored session document (identity and title) of the session with key `key`.
+fn session_doc(
+    searcher: &Searcher,
+    fields: &Fields,
+    key: u64,
+) -> Result<Option<TantivyDocument>, ScoreError> {
+    for (si, seg) in searcher.segment_readers().iter().enumerate() {
+        let inv = seg.inverted_index(fields.sess)?;
+        let term = Term::from_field_u64(fields.sess, key);
+        let Some(mut p) = inv.read_postings(&term, IndexRecordOption::Basic)? else {
+            continue;
+        };
+        let msg = seg.fast_fields().u64("msg")?;
+        let alive = seg.alive_bitset();
+        let mut d = p.doc();
+        while d != TERMINATED {
+            if msg.first(d) == Some(SESSION_DOC) && alive.is_none_or(|a| a.is_alive(d)) {
+                let doc = searcher
+                    .doc(DocAddress::new(si as u32, d))
+                    .map_err(ScoreError)?;
+                return Ok(Some(doc));
+            }
+            d = p.advance();
+        }
+    }
+    Ok(None)
+}
+
 struct Best {
+    key: u64,
     score: f32,
     chunk_score: f32,
     seg: u32,
@@ -254,6 +283,7 @@ pub fn search(
             }
             let t = ts.first(doc).unwrap_or(i64::MIN);
             let e = sessions.entry(key).or_insert(Best {
+                key,
                 score: f32::MIN,
                 chunk_score: 0.0,
                 seg: si as u32,
@@ -309,16 +339,24 @@ pub fn search(
         let stored: TantivyDocument = searcher
             .doc(DocAddress::new(b.seg, b.doc))
             .map_err(ScoreError)?;
+        let head = session_doc(searcher, fields, b.key)?;
+        let meta = |f: Field| {
+            head.as_ref()
+                .and_then(|h| h.get_first(f))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
         let text = |f: Field| {
             stored
                 .get_first(f)
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let msg = stored
-            .get_first(fields.msg)
-            .and_then(|v| v.as_u64())
-            .filter(|&m| m != TITLE_DOC);
+        let msg = segs[b.seg as usize]
+            .fast_fields()
+            .u64("msg")?
+            .first(b.doc)
+            .filter(|&m| m != SESSION_DOC);
         let mut matched: Vec<String> = q.phrases.iter().map(|(p, _)| format!("\"{p}\"")).collect();
         matched.extend(
             q.term_labels
@@ -334,9 +372,9 @@ pub fn search(
             None
         };
         hits.push(Hit {
-            session_id: text(fields.session_id).unwrap_or_default(),
-            source_agent: text(fields.source_agent).unwrap_or_default(),
-            title: text(fields.title_stored).filter(|t| !t.is_empty()),
+            session_id: meta(fields.session_id).unwrap_or_default(),
+            source_agent: meta(fields.source_agent).unwrap_or_default(),
+            title: meta(fields.title_stored).filter(|t| !t.is_empty()),
             score: b.score,
             confidence: if max_score > 0.0 {
                 (b.chunk_score / max_score).clamp(0.0, 1.0)
