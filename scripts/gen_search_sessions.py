@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Synthetic v1 sessions for scripts/bench_search.sh: Zipf-distributed prose, fenced code in several
-languages, tool calls with file paths, commands and edits, tool output. Deterministic for a given seed.
+"""Synthetic v1 sessions for scripts/bench_search.sh, shaped like coding-agent histories: Zipf-distributed
+prose, fenced code in several languages, and tool calls whose results carry most of the bytes (file reads
+returning whole files, command output), as in real sessions. Files come from a fixed pool, so the same
+file is read many times, as it is in real work. Deterministic for a given seed.
 
 usage: gen_search_sessions.py MESSAGES OUT.ndjson QUERIES.txt [SEED]"""
 import json
@@ -63,6 +65,12 @@ def code(lang):
 
 LANGS = ["python", "rust", "go", "typescript", "bash"]
 EXT = {"python": "py", "rust": "rs", "go": "go", "typescript": "ts", "bash": "sh"}
+FILES = []
+for _ in range(400):
+    lang = rng.choice(LANGS)
+    body = "".join(("# " if lang in ("python", "bash") else "// ") + sentence() + "\n" + code(lang) + "\n"
+                   for _ in range(rng.randint(8, 50)))
+    FILES.append((f"src/{ident()}/{ident()}.{EXT[lang]}", body))
 AGENTS = ["claude-code", "codex", "cursor", "gemini", "copilot"]
 titles = []
 with open(OUT, "w") as out:
@@ -79,19 +87,24 @@ with open(OUT, "w") as out:
             ann = {"file_refs": [], "tool_calls": [], "thinking": None}
             if role == "assistant":
                 r = rng.random()
-                if r < 0.3:
+                if r < 0.35:
+                    path, body = rng.choice(FILES)
+                    ann["tool_calls"].append({"name": "Read", "args": {"file_path": path}, "result": body})
+                    ann["file_refs"].append(path)
+                elif r < 0.55:
                     lang = rng.choice(LANGS)
                     tag = lang if rng.random() < 0.7 else ""
                     text += f"\n```{tag}\n{code(lang)}```\n"
-                elif r < 0.6:
+                elif r < 0.7:
                     lang = rng.choice(LANGS)
                     path = f"src/{ident()}/{ident()}.{EXT[lang]}"
                     ann["tool_calls"].append({"name": "Edit", "args": {"file_path": path, "new_string": code(lang)},
                                               "result": "ok"})
                     ann["file_refs"].append(path)
-                elif r < 0.8:
+                elif r < 0.9:
+                    log = "\n".join(f"[{i:04d}] " + " ".join(words(rng.randint(4, 12))) for i in range(rng.randint(5, 60)))
                     ann["tool_calls"].append({"name": "Bash", "args": {"command": f"cargo test {ident()}"},
-                                              "result": " ".join(words(rng.randint(10, 80)))})
+                                              "result": log})
                 if rng.random() < 0.2:
                     ann["thinking"] = " ".join(sentence() for _ in range(2))
             msgs.append({"index": i, "role": role, "content": text, "timestamp": start + 30 * i, "annotations": ann})

@@ -12,9 +12,11 @@ use crate::schema::{Message, Role, Session};
 use super::schema::{scored_index, SCORED, SESSION_DOC};
 
 pub const CHUNK_CHARS: usize = 2000;
-/// Tool output beyond this many bytes per call is not indexed: logs and file dumps repeat what the
-/// conversation says, and would dominate index size.
-pub const MAX_OUTPUT_BYTES: usize = 16 * 1024;
+/// Of a long tool output only the head and the tail are indexed: file dumps and logs repeat what the
+/// conversation says and would dominate the index, while what people search for (the command's
+/// complaint, the file's header) sits at either end.
+pub const OUTPUT_HEAD_BYTES: usize = 3 * 1024;
+pub const OUTPUT_TAIL_BYTES: usize = 1024;
 /// How much of thinking, tool arguments and output a chunk keeps for snippets.
 const STORED_AUX_CHARS: usize = 200;
 /// How much text a chunk keeps for snippets in all: stored text is the largest part of an index, and
@@ -223,7 +225,7 @@ fn message_parts(m: &Message, facts: &CodeFacts) -> Vec<Part> {
         if let Some(r) = call.result.as_deref().filter(|r| !r.trim().is_empty()) {
             parts.push(Part {
                 field: field("output"),
-                text: cap(r, MAX_OUTPUT_BYTES).to_string(),
+                text: head_and_tail(r),
                 lang: None,
                 facts: None,
                 tool: None,
@@ -240,6 +242,17 @@ fn message_parts(m: &Message, facts: &CodeFacts) -> Vec<Part> {
         });
     }
     parts
+}
+
+fn head_and_tail(s: &str) -> String {
+    if s.len() <= OUTPUT_HEAD_BYTES + OUTPUT_TAIL_BYTES {
+        return s.to_string();
+    }
+    let mut tail = s.len() - OUTPUT_TAIL_BYTES;
+    while !s.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}\n…\n{}", cap(s, OUTPUT_HEAD_BYTES), &s[tail..])
 }
 
 /// Splits `s` into pieces of at most about `max` bytes, at whitespace where there is some.

@@ -21,7 +21,7 @@ use crate::schema::Session;
 use schema::Fields;
 
 /// Bumped whenever the schema, tokenizer or document layout changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const FORMAT_FILE: &str = "codercrucible-index-format";
 
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,10 @@
 //! atoms joined without separators (so `parse_config`, `parseConfig` and `ParseConfig` meet on
 //! `parseconfig`), then each atom at consecutive positions, so both `parse_config` and the phrase
 //! `"parse config"` find it. Everything is lowercased; no stemming, so identifiers stay exact.
+//!
+//! The index leaves out stopwords ([`is_stopword`]) but keeps their positions, as Lucene's stop filter
+//! does: they are a third of all words and useless for ranking, and a phrase still matches with the gap
+//! (`"expired the token"` is `expired _ token`).
 
 /// Atoms or identifiers longer than this are blobs (base64, minified code), not words anyone searches.
 pub const MAX_TOKEN_BYTES: usize = 64;
@@ -24,7 +28,17 @@ fn is_joiner(c: char) -> bool {
 
 /// Calls `sink` for every token of `text`, positions counted from `first_position`. Returns the next free
 /// position, so fields made of several texts keep phrases from spanning them.
+/// Index tokens (stopwords left out, their positions kept).
 pub fn tokenize_with(text: &str, first_position: u32, sink: &mut dyn FnMut(Token)) -> u32 {
+    tokenize_impl(text, first_position, false, sink)
+}
+
+fn tokenize_impl(
+    text: &str,
+    first_position: u32,
+    keep_stopwords: bool,
+    sink: &mut dyn FnMut(Token),
+) -> u32 {
     let mut pos = first_position;
     let mut atoms: Vec<(usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
@@ -75,8 +89,13 @@ pub fn tokenize_with(text: &str, first_position: u32, sink: &mut dyn FnMut(Token
             }
         }
         for &&(s, e) in &usable {
+            let atom = run[s..e].to_lowercase();
+            if !keep_stopwords && is_stopword(&atom) {
+                pos += 1;
+                continue;
+            }
             sink(Token {
-                text: run[s..e].to_lowercase(),
+                text: atom,
                 position: pos,
                 start: run_start + s,
                 end: run_start + e,
@@ -120,9 +139,10 @@ fn split_atoms(run: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// All tokens, stopwords included (for reading queries).
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
-    tokenize_with(text, 0, &mut |t| out.push(t));
+    tokenize_impl(text, 0, true, &mut |t| out.push(t));
     out
 }
 

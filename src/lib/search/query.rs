@@ -173,7 +173,7 @@ pub fn parse(q: &str, now: i64) -> Result<Query, QueryError> {
             if negate {
                 query.excludes.push(toks);
             } else {
-                for t in &toks {
+                for t in toks.iter().filter(|t| !t.is_empty()) {
                     push_term(&mut query, t, t);
                 }
                 query.phrases.push((text.to_string(), toks));
@@ -202,7 +202,8 @@ pub fn parse(q: &str, now: i64) -> Result<Query, QueryError> {
     Ok(query)
 }
 
-/// A phrase's atoms in order (identifier tokens left out: a phrase is matched word by word).
+/// A phrase's atoms in order (identifier tokens left out: a phrase is matched word by word), with ""
+/// holding the place of each stopword, which the index leaves out.
 pub fn phrase_tokens(text: &str) -> Vec<String> {
     let toks = tokenize(text);
     let mut out: Vec<String> = Vec::new();
@@ -213,7 +214,14 @@ pub fn phrase_tokens(text: &str) -> Vec<String> {
             out.pop();
         }
         last_pos = Some(t.position);
-        out.push(t.text);
+        out.push(if is_stopword(&t.text) {
+            String::new()
+        } else {
+            t.text
+        });
+    }
+    if out.iter().all(String::is_empty) {
+        out.clear();
     }
     out
 }

@@ -58,19 +58,27 @@ fn term_docs(
     Ok(())
 }
 
-/// Marks documents where `toks` occur consecutively in `field`.
+/// Marks documents where `toks` occur consecutively in `field` ("" stands for any one word).
 fn phrase_docs(
     seg: &SegmentReader,
     field: Field,
     toks: &[String],
     out: &mut DocMask,
 ) -> Result<(), ScoreError> {
-    if toks.len() == 1 {
-        return term_docs(seg, field, &toks[0], out);
+    let items: Vec<(u32, &String)> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(k, t)| (k as u32, t))
+        .collect();
+    match items.len() {
+        0 => return Ok(()),
+        1 => return term_docs(seg, field, items[0].1, out),
+        _ => {}
     }
     let inv = seg.inverted_index(field)?;
-    let mut posts = Vec::with_capacity(toks.len());
-    for t in toks {
+    let mut posts = Vec::with_capacity(items.len());
+    for (_, t) in &items {
         match inv.read_postings(
             &Term::from_field_text(field, t),
             IndexRecordOption::WithFreqsAndPositions,
@@ -100,9 +108,10 @@ fn phrase_docs(
         }
         posts[0].positions(&mut first);
         let mut starts: Vec<u32> = first.clone();
-        for (k, p) in posts.iter_mut().enumerate().skip(1) {
+        for (i, p) in posts.iter_mut().enumerate().skip(1) {
             p.positions(&mut other);
-            starts.retain(|&s| other.binary_search(&(s + k as u32)).is_ok());
+            let gap = items[i].0 - items[0].0;
+            starts.retain(|&s| other.binary_search(&(s + gap)).is_ok());
             if starts.is_empty() {
                 break;
             }
@@ -153,7 +162,10 @@ fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMa
         FilterKind::Project => {
             // Every word of the value, in any order: `project:billing` or a project hash.
             let mut all = vec![true; n];
-            for t in phrase_tokens(&f.value) {
+            for t in phrase_tokens(&f.value)
+                .into_iter()
+                .filter(|t| !t.is_empty())
+            {
                 let mut one = vec![false; n];
                 term_docs(seg, fields.project, &t, &mut one)?;
                 all.iter_mut().zip(one).for_each(|(a, o)| *a &= o);

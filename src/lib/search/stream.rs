@@ -39,12 +39,22 @@ fn tokens(d: &Doc) -> Tokens {
     Tokens { fields }
 }
 
+/// `toks` consecutive in `field`, "" standing for any one word (a stopword the tokenizer left out).
 fn has_phrase(field: &[(String, u32)], toks: &[String]) -> bool {
-    field.iter().filter(|(t, _)| *t == toks[0]).any(|&(_, p)| {
-        toks.iter()
-            .enumerate()
+    let items: Vec<(u32, &String)> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(k, t)| (k as u32, t))
+        .collect();
+    let Some(&(k0, first)) = items.first() else {
+        return false;
+    };
+    field.iter().filter(|(t, _)| t == first).any(|&(_, p)| {
+        items
+            .iter()
             .skip(1)
-            .all(|(k, want)| field.iter().any(|(t, q)| *q == p + k as u32 && t == want))
+            .all(|&(k, want)| field.iter().any(|(t, q)| *q == p + (k - k0) && t == want))
     })
 }
 
@@ -78,7 +88,9 @@ fn filter_holds(s: &Session, d: &Doc, t: &Tokens, f: &Filter) -> bool {
             .collect::<Vec<_>>()
             .join(" ");
             let have: HashSet<String> = phrase_tokens(&project).into_iter().collect();
-            phrase_tokens(&f.value).iter().all(|w| have.contains(w))
+            phrase_tokens(&f.value)
+                .iter()
+                .all(|w| w.is_empty() || have.contains(w))
         }
         FilterKind::Since => d.ts.is_some_and(|ts| ts >= f.time.unwrap_or(0)),
         FilterKind::Until => d.ts.is_some_and(|ts| ts <= f.time.unwrap_or(0)),
