@@ -5,7 +5,8 @@
 //! filters must hold in the chunk that matches; an excluded word anywhere in a session drops the session.
 //! A session scores `best · (1 + 0.1·ln n) · (0.5 + 0.5·c)`, where n is how many of its chunks match and
 //! c is the share of the query's idf mass found somewhere in the session: a bonus for sessions that keep
-//! coming back to the topic or cover the query across messages. `confidence` is the best chunk's BM25F
+//! coming back to the topic or cover the query across messages (counted among the best few thousand
+//! matching chunks, which is where any top session's chunks are). `confidence` is the best chunk's BM25F
 //! score over the query's maximum attainable score, so it is comparable across queries and never
 //! depends on what else was found.
 
@@ -258,7 +259,8 @@ pub fn search(
         }
     }
 
-    let mut sessions: HashMap<u64, Best> = HashMap::new();
+    // Matching chunks that pass the filters and phrases: (score, segment, doc, term mask).
+    let mut candidates: Vec<(f32, u32, DocId, u64)> = Vec::new();
     for (si, seg) in segs.iter().enumerate() {
         let n = seg.max_doc() as usize;
         let mut allowed: Option<DocMask> = None;
@@ -272,48 +274,63 @@ pub fn search(
         for (_, toks) in &q.phrases {
             restrict(any_field_phrase(seg, fields, toks)?, false, &mut allowed);
         }
-        let sess = seg.fast_fields().u64("sess")?;
-        let ts = seg.fast_fields().i64("ts")?;
-        let alive = seg.alive_bitset();
-        let candidates: Vec<(DocId, f32, u64)> = match &scored {
-            Some(s) => s.segments[si]
-                .iter()
-                .map(|d| (d.doc, d.score, d.mask))
-                .collect(),
-            None => (0..n as DocId)
-                .filter(|&d| alive.is_none_or(|a| a.is_alive(d)))
-                .map(|d| (d, 0.0, 0))
-                .collect(),
-        };
-        for (doc, score, mask) in candidates {
-            if allowed.as_ref().is_some_and(|a| !a[doc as usize]) {
-                continue;
+        let ok = |d: DocId| allowed.as_ref().is_none_or(|a| a[d as usize]);
+        match &scored {
+            Some(s) => candidates.extend(
+                s.segments[si]
+                    .iter()
+                    .filter(|d| ok(d.doc))
+                    .map(|d| (d.score, si as u32, d.doc, d.mask)),
+            ),
+            None => {
+                let alive = seg.alive_bitset();
+                candidates.extend(
+                    (0..n as DocId)
+                        .filter(|&d| ok(d) && alive.is_none_or(|a| a.is_alive(d)))
+                        .map(|d| (0.0, si as u32, d, 0)),
+                )
             }
-            let Some(key) = sess.first(doc) else { continue };
-            if excluded.contains(&key) {
-                continue;
-            }
-            let t = ts.first(doc).unwrap_or(i64::MIN);
-            let e = sessions.entry(key).or_insert(Best {
-                key,
-                score: f32::MIN,
-                chunk_score: 0.0,
-                seg: si as u32,
-                doc,
-                count: 0,
-                mask: 0,
-                ts: t,
-            });
-            e.count += 1;
-            e.mask |= mask;
-            if score > e.chunk_score || e.score == f32::MIN {
-                e.chunk_score = score;
-                e.seg = si as u32;
-                e.doc = doc;
-                e.score = score;
-            }
-            e.ts = e.ts.max(t);
         }
+    }
+    // Only the best chunks can lead a session into the top `limit`: grouping a million weak matches
+    // by session would cost more than the scoring did.
+    let keep = (limit * 200).max(5000);
+    if scored.is_some() && candidates.len() > keep {
+        candidates.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
+        candidates.truncate(keep);
+    }
+
+    let columns: Vec<_> = segs
+        .iter()
+        .map(|seg| Ok((seg.fast_fields().u64("sess")?, seg.fast_fields().i64("ts")?)))
+        .collect::<Result<_, ScoreError>>()?;
+    let mut sessions: HashMap<u64, Best> = HashMap::new();
+    for (score, si, doc, mask) in candidates {
+        let (sess, ts) = &columns[si as usize];
+        let Some(key) = sess.first(doc) else { continue };
+        if excluded.contains(&key) {
+            continue;
+        }
+        let t = ts.first(doc).unwrap_or(i64::MIN);
+        let e = sessions.entry(key).or_insert(Best {
+            key,
+            score: f32::MIN,
+            chunk_score: 0.0,
+            seg: si,
+            doc,
+            count: 0,
+            mask: 0,
+            ts: t,
+        });
+        e.count += 1;
+        e.mask |= mask;
+        if score > e.chunk_score || e.score == f32::MIN {
+            e.chunk_score = score;
+            e.seg = si;
+            e.doc = doc;
+            e.score = score;
+        }
+        e.ts = e.ts.max(t);
     }
 
     let idf = scored.as_ref().map(|s| s.idf.clone()).unwrap_or_default();
