@@ -8,9 +8,9 @@
 //! union falls out of the accumulation below. The best any document can do is Σ idf·(k1+1), which is what
 //! [`Scored::max_score`] reports, so `score / max_score` is a confidence comparable across queries.
 //!
-//! Evaluation is term-at-a-time over tantivy's postings with a dense per-segment accumulator: no WAND
-//! pruning, but one pass over each posting list, and lengths read as tantivy's one-byte field norms
-//! through a 256-entry table per field.
+//! Evaluation is term-at-a-time over tantivy's postings (a dense per-segment accumulator for common
+//! terms, sorted lists for rare ones): no WAND pruning, but one pass over each posting list, and lengths
+//! read as tantivy's one-byte field norms through a 256-entry table per field.
 
 use tantivy::postings::Postings;
 use tantivy::schema::{IndexRecordOption, Term};
@@ -112,13 +112,13 @@ impl<'a> Scorer<'a> {
     }
 
     /// tf̃ for every live document of `seg` containing `term`, into the dense `acc`, recording `touched`.
+    /// Calls `sink(doc, w_f·tf/B_f)` for every field occurrence of `term` in a live document of `seg`.
     fn accumulate(
         &self,
         seg: &SegmentReader,
         term: &str,
         tables: &[[f32; 256]],
-        acc: &mut [f32],
-        touched: &mut Vec<DocId>,
+        sink: &mut dyn FnMut(DocId, f32),
     ) -> Result<(), ScoreError> {
         let alive = seg.alive_bitset();
         for (fi, &field) in self.fields.scored.iter().enumerate() {
@@ -136,11 +136,10 @@ impl<'a> Scorer<'a> {
             let mut doc = post.doc();
             while doc != TERMINATED {
                 if alive.is_none_or(|a| a.is_alive(doc)) {
-                    let slot = &mut acc[doc as usize];
-                    if *slot == 0.0 {
-                        touched.push(doc);
-                    }
-                    *slot += w * post.term_freq() as f32 * table[norms.fieldnorm_id(doc) as usize];
+                    sink(
+                        doc,
+                        w * post.term_freq() as f32 * table[norms.fieldnorm_id(doc) as usize],
+                    );
                 }
                 doc = post.advance();
             }
@@ -148,56 +147,117 @@ impl<'a> Scorer<'a> {
         Ok(())
     }
 
+    /// How many postings `terms` have in `seg`, over all scored fields (from the term dictionary).
+    fn postings_in(&self, seg: &SegmentReader, terms: &[String]) -> Result<usize, ScoreError> {
+        let mut n = 0;
+        for &field in &self.fields.scored {
+            let inv = seg.inverted_index(field)?;
+            for t in terms {
+                if let Some(info) = inv.get_term_info(&Term::from_field_text(field, t))? {
+                    n += info.doc_freq as usize;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// Scores every live document containing at least one of `terms` (at most 64).
+    ///
+    /// Accumulates in a dense per-document array where the terms are common in a segment, and in
+    /// sorted lists where they are rare, so a rare word costs no pass over the whole segment.
     pub fn score(&self, terms: &[String]) -> Result<Scored, ScoreError> {
         let terms = &terms[..terms.len().min(64)];
         let tables: Vec<[f32; 256]> = (0..SCORED.len()).map(|fi| self.inv_b_table(fi)).collect();
         // Pass 1: tf̃ lists per segment and term; their lengths add up to df.
-        let mut lists: Vec<Vec<Vec<(DocId, f32)>>> = Vec::new();
+        let mut lists: Vec<(bool, Vec<Vec<(DocId, f32)>>)> = Vec::new();
         let mut df = vec![0usize; terms.len()];
         for seg in self.searcher.segment_readers() {
-            let mut acc = vec![0f32; seg.max_doc() as usize];
-            let mut touched = Vec::new();
+            let max_doc = seg.max_doc() as usize;
+            let dense = self.postings_in(seg, terms)? * 16 > max_doc;
+            let mut acc = if dense {
+                vec![0f32; max_doc]
+            } else {
+                Vec::new()
+            };
             let mut per_term = Vec::with_capacity(terms.len());
             for (j, t) in terms.iter().enumerate() {
-                self.accumulate(seg, t, &tables, &mut acc, &mut touched)?;
-                df[j] += touched.len();
-                per_term.push(
-                    touched
-                        .drain(..)
-                        .map(|d| (d, std::mem::take(&mut acc[d as usize])))
-                        .collect(),
-                );
+                let mut pairs: Vec<(DocId, f32)> = Vec::new();
+                if dense {
+                    let mut touched = Vec::new();
+                    self.accumulate(seg, t, &tables, &mut |d, v| {
+                        let slot = &mut acc[d as usize];
+                        if *slot == 0.0 {
+                            touched.push(d);
+                        }
+                        *slot += v;
+                    })?;
+                    pairs.extend(
+                        touched
+                            .into_iter()
+                            .map(|d| (d, std::mem::take(&mut acc[d as usize]))),
+                    );
+                } else {
+                    self.accumulate(seg, t, &tables, &mut |d, v| pairs.push((d, v)))?;
+                    pairs.sort_unstable_by_key(|p| p.0);
+                    pairs.dedup_by(|later, kept| {
+                        let same = later.0 == kept.0;
+                        if same {
+                            kept.1 += later.1;
+                        }
+                        same
+                    });
+                }
+                df[j] += pairs.len();
+                per_term.push(pairs);
             }
-            lists.push(per_term);
+            lists.push((dense, per_term));
         }
         let idf: Vec<f32> = df.iter().map(|&d| idf(self.n_docs, d as f32)).collect();
-        // Pass 2: saturate per term and sum.
+        // Pass 2: saturate per term and sum, merging the per-term lists.
         let mut segments = Vec::with_capacity(lists.len());
-        for (seg, per_term) in self.searcher.segment_readers().iter().zip(lists) {
-            let mut score = vec![0f32; seg.max_doc() as usize];
-            let mut mask = vec![0u64; seg.max_doc() as usize];
-            let mut touched = Vec::new();
-            for (j, list) in per_term.into_iter().enumerate() {
-                for (d, tf) in list {
-                    let i = d as usize;
-                    if mask[i] == 0 {
-                        touched.push(d);
+        for (seg, (dense, per_term)) in self.searcher.segment_readers().iter().zip(lists) {
+            if dense {
+                let mut score = vec![0f32; seg.max_doc() as usize];
+                let mut mask = vec![0u64; seg.max_doc() as usize];
+                let mut touched = Vec::new();
+                for (j, list) in per_term.into_iter().enumerate() {
+                    for (d, tf) in list {
+                        let i = d as usize;
+                        if mask[i] == 0 {
+                            touched.push(d);
+                        }
+                        mask[i] |= 1 << j;
+                        score[i] += idf[j] * tf * (K1 + 1.0) / (K1 + tf);
                     }
-                    mask[i] |= 1 << j;
-                    score[i] += idf[j] * tf * (K1 + 1.0) / (K1 + tf);
                 }
+                let docs = touched.into_iter().map(|d| DocScore {
+                    doc: d,
+                    score: score[d as usize],
+                    mask: mask[d as usize],
+                });
+                segments.push(docs.collect());
+                continue;
             }
-            segments.push(
-                touched
-                    .into_iter()
-                    .map(|d| DocScore {
-                        doc: d,
-                        score: score[d as usize],
-                        mask: mask[d as usize],
-                    })
-                    .collect(),
-            );
+            let mut all: Vec<DocScore> = Vec::with_capacity(per_term.iter().map(Vec::len).sum());
+            for (j, list) in per_term.into_iter().enumerate() {
+                all.extend(list.into_iter().map(|(d, tf)| DocScore {
+                    doc: d,
+                    score: idf[j] * tf * (K1 + 1.0) / (K1 + tf),
+                    mask: 1 << j,
+                }));
+            }
+            if terms.len() > 1 {
+                all.sort_unstable_by_key(|d| d.doc);
+                all.dedup_by(|later, kept| {
+                    let same = later.doc == kept.doc;
+                    if same {
+                        kept.score += later.score;
+                        kept.mask |= later.mask;
+                    }
+                    same
+                });
+            }
+            segments.push(all);
         }
         let max_score = idf.iter().map(|i| i * (K1 + 1.0)).sum();
         Ok(Scored {

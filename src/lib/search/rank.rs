@@ -194,6 +194,7 @@ fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMa
 fn session_doc(
     searcher: &Searcher,
     fields: &Fields,
+    msg_cols: &[tantivy::columnar::Column<u64>],
     key: u64,
 ) -> Result<Option<TantivyDocument>, ScoreError> {
     for (si, seg) in searcher.segment_readers().iter().enumerate() {
@@ -202,7 +203,7 @@ fn session_doc(
         let Some(mut p) = inv.read_postings(&term, IndexRecordOption::Basic)? else {
             continue;
         };
-        let msg = seg.fast_fields().u64("msg")?;
+        let msg = &msg_cols[si];
         let alive = seg.alive_bitset();
         let mut d = p.doc();
         while d != TERMINATED {
@@ -300,6 +301,10 @@ pub fn search(
         candidates.truncate(keep);
     }
 
+    let msg_cols: Vec<_> = segs
+        .iter()
+        .map(|seg| seg.fast_fields().u64("msg"))
+        .collect::<Result<_, _>>()?;
     let columns: Vec<_> = segs
         .iter()
         .map(|seg| Ok((seg.fast_fields().u64("sess")?, seg.fast_fields().i64("ts")?)))
@@ -368,7 +373,7 @@ pub fn search(
         let stored: TantivyDocument = searcher
             .doc(DocAddress::new(b.seg, b.doc))
             .map_err(ScoreError)?;
-        let head = session_doc(searcher, fields, b.key)?;
+        let head = session_doc(searcher, fields, &msg_cols, b.key)?;
         let meta = |f: Field| {
             head.as_ref()
                 .and_then(|h| h.get_first(f))
@@ -381,9 +386,7 @@ pub fn search(
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let msg = segs[b.seg as usize]
-            .fast_fields()
-            .u64("msg")?
+        let msg = msg_cols[b.seg as usize]
             .first(b.doc)
             .filter(|&m| m != SESSION_DOC);
         let mut matched: Vec<String> = q.phrases.iter().map(|(p, _)| format!("\"{p}\"")).collect();
