@@ -5,7 +5,7 @@
 //! filters must hold in the chunk that matches; an excluded word anywhere in a session drops the session.
 //! A session scores `best · (1 + 0.1·ln n) · (0.5 + 0.5·c)`, where n is how many of its chunks match and
 //! c is the share of the query's idf mass found somewhere in the session: a bonus for sessions that keep
-//! coming back to the topic or cover the query across messages (counted among the best few thousand
+//! coming back to the topic or cover the query across messages (counted among the best few hundred
 //! matching chunks, which is where any top session's chunks are). `confidence` is the best chunk's BM25F
 //! score over the query's maximum attainable score, so it is comparable across queries and never
 //! depends on what else was found.
@@ -295,7 +295,7 @@ pub fn search(
     }
     // Only the best chunks can lead a session into the top `limit`: grouping a million weak matches
     // by session would cost more than the scoring did.
-    let keep = (limit * 200).max(5000);
+    let keep = (limit * 50).max(500);
     if scored.is_some() && candidates.len() > keep {
         candidates.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
         candidates.truncate(keep);
