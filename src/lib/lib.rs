@@ -3,14 +3,18 @@
 //! Every binary in `src/bin` is a few lines over this library. The pipeline's one data type is
 //! [`schema::Session`], carried one per line as NDJSON.
 
-pub mod schema;
 pub mod agents;
-pub mod time;
 pub mod cli;
-pub mod exit;
-pub mod io;
 pub mod cmd;
-pub mod format;
 pub mod code;
+pub mod docs;
+pub mod exit;
+pub mod format;
 pub mod index;
+pub mod io;
+pub mod normalize;
+pub mod schema;
+pub mod scrub;
 pub mod search;
+pub mod time;
+pub mod validate;

@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+mod de;
+
 /// The `meta.schema_version` every producer writes today.
 pub const SCHEMA_VERSION: &str = "1.0";
 
@@ -16,55 +18,50 @@ pub const SCHEMA_VERSION: &str = "1.0";
 pub type Extra = Map<String, Value>;
 
 /// One conversation with one agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     pub meta: Meta,
-    #[serde(default)]
     pub messages: Vec<Message>,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Meta {
     /// Canonical agent name (`claude-code`, `codex`, `cursor`, ...).
     pub source_agent: String,
     /// The agent's own id for the session, unique within `source_agent`.
     pub session_id: String,
     /// Stable hash of the project the session belongs to (never the path itself).
-    #[serde(default)]
     pub project_hash: Option<String>,
     /// Unix seconds of the first and last message.
-    #[serde(default)]
     pub start_time: Option<i64>,
-    #[serde(default)]
     pub end_time: Option<i64>,
     /// Heuristic quality in [0, 1] (see `normalize::quality`).
-    #[serde(default)]
     pub quality_score: Option<f64>,
     pub schema_version: String,
 
     /// The session that spawned this one (subagents, child tasks).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The main model of the session; per-message models live on [`Message::model`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Raw working directory as the agent recorded it; `cc-scrub` pseudonymizes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub git_branch: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// The scrubber's stamp (tool version, rule-set hash, counts); its shape belongs to `cc-scrub`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scrub: Option<Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -96,17 +93,17 @@ impl Meta {
 }
 
 /// Token counts summed over the session.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_read_tokens: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_write_tokens: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_tokens: Option<u64>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -144,23 +141,20 @@ pub mod kind {
     pub const NOTICE: &str = "notice";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Message {
     pub index: u64,
     pub role: Role,
-    #[serde(default)]
     pub content: String,
     /// Unix seconds.
-    #[serde(default)]
     pub timestamp: Option<i64>,
-    #[serde(default)]
     pub annotations: Annotations,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// See [`kind`]; absent for ordinary conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -182,32 +176,27 @@ impl Message {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Annotations {
     /// Files the message read, wrote or mentioned, as the agent recorded them.
-    #[serde(default)]
     pub file_refs: Vec<String>,
-    #[serde(default)]
     pub tool_calls: Vec<ToolCall>,
     /// The model's reasoning, where the agent kept it in the clear.
-    #[serde(default)]
     pub thinking: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// One tool invocation together with its result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolCall {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
-    #[serde(default)]
     pub args: Value,
     /// The tool's output as text; `null` when no result was recorded.
-    #[serde(default)]
     pub result: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -227,20 +216,20 @@ impl ToolCall {
 }
 
 /// A non-text part of a message. The bytes never travel: only what they were.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attachment {
     /// `image`, `document`, `file`, ...
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Size of the original payload in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
     /// Hex SHA-256 of the original payload, so duplicates stay recognisable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,

@@ -40,13 +40,21 @@ pub fn parse_str(s: &str) -> Option<i64> {
         return Some(t.timestamp());
     }
     // RFC 3339 with a space instead of `T`, or a `+0000` offset.
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
             return Some(t.timestamp());
         }
     }
     let naive = s.trim_end_matches(['Z', 'z']);
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(naive, fmt) {
             return Some(t.and_utc().timestamp());
         }
@@ -101,7 +109,13 @@ mod tests {
 
     #[test]
     fn nonsense_is_none() {
-        for v in [json!("yesterday"), json!(""), json!(null), json!(-5), json!([1])] {
+        for v in [
+            json!("yesterday"),
+            json!(""),
+            json!(null),
+            json!(-5),
+            json!([1]),
+        ] {
             assert_eq!(from_value(&v), None, "{v}");
         }
         assert_eq!(parse_str("2024-02-30"), None);

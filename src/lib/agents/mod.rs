@@ -10,7 +10,30 @@ use std::time::SystemTime;
 
 use crate::schema::Session;
 
+pub mod assemble;
+pub mod jsonl;
+pub mod lenient;
 pub mod sqlite;
+pub mod sqlrows;
+pub mod walk;
+
+pub mod aider;
+pub mod amp;
+pub mod claude_code;
+pub mod codex;
+pub mod crush;
+pub mod gemini;
+pub mod goose;
+pub mod opencode;
+pub mod qwen_code;
+
+pub mod cline;
+pub mod continue_dev;
+pub mod copilot;
+pub mod cursor;
+pub mod vscode;
+pub mod windsurf;
+pub mod zed;
 
 /// Where the agents are looked for: a home directory and the environment overrides the agents honour.
 #[derive(Debug, Clone)]
@@ -20,6 +43,8 @@ pub struct Env {
     /// Environment variables the agents honour (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `XDG_DATA_HOME`, ...).
     pub vars: HashMap<String, String>,
     pub os: Os,
+    /// Extra directories to search for per-project logs (Aider, Crush): `--scan DIR`.
+    pub scan: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +79,7 @@ impl Env {
             home,
             vars,
             os: Os::current(),
+            scan: Vec::new(),
         }
     }
 
@@ -67,7 +93,17 @@ impl Env {
 
     /// A non-empty environment variable.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `$XDG_DATA_HOME`, else `~/.local/share` (also what the XDG-minded agents use on macOS and Windows).
+    pub fn xdg_data(&self) -> PathBuf {
+        self.var("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.home_join(".local/share"))
     }
 
     /// `home` joined with a relative path.
@@ -104,6 +140,25 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    pub fn new(path: &Path, line: Option<u64>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
 /// Receives what an extraction produces, in order.
 pub trait Sink {
     fn session(&mut self, session: Session);
@@ -128,7 +183,26 @@ pub trait Agent: Sync {
 
 /// Every agent `cc-extract` knows, in the order `--all` visits them.
 pub fn all() -> Vec<&'static dyn Agent> {
-    Vec::new()
+    vec![
+        &claude_code::ClaudeCode,
+        &codex::Codex,
+        &gemini::Gemini,
+        &opencode::OpenCode,
+        &aider::Aider,
+        &qwen_code::QwenCode,
+        &amp::Amp,
+        &goose::Goose,
+        &crush::Crush,
+        // IDE agents.
+        &cursor::CURSOR,
+        &copilot::COPILOT,
+        &cline::CLINE,
+        &cline::ROO_CODE,
+        &cline::KILO_CODE,
+        &continue_dev::CONTINUE,
+        &windsurf::WINDSURF,
+        &zed::ZED,
+    ]
 }
 
 /// The agent called `name` (canonical or alias).

@@ -42,8 +42,10 @@ impl Snapshot {
         .map_err(to_io)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(to_io)?;
         // Fails early, with a clear message, on a file that is not a database.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(to_io)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(to_io)?;
         Ok(Snapshot { conn, _dir: dir })
     }
 
@@ -89,7 +91,9 @@ mod tests {
                  CREATE TABLE kv(key TEXT, value TEXT); INSERT INTO kv VALUES ('a', '1');",
             )
             .unwrap();
-        writer.execute("INSERT INTO kv VALUES ('b', '2')", []).unwrap();
+        writer
+            .execute("INSERT INTO kv VALUES ('b', '2')", [])
+            .unwrap();
         assert!(companion(&db, "-wal").metadata().unwrap().len() > 0);
         let before: Vec<Vec<u8>> = ["", "-wal", "-shm"]
             .iter()
@@ -118,7 +122,11 @@ mod tests {
     fn a_file_that_is_not_a_database_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
-        fs::write(&db, b"not a database, just text that is long enough to have a header").unwrap();
+        fs::write(
+            &db,
+            b"not a database, just text that is long enough to have a header",
+        )
+        .unwrap();
         assert!(Snapshot::open(&db).is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! `cc-format FORMAT`: sessions in, training or reading formats out.
 
+use std::io::Write;
+
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{self, Diagnostics, FilterArgs};
@@ -45,6 +47,8 @@ FORMATS:
   markdown  a readable transcript, tool calls in fenced blocks
   text      ROLE: text blocks, [tool NAME] ARGS / [result] lines
 
+Every format with an example: docs/FORMATS.md
+
 EXAMPLES:
   cc-extract --all | cc-normalize | cc-scrub | cc-format chatml > train.txt
   cc-format openai --no-thinking sessions.ndjson > finetune.jsonl
@@ -67,17 +71,42 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     };
     let mut diag = Diagnostics::new(NAME, args.filter.on_invalid);
     let mut out = crate::io::writer::stdout();
-    cli::for_each_line(
-        &args.filter,
+    write_all(
+        args.filter.reader(),
+        args.filter.threads(),
         &mut diag,
+        args.format,
+        opts,
+        &mut out,
+    )?;
+    out.flush()?;
+    Ok(diag.status())
+}
+
+/// Renders every session `reader` yields as `format` into `out`, in input order. Returns the records written.
+pub fn write_all(
+    reader: crate::io::LineReader,
+    threads: usize,
+    diag: &mut Diagnostics,
+    format: Format,
+    opts: Options,
+    out: &mut dyn Write,
+) -> anyhow::Result<u64> {
+    let mut records = 0;
+    cli::map_lines(
+        reader,
+        threads,
+        diag,
         |line| {
             let session: Session = cli::parse_line(line)?;
             let mut buf = Vec::new();
-            format::render(&session, args.format, opts, &mut buf);
-            Ok(buf)
+            let n = format::render(&session, format, opts, &mut buf);
+            Ok((n, buf))
         },
-        |bytes| Ok(std::io::Write::write_all(&mut out, &bytes)?),
+        &mut |(n, bytes): (usize, Vec<u8>)| {
+            records += n as u64;
+            Ok(out.write_all(&bytes)?)
+        },
     )?;
-    std::io::Write::flush(&mut out)?;
-    Ok(diag.status())
+    Ok(records)
 }

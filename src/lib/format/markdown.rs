@@ -58,11 +58,7 @@ pub(super) fn render(view: &View, out: &mut Vec<u8>) -> usize {
 
 /// A fenced block whose fence is longer than any backtick run inside, so content cannot close it early.
 fn fenced(lang: &str, body: &str) -> String {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{}\n{fence}", body.trim_end_matches('\n'))
 }

@@ -56,7 +56,8 @@ pub fn render(session: &Session, format: Format, opts: Options, out: &mut Vec<u8
     match format {
         Format::Jsonl => {
             if opts.thinking && opts.tools {
-                crate::io::writer::push_json_line(out, session).expect("a Session always serializes");
+                crate::io::writer::push_json_line(out, session)
+                    .expect("a Session always serializes");
             } else {
                 crate::io::writer::push_json_line(out, &view.stripped_session())
                     .expect("a Session always serializes");
