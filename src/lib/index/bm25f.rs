@@ -20,6 +20,9 @@ use super::schema::{Fields, SCORED};
 
 pub const K1: f32 = 1.2;
 
+/// Per query term, the (doc, tf̃) pairs of one segment.
+type TermLists = Vec<Vec<(DocId, f32)>>;
+
 #[derive(Debug, thiserror::Error)]
 #[error("reading the index: {0}")]
 pub struct ScoreError(#[from] pub tantivy::TantivyError);
@@ -169,7 +172,7 @@ impl<'a> Scorer<'a> {
         let terms = &terms[..terms.len().min(64)];
         let tables: Vec<[f32; 256]> = (0..SCORED.len()).map(|fi| self.inv_b_table(fi)).collect();
         // Pass 1: tf̃ lists per segment and term; their lengths add up to df.
-        let mut lists: Vec<(bool, Vec<Vec<(DocId, f32)>>)> = Vec::new();
+        let mut lists: Vec<(bool, TermLists)> = Vec::new();
         let mut df = vec![0usize; terms.len()];
         for seg in self.searcher.segment_readers() {
             let max_doc = seg.max_doc() as usize;
