@@ -11,6 +11,8 @@ pub fn commands() -> Vec<clap::Command> {
         crate::cmd::front::command(),
         crate::cmd::extract::command(),
         crate::cmd::scrub::command(),
+        crate::cmd::index::command(),
+        crate::cmd::grep::command(),
         crate::cmd::normalize::command(),
         crate::cmd::format::command(),
     ]
