@@ -6,9 +6,11 @@
 pub mod agents;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod docs;
 pub mod exit;
 pub mod format;
+pub mod front;
 pub mod io;
 pub mod normalize;
 pub mod schema;
