@@ -4,13 +4,14 @@
 Implements what `hf upload` needs in regular (non-LFS) mode: create repo, repo info, preupload (every file
 "regular") and commit (NDJSON with base64 file contents). It keeps each repo's files in memory, answers
 nothing it does not understand (404, logged), and appends one JSON line per request to LOG so a test can
-assert what was received.
+assert what was received; after each change it writes every repo's state to LOG.state.json.
 
 Usage: hub_server.py LOG PORT_FILE   (writes the chosen port to PORT_FILE once listening)
 """
 import base64
 import hashlib
 import json
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -82,6 +83,7 @@ class Hub(BaseHTTPRequestHandler):
                 return self.reply(409, {"error": "You already created this dataset repo", "url": f"{self.endpoint()}/{key}"})
             private = bool(req.get("private")) or req.get("visibility") == "private"
             REPOS[key] = {"private": private, "files": {}, "commits": 0}
+            dump_state()
             return self.reply(200, {"url": f"{self.endpoint()}/{key}", "name": name, "id": name})
         if path == "/api/validate-yaml":
             req = json.loads(raw or b"{}")
@@ -124,10 +126,21 @@ class Hub(BaseHTTPRequestHandler):
                     return self.reply(400, {"error": "this test hub only takes regular uploads"})
             repo["commits"] += 1
             sha = repo_sha(repo)
+            dump_state()
             return self.reply(200, {"commitUrl": f"{self.endpoint()}/{key}/commit/{sha}", "commitOid": sha,
                                     "pullRequestUrl": None})
         log({"method": "POST", "path": path, "auth": auth})
         self.reply(404, {"error": f"not implemented: POST {path}"})
+
+
+def dump_state():
+    """Every repo's files (as text) to LOG.state.json, for the test's assertions."""
+    state = {k: {"private": r["private"], "commits": r["commits"],
+                 "files": {p: b.decode("utf-8", "replace") for p, b in r["files"].items()}}
+             for k, r in REPOS.items()}
+    with open(LOG + ".state.json.tmp", "w") as f:
+        json.dump(state, f)
+    os.replace(LOG + ".state.json.tmp", LOG + ".state.json")
 
 
 def repo_sha(repo):
@@ -141,7 +154,6 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
     with open(PORT_FILE + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.replace(PORT_FILE + ".tmp", PORT_FILE)
     server.serve_forever()
 

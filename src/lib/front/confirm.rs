@@ -181,7 +181,8 @@ pub fn review(
                 });
             }
             let pseudonym = stage.session_pseudonym(&s.meta.source_agent, &s.meta.session_id);
-            if let Some(records) = wanted.get(&pseudonym) {
+            // Context comes only from sessions the gate passed, so a sample never shows what leaked.
+            if let Some(records) = wanted.get(&pseudonym).filter(|_| seen.leaks.is_empty()) {
                 let value = serde_json::to_value(&s).map_err(|e| e.to_string())?;
                 for a in records {
                     if let Some(sample) = sample_in(&value, a) {
