@@ -316,3 +316,20 @@ fn archive_is_incremental_keeps_deleted_logs_and_reads_like_a_home() {
         .clone();
     assert_eq!(common::values(&out.stdout).len(), 23, "every agent reads from the archive");
 }
+
+#[test]
+fn demo_runs_every_stage_from_the_sample_home() {
+    let w = World::new();
+    let out = w.path("demo");
+    let examples = common::repo_path("examples");
+    let stdout = w.stdout(&["demo", "--examples", examples.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(stdout.contains("extract     23 sessions"), "{stdout}");
+    let scrubbed = lines(&out.join("sessions.ndjson"));
+    assert_eq!(scrubbed.len(), 23);
+    assert!(scrubbed.iter().all(|s| s["meta"]["scrub"]["tool"] == "cc-scrub"));
+    for f in ["sessions.chatml.txt", "sessions.openai.jsonl", "sessions.md", "scrub-audit.ndjson"] {
+        assert!(std::fs::metadata(out.join(f)).unwrap().len() > 0, "{f}");
+    }
+    let text = std::fs::read_to_string(out.join("sessions.md")).unwrap();
+    assert!(!text.contains("/home/alice"));
+}

@@ -60,7 +60,7 @@ pub enum Command {
     Push(PushArgs),
     /// Run every pipeline stage on the sample data in examples/ and show what each produced.
     Demo {
-        /// The examples directory (holding home/ and sessions.ndjson).
+        /// The examples directory (holding the sample home in home/).
         #[arg(long, value_name = "DIR", default_value = "examples")]
         examples: PathBuf,
         /// Where to write each stage's output.
@@ -509,17 +509,41 @@ fn push(a: &PushArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
-/// normalize → every format, on examples/sessions.ndjson, in-process.
+/// The sample home in examples/: extract → normalize → scrub → every format, in-process, each stage's
+/// output kept in `out`.
 fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
-    let input = examples.join("sessions.ndjson");
+    let home = examples.join("home");
     anyhow::ensure!(
-        input.is_file(),
+        home.is_dir(),
         "{}: not found (run from the repository root, or pass --examples DIR)",
-        input.display()
+        home.display()
     );
     std::fs::create_dir_all(out)?;
     let mut diag = Diagnostics::new(NAME, OnInvalid::Warn);
     let threads = crate::io::default_threads();
+
+    // extract: every agent, the sample home instead of the real one.
+    let env = select::env(Some(&home), &[])?;
+    let extracted = out.join("sessions.extracted.ndjson");
+    let mut w = BufWriter::new(File::create(&extracted)?);
+    let mut n = 0;
+    for agent in crate::agents::all() {
+        for source in agent.sources(&env) {
+            let mut sink = DemoSink::default();
+            if let Err(e) = agent.extract(&source, &env, &mut sink) {
+                diag.error(&format!("{}: {e}", source.path.display()));
+            }
+            for p in sink.problems {
+                diag.error(&p.to_string());
+            }
+            for s in sink.sessions {
+                w.write_all(&crate::io::writer::json_line(&s)?)?;
+                n += 1;
+            }
+        }
+    }
+    w.flush()?;
+    println!("extract    {n:>3} sessions from {}   -> {}", home.display(), extracted.display());
 
     let normalized = out.join("sessions.normalized.ndjson");
     let job = crate::cmd::normalize::Job {
@@ -531,7 +555,7 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
     };
     let mut w = BufWriter::new(File::create(&normalized)?);
     let counts = job.run(
-        LineReader::new(std::slice::from_ref(&input)),
+        LineReader::new(std::slice::from_ref(&extracted)),
         threads,
         &mut diag,
         &mut w,
@@ -543,6 +567,48 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
         counts.sessions_out,
         normalized.display()
     );
+
+    // scrub: every rule on; the demo's own key, and no detection of the local user, so the output is the
+    // same on every machine.
+    let stage = ScrubStage::new(
+        &Config::default(),
+        &scrub_stage::Extra {
+            key_file: Some(out.join("demo-scrub.key")),
+            no_local_identity: true,
+            ..scrub_stage::Extra::default()
+        },
+    )?;
+    let scrubbed = out.join("sessions.ndjson");
+    let audit_path = out.join("scrub-audit.ndjson");
+    let _ = std::fs::remove_file(&audit_path);
+    let mut audit = scrub_stage::open_audit(&audit_path)?;
+    let mut w = BufWriter::new(File::create(&scrubbed)?);
+    let mut redactions = 0u64;
+    cli::map_lines(
+        LineReader::new(std::slice::from_ref(&normalized)),
+        threads,
+        &mut diag,
+        |line| {
+            let mut s: crate::schema::Session = cli::parse_line(line)?;
+            let done = stage.scrub(&mut s, &line.source, line.number);
+            let bytes = crate::io::writer::json_line(&s).map_err(|e| e.to_string())?;
+            Ok((bytes, done))
+        },
+        &mut |(bytes, done): (Vec<u8>, scrub_stage::Scrubbed)| {
+            w.write_all(&bytes)?;
+            audit.write_all(&done.audit)?;
+            redactions += done.counts.iter().map(|(_, n)| n).sum::<u64>();
+            Ok(())
+        },
+    )?;
+    w.flush()?;
+    audit.flush()?;
+    println!(
+        "scrub      {redactions:>3} redactions          -> {} (audit: {})",
+        scrubbed.display(),
+        audit_path.display()
+    );
+    let normalized = scrubbed;
 
     for format in Format::value_variants() {
         let name = format.to_possible_value().expect("no skipped variants");
@@ -565,6 +631,21 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
         );
     }
     Ok(diag.status())
+}
+
+#[derive(Default)]
+struct DemoSink {
+    sessions: Vec<crate::schema::Session>,
+    problems: Vec<crate::agents::Problem>,
+}
+
+impl crate::agents::Sink for DemoSink {
+    fn session(&mut self, s: crate::schema::Session) {
+        self.sessions.push(s);
+    }
+    fn problem(&mut self, p: crate::agents::Problem) {
+        self.problems.push(p);
+    }
 }
 
 fn extension(f: Format) -> &'static str {
