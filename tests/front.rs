@@ -333,3 +333,26 @@ fn demo_runs_every_stage_from_the_sample_home() {
     let text = std::fs::read_to_string(out.join("sessions.md")).unwrap();
     assert!(!text.contains("/home/alice"));
 }
+
+#[test]
+fn cc_extract_honours_the_config() {
+    let w = World::new();
+    let home = w.home();
+    w.cmd(&["config", "--source", "codex", "--exclude-project", "/home/alice/notes"])
+        .assert()
+        .success();
+    let out = common::bin("cc-extract")
+        .args(["--home", &home])
+        .env("HOME", w.path("user"))
+        .env("XDG_CONFIG_HOME", w.path("config"))
+        .env_remove("CODEX_HOME")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let sessions = common::values(&out.stdout);
+    // 3 codex sessions, one of them in the excluded project.
+    assert_eq!(sessions.len(), 2);
+    assert!(sessions.iter().all(|s| s["meta"]["source_agent"] == "codex"));
+    assert!(sessions.iter().all(|s| s["meta"]["project_path"] != "/home/alice/notes"));
+}

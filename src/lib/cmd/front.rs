@@ -22,7 +22,7 @@ pub const NAME: &str = "codercrucible";
 
 /// Turn AI coding-assistant conversations into one clean, anonymized, searchable dataset.
 #[derive(Debug, Parser)]
-#[command(name = NAME, version, propagate_version = true)]
+#[command(name = NAME, version, propagate_version = true, after_long_help = AFTER_HELP)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -211,6 +211,28 @@ pub enum Generate {
         dir: PathBuf,
     },
 }
+
+const AFTER_HELP: &str = "\
+QUICK START:
+  codercrucible discover                          # which agents, how many sessions, what is at risk
+  codercrucible config --redact-usernames alice --redact 'Acme Corp' --exclude-project ~/secret
+  codercrucible export --output ./my_data.jsonl   # extract, normalize, scrub (every rule), format
+  codercrucible confirm --yes                     # leak gate, review, HTML report; records the confirmation
+  codercrucible push me/my-sessions               # new sessions only, private by default (needs `hf`)
+  codercrucible archive                           # keep raw logs safe from the agents' cleanup
+
+FILES:
+  $XDG_CONFIG_HOME/codercrucible/config.toml      settings (sources, exclude_projects, [scrub], [push])
+  $XDG_CONFIG_HOME/codercrucible/scrub.key        pseudonym key
+  $XDG_STATE_HOME/codercrucible/                  audit logs, last export, --since-last state, push manifests
+  FILE.export.json, FILE.confirmed.json, FILE.report.html   beside each export
+
+NETWORK:
+  Only push touches the network, by running `hf upload` (huggingface_hub), which talks to HF_ENDPOINT
+  (default https://huggingface.co) with HF_TOKEN or the CLI's stored login.
+
+EXIT STATUS:
+  0 success; 1 confirm did not confirm (leak found, or not approved); 2 error";
 
 pub fn command() -> clap::Command {
     Args::command()
