@@ -92,7 +92,10 @@ fn discover_finds_every_agent_of_the_sample_home_and_the_cleanup_risk() {
 
     let table = w.stdout(&["discover", "--home", &home]);
     assert!(table.contains("23 sessions from 9 agents."), "{table}");
-    assert!(table.contains("warning: 4 claude-code sessions will be deleted"), "{table}");
+    assert!(
+        table.contains("warning: 4 claude-code sessions will be deleted"),
+        "{table}"
+    );
 
     // A longer cleanup period in the settings removes the risk.
     std::fs::write(
@@ -101,7 +104,10 @@ fn discover_finds_every_agent_of_the_sample_home_and_the_cleanup_risk() {
     )
     .unwrap();
     let table = w.stdout(&["discover", "--home", &home, "--source", "claude"]);
-    assert!(table.contains("no session near its deletion (cleanupPeriodDays = 100000"), "{table}");
+    assert!(
+        table.contains("no session near its deletion (cleanupPeriodDays = 100000"),
+        "{table}"
+    );
     assert!(table.contains("4 sessions from 1 agents."), "{table}");
 }
 
@@ -109,35 +115,82 @@ fn discover_finds_every_agent_of_the_sample_home_and_the_cleanup_risk() {
 fn config_is_written_shown_and_honoured_by_export() {
     let w = World::new();
     let home = w.home();
-    w.cmd(&["config", "--redact-usernames", "alice,bob", "--redact", "ledger-backups"])
+    w.cmd(&[
+        "config",
+        "--redact-usernames",
+        "alice,bob",
+        "--redact",
+        "ledger-backups",
+    ])
+    .assert()
+    .success();
+    w.cmd(&["config", "--source", "codex", "--source", "claude"])
         .assert()
         .success();
-    w.cmd(&["config", "--source", "codex", "--source", "claude"]).assert().success();
-    w.cmd(&["config", "--exclude-project", "/home/alice/oss"]).assert().success();
+    w.cmd(&["config", "--exclude-project", "/home/alice/oss"])
+        .assert()
+        .success();
     let shown = w.stdout(&["config", "--show"]);
     let file = std::fs::read_to_string(w.path("config/codercrucible/config.toml")).unwrap();
     assert!(shown.contains(&file), "{shown}");
-    assert!(file.contains(r#"sources = ["codex", "claude-code"]"#), "{file}");
-    assert!(file.contains(r#"redact_usernames = ["alice", "bob"]"#), "{file}");
+    assert!(
+        file.contains(r#"sources = ["codex", "claude-code"]"#),
+        "{file}"
+    );
+    assert!(
+        file.contains(r#"redact_usernames = ["alice", "bob"]"#),
+        "{file}"
+    );
 
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"]).assert().success();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
     let out = lines(&w.path("out.jsonl"));
-    let agents: std::collections::BTreeSet<&str> =
-        out.iter().map(|s| s["meta"]["source_agent"].as_str().unwrap()).collect();
-    assert_eq!(agents.into_iter().collect::<Vec<_>>(), ["claude-code", "codex"]);
+    let agents: std::collections::BTreeSet<&str> = out
+        .iter()
+        .map(|s| s["meta"]["source_agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        agents.into_iter().collect::<Vec<_>>(),
+        ["claude-code", "codex"]
+    );
     let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
-    assert!(!text.contains("ledger-backups"), "configured string redacted");
+    assert!(
+        !text.contains("ledger-backups"),
+        "configured string redacted"
+    );
     assert!(!text.contains("alice"), "configured login redacted");
     // 4 claude-code + 3 codex sessions, less the one in /home/alice/oss/ledger-cli (excluded).
     assert_eq!(out.len(), 6);
 
     // Flags override the file.
-    w.cmd(&["export", "--home", &home, "-o", "gem.jsonl", "--source", "gemini"]).assert().success();
-    assert!(lines(&w.path("gem.jsonl")).iter().all(|s| s["meta"]["source_agent"] == "gemini"));
+    w.cmd(&[
+        "export",
+        "--home",
+        &home,
+        "-o",
+        "gem.jsonl",
+        "--source",
+        "gemini",
+    ])
+    .assert()
+    .success();
+    assert!(lines(&w.path("gem.jsonl"))
+        .iter()
+        .all(|s| s["meta"]["source_agent"] == "gemini"));
 
     // A typo in the file is an error naming it, never ignored.
-    std::fs::write(w.path("config/codercrucible/config.toml"), "redact_usrnames = [1]\n").unwrap();
-    let out = w.cmd(&["export", "--home", &home]).assert().code(2).get_output().clone();
+    std::fs::write(
+        w.path("config/codercrucible/config.toml"),
+        "redact_usrnames = [1]\n",
+    )
+    .unwrap();
+    let out = w
+        .cmd(&["export", "--home", &home])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("config.toml"));
 }
 
@@ -153,7 +206,10 @@ fn export_scrubs_stamps_audits_and_is_incremental() {
         .clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("exported 23 sessions"), "{err}");
-    assert!(err.contains("redactions:") && err.contains("audit log:"), "{err}");
+    assert!(
+        err.contains("redactions:") && err.contains("audit log:"),
+        "{err}"
+    );
     let sessions = lines(&w.path("out.jsonl"));
     assert_eq!(sessions.len(), 23);
     for s in &sessions {
@@ -173,22 +229,49 @@ fn export_scrubs_stamps_audits_and_is_incremental() {
         .map(|v| v.as_u64().unwrap())
         .sum();
     assert!(total > 0);
-    assert_eq!(audit_lines.len() as u64, total, "one audit record per redaction");
+    assert_eq!(
+        audit_lines.len() as u64,
+        total,
+        "one audit record per redaction"
+    );
 
     // Nothing changed: nothing exported.
-    w.cmd(&["export", "--home", &home, "-o", "again.jsonl", "--since-last"]).assert().success();
+    w.cmd(&[
+        "export",
+        "--home",
+        &home,
+        "-o",
+        "again.jsonl",
+        "--since-last",
+    ])
+    .assert()
+    .success();
     assert!(lines(&w.path("again.jsonl")).is_empty());
 
     // One session grows: only it is exported.
     let codex = Path::new(&home).join(".codex/sessions/2025/08/21");
-    let f = std::fs::read_dir(&codex).unwrap().next().unwrap().unwrap().path();
+    let f = std::fs::read_dir(&codex)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let last = std::fs::read_to_string(&f).unwrap();
     let mut grown = last.clone();
     let msg = r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"one more question"}]}"#;
     grown.push_str(msg);
     grown.push('\n');
     std::fs::write(&f, grown).unwrap();
-    w.cmd(&["export", "--home", &home, "-o", "delta.jsonl", "--since-last"]).assert().success();
+    w.cmd(&[
+        "export",
+        "--home",
+        &home,
+        "-o",
+        "delta.jsonl",
+        "--since-last",
+    ])
+    .assert()
+    .success();
     let delta = lines(&w.path("delta.jsonl"));
     assert_eq!(delta.len(), 1, "{delta:?}");
     assert_eq!(delta[0]["meta"]["source_agent"], "codex");
@@ -198,18 +281,37 @@ fn export_scrubs_stamps_audits_and_is_incremental() {
 fn export_writes_every_format() {
     let w = World::new();
     let home = w.home();
-    w.cmd(&["export", "--home", &home, "-o", "out.openai.jsonl", "--format", "openai", "--source", "codex"])
-        .assert()
-        .success();
+    w.cmd(&[
+        "export",
+        "--home",
+        &home,
+        "-o",
+        "out.openai.jsonl",
+        "--format",
+        "openai",
+        "--source",
+        "codex",
+    ])
+    .assert()
+    .success();
     let rows = lines(&w.path("out.openai.jsonl"));
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r["messages"].is_array()));
-    w.cmd(&["export", "--home", &home, "-o", "out.md", "--format", "markdown", "--source", "codex"])
-        .assert()
-        .success();
-    assert!(std::fs::read_to_string(w.path("out.md")).unwrap().contains("## "));
+    w.cmd(&[
+        "export", "--home", &home, "-o", "out.md", "--format", "markdown", "--source", "codex",
+    ])
+    .assert()
+    .success();
+    assert!(std::fs::read_to_string(w.path("out.md"))
+        .unwrap()
+        .contains("## "));
     // Only the universal JSONL can be reviewed (and so pushed).
-    let out = w.cmd(&["confirm", "--yes"]).assert().code(2).get_output().clone();
+    let out = w
+        .cmd(&["confirm", "--yes"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("markdown format"));
 }
 
@@ -217,13 +319,18 @@ fn export_writes_every_format() {
 fn confirm_reviews_writes_the_report_and_records_only_on_yes() {
     let w = World::new();
     let home = w.home();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"]).assert().success();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
     // Not a terminal and no --yes: the review is shown, nothing is recorded.
     let out = w.cmd(&["confirm"]).assert().code(1).get_output().clone();
     let review = String::from_utf8_lossy(&out.stdout);
     assert!(review.contains("Sessions: 23"), "{review}");
     assert!(review.contains("Leak gate: 0 finding(s)"), "{review}");
-    assert!(review.contains("Samples (placeholders in context):"), "{review}");
+    assert!(
+        review.contains("Samples (placeholders in context):"),
+        "{review}"
+    );
     assert!(!w.path("out.jsonl.confirmed.json").exists());
 
     let html = std::fs::read_to_string(w.path("out.jsonl.report.html")).unwrap();
@@ -242,14 +349,24 @@ fn confirm_reviews_writes_the_report_and_records_only_on_yes() {
 
     w.cmd(&["confirm", "--yes"]).assert().success();
     let c: Value =
-        serde_json::from_slice(&std::fs::read(w.path("out.jsonl.confirmed.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(w.path("out.jsonl.confirmed.json")).unwrap())
+            .unwrap();
     assert_eq!(c["sha256"], record["sha256"]);
 
     // A leak planted after export fails the gate (and the changed hash is caught first).
     let mut text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
-    text = text.replacen("\"content\":\"", "\"content\":\"mail me at jane.doe@corp-mail.net ", 1);
+    text = text.replacen(
+        "\"content\":\"",
+        "\"content\":\"mail me at jane.doe@corp-mail.net ",
+        1,
+    );
     std::fs::write(w.path("out.jsonl"), &text).unwrap();
-    let out = w.cmd(&["confirm", "--yes"]).assert().code(2).get_output().clone();
+    let out = w
+        .cmd(&["confirm", "--yes"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("changed since it was exported"));
 }
 
@@ -257,22 +374,47 @@ fn confirm_reviews_writes_the_report_and_records_only_on_yes() {
 fn confirm_leak_gate_catches_what_is_left() {
     let w = World::new();
     let home = w.home();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl", "--source", "codex"]).assert().success();
+    w.cmd(&[
+        "export",
+        "--home",
+        &home,
+        "-o",
+        "out.jsonl",
+        "--source",
+        "codex",
+    ])
+    .assert()
+    .success();
     // Plant a leak and forge the record's hash, as if the scrubber had missed it.
     let mut text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
-    text = text.replacen("\"content\":\"", "\"content\":\"mail me at jane.doe@corp-mail.net ", 1);
+    text = text.replacen(
+        "\"content\":\"",
+        "\"content\":\"mail me at jane.doe@corp-mail.net ",
+        1,
+    );
     std::fs::write(w.path("out.jsonl"), &text).unwrap();
     let rpath = w.path("out.jsonl.export.json");
     let mut record: Value = serde_json::from_slice(&std::fs::read(&rpath).unwrap()).unwrap();
     use sha2::Digest;
     record["sha256"] = Value::String(
-        sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     );
     std::fs::write(&rpath, serde_json::to_vec(&record).unwrap()).unwrap();
-    let out = w.cmd(&["confirm", "--yes"]).assert().code(1).get_output().clone();
+    let out = w
+        .cmd(&["confirm", "--yes"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     let review = String::from_utf8_lossy(&out.stdout);
     assert!(review.contains("Leak gate: 1 finding(s)"), "{review}");
-    assert!(!review.contains("jane.doe@corp-mail.net"), "the review never shows the original");
+    assert!(
+        !review.contains("jane.doe@corp-mail.net"),
+        "the review never shows the original"
+    );
     assert!(!w.path("out.jsonl.confirmed.json").exists());
     let html = std::fs::read_to_string(w.path("out.jsonl.report.html")).unwrap();
     assert!(html.contains("Not ready to share") && !html.contains("jane.doe@corp-mail.net"));
@@ -303,7 +445,11 @@ fn archive_is_incremental_keeps_deleted_logs_and_reads_like_a_home() {
         .success()
         .get_output()
         .clone();
-    assert_eq!(common::values(&out.stdout).len(), 4, "the deleted session is still archived");
+    assert_eq!(
+        common::values(&out.stdout).len(),
+        4,
+        "the deleted session is still archived"
+    );
     let out = common::bin("cc-extract")
         .args(["--all", "--home"])
         .arg(&arch_home)
@@ -314,7 +460,11 @@ fn archive_is_incremental_keeps_deleted_logs_and_reads_like_a_home() {
         .assert()
         .get_output()
         .clone();
-    assert_eq!(common::values(&out.stdout).len(), 23, "every agent reads from the archive");
+    assert_eq!(
+        common::values(&out.stdout).len(),
+        23,
+        "every agent reads from the archive"
+    );
 }
 
 #[test]
@@ -322,12 +472,25 @@ fn demo_runs_every_stage_from_the_sample_home() {
     let w = World::new();
     let out = w.path("demo");
     let examples = common::repo_path("examples");
-    let stdout = w.stdout(&["demo", "--examples", examples.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let stdout = w.stdout(&[
+        "demo",
+        "--examples",
+        examples.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(stdout.contains("extract     23 sessions"), "{stdout}");
     let scrubbed = lines(&out.join("sessions.ndjson"));
     assert_eq!(scrubbed.len(), 23);
-    assert!(scrubbed.iter().all(|s| s["meta"]["scrub"]["tool"] == "cc-scrub"));
-    for f in ["sessions.chatml.txt", "sessions.openai.jsonl", "sessions.md", "scrub-audit.ndjson"] {
+    assert!(scrubbed
+        .iter()
+        .all(|s| s["meta"]["scrub"]["tool"] == "cc-scrub"));
+    for f in [
+        "sessions.chatml.txt",
+        "sessions.openai.jsonl",
+        "sessions.md",
+        "scrub-audit.ndjson",
+    ] {
         assert!(std::fs::metadata(out.join(f)).unwrap().len() > 0, "{f}");
     }
     let text = std::fs::read_to_string(out.join("sessions.md")).unwrap();
@@ -338,9 +501,15 @@ fn demo_runs_every_stage_from_the_sample_home() {
 fn cc_extract_honours_the_config() {
     let w = World::new();
     let home = w.home();
-    w.cmd(&["config", "--source", "codex", "--exclude-project", "/home/alice/notes"])
-        .assert()
-        .success();
+    w.cmd(&[
+        "config",
+        "--source",
+        "codex",
+        "--exclude-project",
+        "/home/alice/notes",
+    ])
+    .assert()
+    .success();
     let out = common::bin("cc-extract")
         .args(["--home", &home])
         .env("HOME", w.path("user"))
@@ -353,6 +522,10 @@ fn cc_extract_honours_the_config() {
     let sessions = common::values(&out.stdout);
     // 3 codex sessions, one of them in the excluded project.
     assert_eq!(sessions.len(), 2);
-    assert!(sessions.iter().all(|s| s["meta"]["source_agent"] == "codex"));
-    assert!(sessions.iter().all(|s| s["meta"]["project_path"] != "/home/alice/notes"));
+    assert!(sessions
+        .iter()
+        .all(|s| s["meta"]["source_agent"] == "codex"));
+    assert!(sessions
+        .iter()
+        .all(|s| s["meta"]["project_path"] != "/home/alice/notes"));
 }

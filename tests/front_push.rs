@@ -56,10 +56,17 @@ impl Hub {
             .expect("python3 runs the fake hub");
         let start = Instant::now();
         while !port_file.exists() {
-            assert!(start.elapsed() < Duration::from_secs(20), "the fake hub did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the fake hub did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let port = std::fs::read_to_string(&port_file).unwrap().trim().parse().unwrap();
+        let port = std::fs::read_to_string(&port_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         Hub { child, port, log }
     }
 
@@ -74,7 +81,8 @@ impl Hub {
     fn repo(&self, key: &str) -> Value {
         let mut p = self.log.as_os_str().to_owned();
         p.push(".state.json");
-        let state: Value = serde_json::from_slice(&std::fs::read(PathBuf::from(p)).unwrap()).unwrap();
+        let state: Value =
+            serde_json::from_slice(&std::fs::read(PathBuf::from(p)).unwrap()).unwrap();
         state[key].clone()
     }
 }
@@ -139,7 +147,9 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn lines(text: &str) -> Vec<Value> {
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn commits(reqs: &[Value]) -> Vec<&Value> {
@@ -156,49 +166,94 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
     copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
 
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"]).assert().success();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
     let first = lines(&std::fs::read_to_string(w.dir.path().join("out.jsonl")).unwrap());
     assert_eq!(first.len(), 7, "4 claude-code + 3 codex sessions");
 
     // Unconfirmed: refused before any request reaches the hub.
-    let out = w.cmd(&["push", "tester/sessions"]).assert().failure().get_output().clone();
+    let out = w
+        .cmd(&["push", "tester/sessions"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("has not been confirmed"), "{err}");
     assert!(w.hub.requests().is_empty(), "{:?}", w.hub.requests());
 
     w.cmd(&["confirm", "--yes"]).assert().success();
-    w.cmd(&["push", "tester/sessions"]).assert().success();
+    // The quick start's `export --push`: the export comes out the same, so the confirmation stands.
+    w.cmd(&[
+        "export",
+        "--home",
+        &home,
+        "-o",
+        "out.jsonl",
+        "--push",
+        "tester/sessions",
+    ])
+    .assert()
+    .success();
 
     let repo = w.hub.repo("datasets/tester/sessions");
     assert_eq!(repo["private"], true, "private by default");
     let files = repo["files"].as_object().unwrap();
-    let shards: Vec<&String> = files.keys().filter(|k| k.starts_with("data/train-")).collect();
+    let shards: Vec<&String> = files
+        .keys()
+        .filter(|k| k.starts_with("data/train-"))
+        .collect();
     assert_eq!(shards.len(), 1, "{:?}", files.keys());
     assert!(shards[0].ends_with(".jsonl"));
     let pushed = lines(files[shards[0].as_str()].as_str().unwrap());
     assert_eq!(pushed, first, "the shard is the confirmed export");
     let card = files["README.md"].as_str().unwrap();
     assert!(card.starts_with("---\nlicense: other\n"), "{card}");
-    assert!(card.contains("path: data/train-*.jsonl") && card.contains("7 sessions in 1 shards"), "{card}");
-    let manifest: Value = serde_json::from_str(files["codercrucible-manifest.json"].as_str().unwrap()).unwrap();
+    assert!(
+        card.contains("path: data/train-*.jsonl") && card.contains("7 sessions in 1 shards"),
+        "{card}"
+    );
+    let manifest: Value =
+        serde_json::from_str(files["codercrucible-manifest.json"].as_str().unwrap()).unwrap();
     assert_eq!(manifest["sessions"].as_array().unwrap().len(), 7);
     let reqs = w.hub.requests();
-    let create = reqs.iter().find(|r| r["path"] == "/api/repos/create").unwrap();
+    let create = reqs
+        .iter()
+        .find(|r| r["path"] == "/api/repos/create")
+        .unwrap();
     assert_eq!(create["json"]["type"], "dataset");
     assert_eq!(create["json"]["visibility"], "private");
-    assert!(reqs.iter().all(|r| r["auth"].is_null() || r["auth"] == "Bearer hf_fake_test_token"));
+    assert!(reqs
+        .iter()
+        .all(|r| r["auth"].is_null() || r["auth"] == "Bearer hf_fake_test_token"));
 
     // Nothing new: no upload at all.
     let n_before = w.hub.requests().len();
-    let out = w.cmd(&["push", "tester/sessions"]).assert().success().get_output().clone();
+    let out = w
+        .cmd(&["push", "tester/sessions"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing new"));
     assert_eq!(w.hub.requests().len(), n_before);
 
     // More sessions appear: the second push adds only them, as a new shard, and deletes nothing.
     copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"]).assert().success();
-    let out = w.cmd(&["push", "tester/sessions"]).assert().failure().get_output().clone();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not been confirmed"), "a new export needs a new confirmation");
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
+    let out = w
+        .cmd(&["push", "tester/sessions"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not been confirmed"),
+        "a new export needs a new confirmation"
+    );
     w.cmd(&["confirm", "--yes"]).assert().success();
     w.cmd(&["push", "tester/sessions"]).assert().success();
 
@@ -206,7 +261,11 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
     let cs = commits(&reqs);
     assert_eq!(cs.len(), 2);
     let ops = cs[1]["ops"].as_array().unwrap();
-    assert!(ops.iter().all(|o| o["key"] == "header" || o["key"] == "file"), "no deletion: {ops:?}");
+    assert!(
+        ops.iter()
+            .all(|o| o["key"] == "header" || o["key"] == "file"),
+        "no deletion: {ops:?}"
+    );
     let mut paths: Vec<&str> = ops.iter().filter_map(|o| o["path"].as_str()).collect();
     paths.sort();
     assert_eq!(paths.len(), 3, "{paths:?}");
@@ -215,12 +274,18 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
 
     let repo = w.hub.repo("datasets/tester/sessions");
     let files = repo["files"].as_object().unwrap();
-    assert!(files.contains_key(shards[0].as_str()), "the first shard is still there");
+    assert!(
+        files.contains_key(shards[0].as_str()),
+        "the first shard is still there"
+    );
     let second = lines(files[paths[2]].as_str().unwrap());
     assert_eq!(second.len(), 4, "only the 4 gemini sessions are new");
     assert!(second.iter().all(|s| s["meta"]["source_agent"] == "gemini"));
     let card = files["README.md"].as_str().unwrap();
-    assert!(card.contains("11 sessions in 2 shards") && card.contains("| gemini | 4 |"), "{card}");
+    assert!(
+        card.contains("11 sessions in 2 shards") && card.contains("| gemini | 4 |"),
+        "{card}"
+    );
 }
 
 #[test]
@@ -229,7 +294,9 @@ fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
     let examples = common::repo_path("examples/home");
     copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"]).assert().success();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
     w.cmd(&["confirm", "--yes"]).assert().success();
 
     // Tamper: strip the stamps and forge the records to match the new file.
@@ -243,14 +310,22 @@ fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
     std::fs::write(d.join("out.jsonl"), &text).unwrap();
     let sha = {
         use sha2::Digest;
-        sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     };
     let cpath = d.join("out.jsonl.confirmed.json");
     let mut c: Value = serde_json::from_slice(&std::fs::read(&cpath).unwrap()).unwrap();
     c["sha256"] = Value::String(sha);
     std::fs::write(&cpath, serde_json::to_vec(&c).unwrap()).unwrap();
 
-    let out = w.cmd(&["push", "tester/x"]).assert().failure().get_output().clone();
+    let out = w
+        .cmd(&["push", "tester/x"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no valid cc-scrub stamp"), "{err}");
     assert!(w.hub.requests().is_empty());
@@ -262,7 +337,9 @@ fn public_push_and_missing_cli() {
     let examples = common::repo_path("examples/home");
     copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"]).assert().success();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
     w.cmd(&["confirm", "--yes"]).assert().success();
 
     let out = w
@@ -273,6 +350,8 @@ fn public_push_and_missing_cli() {
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("pip install -U huggingface_hub"));
 
-    w.cmd(&["push", "tester/pub", "--public"]).assert().success();
+    w.cmd(&["push", "tester/pub", "--public"])
+        .assert()
+        .success();
     assert_eq!(w.hub.repo("datasets/tester/pub")["private"], false);
 }

@@ -11,14 +11,21 @@ use serde_json::Value;
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
         .map(str::to_string)
 }
 
 #[test]
 fn the_rendered_report_shows_the_counts() {
     let Some(chrome) = chromium() else {
-        eprintln!("\n\n!!!!!!!! SKIPPED: no chromium on PATH; the report was not rendered !!!!!!!!\n\n");
+        eprintln!(
+            "\n\n!!!!!!!! SKIPPED: no chromium on PATH; the report was not rendered !!!!!!!!\n\n"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -38,7 +45,13 @@ fn the_rendered_report_shows_the_counts() {
     };
     let home = common::repo_path("examples/home");
     let out = d.join("export.jsonl");
-    run(&["export", "--home", home.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    run(&[
+        "export",
+        "--home",
+        home.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     run(&["confirm", "--yes", out.to_str().unwrap()]);
 
     let profile = tempfile::tempdir().unwrap();
@@ -59,13 +72,25 @@ fn the_rendered_report_shows_the_counts() {
         .unwrap();
     let dom = String::from_utf8_lossy(&dom.stdout);
     let record: Value =
-        serde_json::from_slice(&std::fs::read(d.join("export.jsonl.export.json")).unwrap()).unwrap();
-    let redactions: u64 = record["redactions"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        serde_json::from_slice(&std::fs::read(d.join("export.jsonl.export.json")).unwrap())
+            .unwrap();
+    let redactions: u64 = record["redactions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert!(dom.contains("id=\"sessions\">23<"), "{dom}");
-    assert!(dom.contains(&format!("id=\"redactions\">{redactions}<")), "{dom}");
+    assert!(
+        dom.contains(&format!("id=\"redactions\">{redactions}<")),
+        "{dom}"
+    );
     assert!(dom.contains("id=\"leaks\">0<"));
     for (kind, n) in record["redactions"].as_object().unwrap() {
-        assert!(dom.contains(&format!("<td>{kind}</td><td class=\"n\">{n}</td>")), "{kind}");
+        assert!(
+            dom.contains(&format!("<td>{kind}</td><td class=\"n\">{n}</td>")),
+            "{kind}"
+        );
     }
     assert!(dom.contains("Leak gate passed"));
 }

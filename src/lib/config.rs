@@ -137,7 +137,9 @@ impl Config {
                 && (hash == Some(ex)
                     || path.is_some_and(|p| {
                         let p = p.trim_end_matches(['/', '\\']);
-                        p == ex || p.strip_prefix(ex).is_some_and(|r| r.starts_with(['/', '\\']))
+                        p == ex
+                            || p.strip_prefix(ex)
+                                .is_some_and(|r| r.starts_with(['/', '\\']))
                     }))
         })
     }
@@ -163,7 +165,10 @@ mod tests {
         let path = dir.path().join("sub/config.toml");
         assert_eq!(Config::load_from(&path).unwrap(), Config::default());
         let mut c = Config::default();
-        add_unique(&mut c.scrub.redact_usernames, &["alice".into(), "alice".into()]);
+        add_unique(
+            &mut c.scrub.redact_usernames,
+            &["alice".into(), "alice".into()],
+        );
         c.exclude_projects.push("/home/alice/secret".into());
         c.push.repo = Some("alice/data".into());
         c.save_to(&path).unwrap();
@@ -179,7 +184,10 @@ mod tests {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "[scrub]\nredact_usrnames = [\"x\"]\n").unwrap();
         let e = format!("{:#}", Config::load_from(&path).unwrap_err());
-        assert!(e.contains("config.toml") && e.contains("redact_usrnames"), "{e}");
+        assert!(
+            e.contains("config.toml") && e.contains("redact_usrnames"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -11,9 +11,9 @@ use anyhow::Context;
 
 use crate::cli::{self, Diagnostics, OnInvalid};
 use crate::config::{self, Config};
-use crate::front::{self, record, scrub_stage, scrub_stage::ScrubStage, select};
 use crate::exit::Status;
 use crate::format::{Format, Options};
+use crate::front::{self, record, scrub_stage, scrub_stage::ScrubStage, select};
 use crate::io::LineReader;
 use crate::normalize::import::From;
 use crate::normalize::Settings;
@@ -124,7 +124,12 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub sel: Selection,
     /// The file to write.
-    #[arg(short, long, value_name = "FILE", default_value = "codercrucible-export.jsonl")]
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "codercrucible-export.jsonl"
+    )]
     pub output: PathBuf,
     /// Output format (only the universal jsonl can be confirmed and pushed).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Jsonl)]
@@ -189,7 +194,12 @@ pub struct PushArgs {
     #[arg(long)]
     pub public: bool,
     /// The Hugging Face CLI to run.
-    #[arg(long, value_name = "PROGRAM", env = "CODERCRUCIBLE_HF", default_value = "hf")]
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        env = "CODERCRUCIBLE_HF",
+        default_value = "hf"
+    )]
     pub hf: PathBuf,
     /// Build the dataset folder and print where it is, without uploading.
     #[arg(long)]
@@ -349,8 +359,8 @@ fn config(a: &ConfigArgs) -> anyhow::Result<Status> {
         c.sources.clear();
     } else {
         for s in &a.source {
-            let agent = crate::agents::find(s)
-                .ok_or_else(|| anyhow::anyhow!("unknown agent {s:?}"))?;
+            let agent =
+                crate::agents::find(s).ok_or_else(|| anyhow::anyhow!("unknown agent {s:?}"))?;
             config::add_unique(&mut c.sources, &[agent.name().to_string()]);
         }
     }
@@ -487,16 +497,19 @@ fn ask_yes(question: &str) -> anyhow::Result<bool> {
     eprint!("{question}");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn push(a: &PushArgs) -> anyhow::Result<Status> {
     let config = Config::load()?;
-    let repo = a
-        .repo
-        .clone()
-        .or(config.push.repo.clone())
-        .ok_or_else(|| anyhow::anyhow!("name the dataset repo (OWNER/NAME), or set it with `codercrucible config --repo`"))?;
+    let repo = a.repo.clone().or(config.push.repo.clone()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "name the dataset repo (OWNER/NAME), or set it with `codercrucible config --repo`"
+        )
+    })?;
     let file = record::export_file(a.file.as_deref())?;
     let job = front::push::Job {
         repo: repo.clone(),
@@ -515,7 +528,12 @@ fn push(a: &PushArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     for s in &o.shards {
-        println!("{}  {} sessions  {}", s.path, s.sessions, front::human_bytes(s.bytes));
+        println!(
+            "{}  {} sessions  {}",
+            s.path,
+            s.sessions,
+            front::human_bytes(s.bytes)
+        );
     }
     match &o.folder {
         Some(f) => println!(
@@ -565,7 +583,11 @@ fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
         }
     }
     w.flush()?;
-    println!("extract    {n:>3} sessions from {}   -> {}", home.display(), extracted.display());
+    println!(
+        "extract    {n:>3} sessions from {}   -> {}",
+        home.display(),
+        extracted.display()
+    );
 
     let normalized = out.join("sessions.normalized.ndjson");
     let job = crate::cmd::normalize::Job {

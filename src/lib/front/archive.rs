@@ -44,7 +44,13 @@ struct Entry {
 /// scan directory, which hold far more than logs) just its sources and their SQLite write-ahead logs.
 pub fn files_of(agent: &dyn Agent, env: &Env) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let broad = |r: &Path| env.home.starts_with(r) || env.scan.iter().any(|s| s.starts_with(r) || r.starts_with(s));
+    let broad = |r: &Path| {
+        env.home.starts_with(r)
+            || env
+                .scan
+                .iter()
+                .any(|s| s.starts_with(r) || r.starts_with(s))
+    };
     let mut narrow = false;
     for root in agent.roots(env) {
         if broad(&root) {

@@ -72,7 +72,10 @@ impl Review {
     }
     /// Whether push may publish this export.
     pub fn passes(&self) -> bool {
-        self.total_leaks() == 0 && self.unstamped == 0 && self.invalid_lines == 0 && self.sessions > 0
+        self.total_leaks() == 0
+            && self.unstamped == 0
+            && self.invalid_lines == 0
+            && self.sessions > 0
     }
 }
 
@@ -119,17 +122,14 @@ struct Seen {
     samples: Vec<Sample>,
 }
 
-pub fn review(
-    file: &Path,
-    stage: &ScrubStage,
-    threads: usize,
-) -> anyhow::Result<Review> {
-    let rec: ExportRecord = record::read_json(&record::export_record_path(file)).with_context(|| {
-        format!(
-            "{} has no export record: confirm reviews files written by `codercrucible export`",
-            file.display()
-        )
-    })?;
+pub fn review(file: &Path, stage: &ScrubStage, threads: usize) -> anyhow::Result<Review> {
+    let rec: ExportRecord =
+        record::read_json(&record::export_record_path(file)).with_context(|| {
+            format!(
+                "{} has no export record: confirm reviews files written by `codercrucible export`",
+                file.display()
+            )
+        })?;
     if rec.format != "jsonl" {
         bail!(
             "{} is in the {} format; confirm and push work on the universal JSONL (export without --format)",
@@ -242,8 +242,17 @@ fn sample_in(session: &Value, a: &AuditRecord) -> Option<Sample> {
 }
 
 /// The review as text, for the terminal.
-pub fn print_review(r: &Review, report: &Path, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    writeln!(out, "Export: {} ({})", r.file.display(), super::human_bytes(r.bytes))?;
+pub fn print_review(
+    r: &Review,
+    report: &Path,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Export: {} ({})",
+        r.file.display(),
+        super::human_bytes(r.bytes)
+    )?;
     writeln!(out, "Sessions: {}  messages: {}", r.sessions, r.messages)?;
     writeln!(out, "\nAgents:")?;
     for (a, n) in &r.per_agent {
@@ -254,7 +263,11 @@ pub fn print_review(r: &Review, report: &Path, out: &mut dyn std::io::Write) -> 
         writeln!(out, "  {n:>7}  {p}")?;
     }
     if r.projects.len() > 50 {
-        writeln!(out, "  ... and {} more (all in the report)", r.projects.len() - 50)?;
+        writeln!(
+            out,
+            "  ... and {} more (all in the report)",
+            r.projects.len() - 50
+        )?;
     }
     writeln!(out, "\nRedactions: {}", r.total_redactions())?;
     for (k, n) in &r.redactions {
@@ -275,13 +288,21 @@ pub fn print_review(r: &Review, report: &Path, out: &mut dyn std::io::Write) -> 
     }
     writeln!(out, "\nLeak gate: {} finding(s)", r.total_leaks())?;
     for l in r.leaks.iter().take(20) {
-        writeln!(out, "  {}\t{}\t{}\t{}", l.location, l.pointer, l.kind, l.rule)?;
+        writeln!(
+            out,
+            "  {}\t{}\t{}\t{}",
+            l.location, l.pointer, l.kind, l.rule
+        )?;
     }
     if r.unstamped > 0 {
         writeln!(out, "Sessions without the scrub stamp: {}", r.unstamped)?;
     }
     if r.invalid_lines > 0 {
-        writeln!(out, "Lines that are not valid sessions: {}", r.invalid_lines)?;
+        writeln!(
+            out,
+            "Lines that are not valid sessions: {}",
+            r.invalid_lines
+        )?;
     }
     writeln!(out, "\nReport: {}", report.display())?;
     Ok(())

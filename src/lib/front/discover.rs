@@ -114,7 +114,11 @@ pub fn discover(agents: &[&'static dyn Agent], env: &Env, now: i64) -> Vec<Found
             });
             Found {
                 agent: agent.name().to_string(),
-                roots: agent.roots(env).into_iter().filter(|r| r.exists()).collect(),
+                roots: agent
+                    .roots(env)
+                    .into_iter()
+                    .filter(|r| r.exists())
+                    .collect(),
                 sources: sources.len(),
                 bytes: sources.iter().map(|s| s.bytes).sum(),
                 sessions: stats.sessions,

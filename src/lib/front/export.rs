@@ -176,7 +176,8 @@ impl Job<'_> {
         let mut bytes = 0u64;
         {
             let mut w = BufWriter::with_capacity(1 << 20, tmp_out.as_file());
-            let mut progress = Progress::with_output("scrub", 0, self.progress);
+            let spooled = spool.as_file().metadata().map_or(0, |m| m.len());
+            let mut progress = Progress::with_output("scrub", spooled, self.progress);
             let reader = LineReader::new(&[spool.path().to_path_buf()]);
             let opts = self.format_options;
             let format = self.format;
@@ -199,10 +200,16 @@ impl Job<'_> {
                     } else {
                         format::render(&session, format, opts, &mut out) as u64
                     };
-                    Ok(Some((session.meta.source_agent, out, records, scrubbed)))
+                    Ok(Some((
+                        session.meta.source_agent,
+                        out,
+                        records,
+                        scrubbed,
+                        line.bytes.len() as u64 + 1,
+                    )))
                 },
-                &mut |item: Option<(String, Vec<u8>, u64, super::scrub_stage::Scrubbed)>| {
-                    let Some((agent, out, records, scrubbed)) = item else {
+                &mut |item: Option<(String, Vec<u8>, u64, super::scrub_stage::Scrubbed, u64)>| {
+                    let Some((agent, out, records, scrubbed, spooled_len)) = item else {
                         return Ok(());
                     };
                     w.write_all(&out)?;
@@ -215,9 +222,10 @@ impl Job<'_> {
                         *summary.redactions.entry(k.to_string()).or_default() += n;
                     }
                     if let Some(a) = &mut audit {
-                        a.write_all(&scrubbed.audit).context("writing the audit log")?;
+                        a.write_all(&scrubbed.audit)
+                            .context("writing the audit log")?;
                     }
-                    progress.advance(out.len() as u64, 1);
+                    progress.advance(spooled_len, 1);
                     Ok(())
                 },
             )?;
@@ -248,8 +256,15 @@ impl Job<'_> {
             created: super::now(),
         };
         record::write_json(&record::export_record_path(&self.output), &rec)?;
-        // A new export is not confirmed, whatever was confirmed before under this name.
-        let _ = std::fs::remove_file(record::confirmation_path(&self.output));
+        // A confirmation stands only for the exact bytes reviewed: an export that came out the same (nothing
+        // new since, as in `export` → `confirm` → `export --push`) keeps it; any other loses it.
+        let cpath = record::confirmation_path(&self.output);
+        let same = cpath.exists()
+            && record::read_json::<record::Confirmation>(&cpath)
+                .is_ok_and(|c| c.sha256 == rec.sha256);
+        if !same {
+            let _ = std::fs::remove_file(&cpath);
+        }
         record::remember_last_export(&file)?;
         if let Some(p) = &seen_path {
             for (k, h) in keys {
@@ -274,10 +289,10 @@ impl Job<'_> {
             max_tool_output: self.max_tool_output,
         };
         for s in c.sessions {
-            if self
-                .config
-                .excludes_project(s.meta.project_path.as_deref(), s.meta.project_hash.as_deref())
-            {
+            if self.config.excludes_project(
+                s.meta.project_path.as_deref(),
+                s.meta.project_hash.as_deref(),
+            ) {
                 out.excluded += 1;
                 continue;
             }

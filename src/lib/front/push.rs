@@ -84,7 +84,10 @@ pub fn check_repo_id(repo: &str) -> anyhow::Result<()> {
 
 fn manifest_path(repo: &str) -> anyhow::Result<PathBuf> {
     config::state_dir()
-        .map(|d| d.join("push").join(format!("{}.json", repo.replace('/', "--"))))
+        .map(|d| {
+            d.join("push")
+                .join(format!("{}.json", repo.replace('/', "--")))
+        })
         .context("no state directory (set XDG_STATE_HOME or HOME)")
 }
 
@@ -99,7 +102,8 @@ pub fn check_confirmed(file: &Path) -> anyhow::Result<Confirmation> {
         );
     }
     let c: Confirmation = record::read_json(&cpath)?;
-    let now = super::sha256_file(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let now =
+        super::sha256_file(file).with_context(|| format!("cannot read {}", file.display()))?;
     if now != c.sha256 {
         bail!(
             "{} changed after it was confirmed: run `codercrucible confirm` again",
@@ -186,7 +190,10 @@ fn write_shards(
     let mut already = 0u64;
     let mut seen_now = BTreeSet::new();
     let mut current: Option<(BufWriter<File>, PathBuf, Sha256, u64, u64)> = None;
-    for (i, line) in BufReader::with_capacity(1 << 20, f).split(b'\n').enumerate() {
+    for (i, line) in BufReader::with_capacity(1 << 20, f)
+        .split(b'\n')
+        .enumerate()
+    {
         let line = line?;
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -220,7 +227,9 @@ fn write_shards(
         let cur = match &mut current {
             Some(c) => c,
             None => {
-                let tmp = staging.join("data").join(format!("shard-{}.tmp", shards.len()));
+                let tmp = staging
+                    .join("data")
+                    .join(format!("shard-{}.tmp", shards.len()));
                 let w = BufWriter::new(File::create(&tmp)?);
                 current.insert((w, tmp, Sha256::new(), 0, 0))
             }

@@ -80,11 +80,26 @@ pub fn render(r: &Review) -> String {
     );
 
     h.push_str("<h2>Redactions per kind</h2>\n");
-    table(&mut h, "kinds", ("kind", "count"), r.redactions.iter().map(|(k, n)| (k.as_str(), *n)));
+    table(
+        &mut h,
+        "kinds",
+        ("kind", "count"),
+        r.redactions.iter().map(|(k, n)| (k.as_str(), *n)),
+    );
     h.push_str("<h2>Agents</h2>\n");
-    table(&mut h, "agents", ("agent", "sessions"), r.per_agent.iter().map(|(k, n)| (k.as_str(), *n)));
+    table(
+        &mut h,
+        "agents",
+        ("agent", "sessions"),
+        r.per_agent.iter().map(|(k, n)| (k.as_str(), *n)),
+    );
     h.push_str("<h2>Projects</h2>\n");
-    table(&mut h, "project-list", ("project", "sessions"), r.projects.iter().map(|(k, n)| (k.as_str(), *n)));
+    table(
+        &mut h,
+        "project-list",
+        ("project", "sessions"),
+        r.projects.iter().map(|(k, n)| (k.as_str(), *n)),
+    );
 
     h.push_str("<h2>Sample redactions in context</h2>\n");
     if r.samples.is_empty() {
@@ -135,8 +150,17 @@ pub fn render(r: &Review) -> String {
     h
 }
 
-fn table<'a>(h: &mut String, id: &str, head: (&str, &str), rows: impl Iterator<Item = (&'a str, u64)>) {
-    let _ = writeln!(h, "<table id=\"{id}\"><tr><th>{}</th><th>{}</th></tr>", head.0, head.1);
+fn table<'a>(
+    h: &mut String,
+    id: &str,
+    head: (&str, &str),
+    rows: impl Iterator<Item = (&'a str, u64)>,
+) {
+    let _ = writeln!(
+        h,
+        "<table id=\"{id}\"><tr><th>{}</th><th>{}</th></tr>",
+        head.0, head.1
+    );
     for (k, n) in rows {
         let _ = writeln!(h, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", escape(k));
     }

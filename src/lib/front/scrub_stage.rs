@@ -76,13 +76,18 @@ impl ScrubStage {
 
     /// Scrubs one session in place and stamps it. `source` and `line` say where it came from, for the audit.
     pub fn scrub(&self, session: &mut Session, source: &str, line: u64) -> Scrubbed {
-        let pseudonym = self.session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
+        let pseudonym =
+            self.session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
         let report = self.scrubber.scrub_session(session, Mode::Scrub, false);
         let mut audit_buf = Vec::new();
         audit::push_records(&mut audit_buf, &pseudonym, source, line, &report);
         Scrubbed {
             audit: audit_buf,
-            counts: report.counts.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+            counts: report
+                .counts
+                .iter()
+                .map(|(k, n)| (k.as_str(), *n))
+                .collect(),
         }
     }
 
@@ -105,7 +110,8 @@ impl ScrubStage {
 
 /// The default audit log path for a run.
 pub fn default_audit_path() -> anyhow::Result<PathBuf> {
-    audit::default_path().context("no state directory for the audit log (set XDG_STATE_HOME or HOME)")
+    audit::default_path()
+        .context("no state directory for the audit log (set XDG_STATE_HOME or HOME)")
 }
 
 pub fn open_audit(path: &std::path::Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
@@ -118,9 +124,13 @@ pub fn stamp_rules(meta_scrub: Option<&Value>) -> Option<&str> {
     if s.get("tool").and_then(Value::as_str) != Some(stamp::TOOL) {
         return None;
     }
-    s.get("key").and_then(Value::as_str).filter(|k| !k.is_empty())?;
+    s.get("key")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())?;
     s.get("counts").filter(|c| c.is_object())?;
-    s.get("rules").and_then(Value::as_str).filter(|r| !r.is_empty())
+    s.get("rules")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty())
 }
 
 /// Adds a session's stamp counts to `totals`.

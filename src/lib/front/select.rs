@@ -10,7 +10,11 @@ use crate::config::Config;
 
 /// The agents named on the command line, else in the config, else all of them.
 pub fn agents(flags: &[String], config: &Config) -> anyhow::Result<Vec<&'static dyn Agent>> {
-    let names = if flags.is_empty() { &config.sources } else { flags };
+    let names = if flags.is_empty() {
+        &config.sources
+    } else {
+        flags
+    };
     if names.is_empty() || names.iter().any(|n| n == "all") {
         return Ok(agents::all());
     }
