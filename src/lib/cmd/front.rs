@@ -1,10 +1,9 @@
 //! `codercrucible`: the one-command front over the pipeline.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
-use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
 use anyhow::Context;
@@ -14,9 +13,6 @@ use crate::config::{self, Config};
 use crate::exit::Status;
 use crate::format::{Format, Options};
 use crate::front::{self, record, scrub_stage, scrub_stage::ScrubStage, select};
-use crate::io::LineReader;
-use crate::normalize::import::From;
-use crate::normalize::Settings;
 
 pub const NAME: &str = "codercrucible";
 
@@ -260,7 +256,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Command::Export(e) => export(&e),
         Command::Confirm(c) => confirm(&c),
         Command::Push(p) => push(&p),
-        Command::Demo { examples, out } => demo(&examples, &out),
+        Command::Demo { examples, out } => front::demo::demo(&examples, &out),
         Command::Generate { what } => {
             let written = match what {
                 Generate::Man { dir } => crate::docs::write_man_pages(&dir)?,
@@ -464,8 +460,12 @@ fn confirm(a: &ConfirmArgs) -> anyhow::Result<Status> {
     front::confirm::print_review(&review, &html, &mut out)?;
     out.flush()?;
     let diag = Diagnostics::new(NAME, OnInvalid::Warn);
+    if review.sessions == 0 {
+        diag.say("not confirmed: the export holds no session");
+        return Ok(Status::Negative);
+    }
     if !review.passes() {
-        diag.say("not confirmed: the export must be exported again (see the leak gate above)");
+        diag.say("not confirmed: fix the findings above (add names to `codercrucible config --redact`, or exclude the project) and export again");
         return Ok(Status::Negative);
     }
     let yes = a.yes || ask_yes(&format!("Share these {} sessions? [y/N] ", review.sessions))?;
@@ -547,160 +547,4 @@ fn push(a: &PushArgs) -> anyhow::Result<Status> {
         ),
     }
     Ok(Status::Success)
-}
-
-/// The sample home in examples/: extract → normalize → scrub → every format, in-process, each stage's
-/// output kept in `out`.
-fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
-    let home = examples.join("home");
-    anyhow::ensure!(
-        home.is_dir(),
-        "{}: not found (run from the repository root, or pass --examples DIR)",
-        home.display()
-    );
-    std::fs::create_dir_all(out)?;
-    let mut diag = Diagnostics::new(NAME, OnInvalid::Warn);
-    let threads = crate::io::default_threads();
-
-    // extract: every agent, the sample home instead of the real one.
-    let env = select::env(Some(&home), &[])?;
-    let extracted = out.join("sessions.extracted.ndjson");
-    let mut w = BufWriter::new(File::create(&extracted)?);
-    let mut n = 0;
-    for agent in crate::agents::all() {
-        for source in agent.sources(&env) {
-            let mut sink = DemoSink::default();
-            if let Err(e) = agent.extract(&source, &env, &mut sink) {
-                diag.error(&format!("{}: {e}", source.path.display()));
-            }
-            for p in sink.problems {
-                diag.error(&p.to_string());
-            }
-            for s in sink.sessions {
-                w.write_all(&crate::io::writer::json_line(&s)?)?;
-                n += 1;
-            }
-        }
-    }
-    w.flush()?;
-    println!(
-        "extract    {n:>3} sessions from {}   -> {}",
-        home.display(),
-        extracted.display()
-    );
-
-    let normalized = out.join("sessions.normalized.ndjson");
-    let job = crate::cmd::normalize::Job {
-        from: From::V1,
-        settings: Settings {
-            max_tool_output: Some(256 * 1024),
-        },
-        dedupe: true,
-    };
-    let mut w = BufWriter::new(File::create(&normalized)?);
-    let counts = job.run(
-        LineReader::new(std::slice::from_ref(&extracted)),
-        threads,
-        &mut diag,
-        &mut w,
-    )?;
-    w.flush()?;
-    println!(
-        "normalize  {:>3} sessions in, {:>3} out   -> {}",
-        counts.sessions_in,
-        counts.sessions_out,
-        normalized.display()
-    );
-
-    // scrub: every rule on; the demo's own key, and no detection of the local user, so the output is the
-    // same on every machine.
-    let stage = ScrubStage::new(
-        &Config::default(),
-        &scrub_stage::Extra {
-            key_file: Some(out.join("demo-scrub.key")),
-            no_local_identity: true,
-            ..scrub_stage::Extra::default()
-        },
-    )?;
-    let scrubbed = out.join("sessions.ndjson");
-    let audit_path = out.join("scrub-audit.ndjson");
-    let _ = std::fs::remove_file(&audit_path);
-    let mut audit = scrub_stage::open_audit(&audit_path)?;
-    let mut w = BufWriter::new(File::create(&scrubbed)?);
-    let mut redactions = 0u64;
-    cli::map_lines(
-        LineReader::new(std::slice::from_ref(&normalized)),
-        threads,
-        &mut diag,
-        |line| {
-            let mut s: crate::schema::Session = cli::parse_line(line)?;
-            let done = stage.scrub(&mut s, &line.source, line.number);
-            let bytes = crate::io::writer::json_line(&s).map_err(|e| e.to_string())?;
-            Ok((bytes, done))
-        },
-        &mut |(bytes, done): (Vec<u8>, scrub_stage::Scrubbed)| {
-            w.write_all(&bytes)?;
-            audit.write_all(&done.audit)?;
-            redactions += done.counts.iter().map(|(_, n)| n).sum::<u64>();
-            Ok(())
-        },
-    )?;
-    w.flush()?;
-    audit.flush()?;
-    println!(
-        "scrub      {redactions:>3} redactions          -> {} (audit: {})",
-        scrubbed.display(),
-        audit_path.display()
-    );
-    let normalized = scrubbed;
-
-    for format in Format::value_variants() {
-        let name = format.to_possible_value().expect("no skipped variants");
-        let path = out.join(format!("sessions.{}", extension(*format)));
-        let mut w = BufWriter::new(File::create(&path)?);
-        let n = crate::cmd::format::write_all(
-            LineReader::new(std::slice::from_ref(&normalized)),
-            threads,
-            &mut diag,
-            *format,
-            Options::default(),
-            &mut w,
-        )?;
-        w.flush()?;
-        println!(
-            "format     {:<8} {:>4} records  -> {}",
-            name.get_name(),
-            n,
-            path.display()
-        );
-    }
-    Ok(diag.status())
-}
-
-#[derive(Default)]
-struct DemoSink {
-    sessions: Vec<crate::schema::Session>,
-    problems: Vec<crate::agents::Problem>,
-}
-
-impl crate::agents::Sink for DemoSink {
-    fn session(&mut self, s: crate::schema::Session) {
-        self.sessions.push(s);
-    }
-    fn problem(&mut self, p: crate::agents::Problem) {
-        self.problems.push(p);
-    }
-}
-
-fn extension(f: Format) -> &'static str {
-    match f {
-        Format::Jsonl => "jsonl",
-        Format::Chatml => "chatml.txt",
-        Format::Alpaca => "alpaca.jsonl",
-        Format::Sharegpt => "sharegpt.jsonl",
-        Format::Openai => "openai.jsonl",
-        Format::Trl => "trl.jsonl",
-        Format::Markdown => "md",
-        Format::Text => "txt",
-    }
 }

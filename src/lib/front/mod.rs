@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod confirm;
+pub mod demo;
 pub mod discover;
 pub mod export;
 pub mod progress;
