@@ -1,13 +1,13 @@
 //! `codercrucible export`: extract → normalize → scrub → format in one streaming run.
 //!
-//! Pass one extracts every chosen agent's sources in parallel (a bounded window of sources at a time),
-//! drops excluded projects, normalizes, and spools the v1 lines with their dedupe fingerprints to a
-//! temporary file. Pass two reads the spool back in order through the ordered parallel map, skipping the
-//! duplicates, scrubs and stamps each session (audit records appended), and renders it in the output format.
-//! Memory stays bounded by a window of sources and a few batches, whatever the home's size.
+//! Pass one works on a bounded window of sources at a time, in parallel: extract, drop excluded projects,
+//! normalize, (with `--since-last`) skip sessions unchanged since the last export, scrub and stamp, render in
+//! the output format; results go to a spool file in input order, with each session's dedupe fingerprint
+//! kept. Pass two copies the spooled sessions that survive deduplication to the output and their records to
+//! the audit log. Memory stays bounded by the window and the fingerprints, whatever the home's size.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -16,10 +16,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::agents::{Agent, Env, Problem, Sink, Source};
-use crate::cli::{self, Diagnostics, OnInvalid};
+use crate::cli::{Diagnostics, OnInvalid};
 use crate::config::{self, Config};
 use crate::format::{self, Format};
-use crate::io::LineReader;
 use crate::normalize::dedupe::{Deduper, Fingerprint};
 use crate::normalize::{self, Counts, Settings};
 use crate::schema::Session;
@@ -87,13 +86,26 @@ impl Sink for Collected {
     }
 }
 
+/// One session after pass one: everything pass two needs, and the key to skip or dedupe it.
+struct Done {
+    agent: &'static str,
+    output: Vec<u8>,
+    audit: Vec<u8>,
+    records: u64,
+    counts: Vec<(&'static str, u64)>,
+    fingerprint: Fingerprint,
+    key: String,
+    hash: String,
+}
+
 /// One source after pass one.
 #[derive(Default)]
 struct SourceOut {
-    lines: Vec<(Vec<u8>, Fingerprint, String, String)>,
+    done: Vec<Done>,
     problems: Vec<Problem>,
     counts: Counts,
     excluded: u64,
+    unchanged: u64,
 }
 
 impl Job<'_> {
@@ -115,7 +127,7 @@ impl Job<'_> {
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
-        // Pass one: extract, normalize, spool.
+        // Pass one, in parallel over sources: extract, normalize, scrub, render; spooled in order.
         let spool = tempfile::NamedTempFile::new_in(dir).context("cannot create a spool file")?;
         let mut deduper = Deduper::default();
         let mut keys: Vec<(String, String)> = Vec::new();
@@ -130,28 +142,24 @@ impl Job<'_> {
                 .flat_map(|a| a.sources(&self.env).into_iter().map(move |s| (*a, s)))
                 .collect();
             summary.source_bytes = sources.iter().map(|(_, s)| s.bytes).sum();
-            let mut progress =
-                Progress::with_output("extract", summary.source_bytes, self.progress);
+            let mut progress = Progress::with_output("export", summary.source_bytes, self.progress);
             let window = (self.threads * 4).max(4);
             for batch in sources.chunks(window) {
                 let outs: Vec<SourceOut> = pool.install(|| {
                     batch
                         .par_iter()
-                        .map(|(agent, src)| self.pass_one(*agent, src))
+                        .map(|(agent, src)| self.pass_one(*agent, src, &seen))
                         .collect()
                 });
                 for (out, (_, src)) in outs.into_iter().zip(batch) {
                     summary.normalize.add(&out.counts);
                     summary.excluded += out.excluded;
-                    let n = out.lines.len() as u64;
-                    for (line, fp, key, hash) in out.lines {
-                        if self.since_last && seen.sessions.get(&key) == Some(&hash) {
-                            summary.unchanged += 1;
-                            continue;
-                        }
-                        w.write_all(&line)?;
-                        deduper.add(fp);
-                        keys.push((key, hash));
+                    summary.unchanged += out.unchanged;
+                    let n = out.done.len() as u64;
+                    for d in out.done {
+                        spool_write(&mut w, &d)?;
+                        deduper.add(d.fingerprint);
+                        keys.push((d.key, d.hash));
                     }
                     for p in &out.problems {
                         diag.error(&p.to_string());
@@ -166,7 +174,7 @@ impl Job<'_> {
         let survivors = deduper.survivors();
         summary.normalize.duplicates_dropped = survivors.iter().filter(|k| !**k).count() as u64;
 
-        // Pass two: scrub, stamp, render.
+        // Pass two, in order: the survivors' bytes to the output and their records to the audit log.
         let tmp_out = tempfile::NamedTempFile::new_in(dir).context("cannot create the output")?;
         let mut audit = match &self.audit_log {
             Some(p) => Some(super::scrub_stage::open_audit(p)?),
@@ -176,60 +184,25 @@ impl Job<'_> {
         let mut bytes = 0u64;
         {
             let mut w = BufWriter::with_capacity(1 << 20, tmp_out.as_file());
-            let spooled = spool.as_file().metadata().map_or(0, |m| m.len());
-            let mut progress = Progress::with_output("scrub", spooled, self.progress);
-            let reader = LineReader::new(&[spool.path().to_path_buf()]);
-            let opts = self.format_options;
-            let format = self.format;
-            cli::map_lines(
-                reader,
-                self.threads,
-                diag,
-                |line| {
-                    let idx = (line.number - 1) as usize;
-                    if !survivors.get(idx).copied().unwrap_or(false) {
-                        return Ok(None);
-                    }
-                    let mut session: Session = cli::parse_line(line)?;
-                    let scrubbed = self.scrub.scrub(&mut session, &line.source, line.number);
-                    let mut out = Vec::new();
-                    let records = if format == Format::Jsonl {
-                        crate::io::writer::push_json_line(&mut out, &session)
-                            .map_err(|e| format!("cannot serialize: {e}"))?;
-                        1
-                    } else {
-                        format::render(&session, format, opts, &mut out) as u64
-                    };
-                    Ok(Some((
-                        session.meta.source_agent,
-                        out,
-                        records,
-                        scrubbed,
-                        line.bytes.len() as u64 + 1,
-                    )))
-                },
-                &mut |item: Option<(String, Vec<u8>, u64, super::scrub_stage::Scrubbed, u64)>| {
-                    let Some((agent, out, records, scrubbed, spooled_len)) = item else {
-                        return Ok(());
-                    };
-                    w.write_all(&out)?;
-                    hasher.update(&out);
-                    bytes += out.len() as u64;
-                    summary.sessions += 1;
-                    summary.records += records;
-                    *summary.per_agent.entry(agent).or_default() += 1;
-                    for (k, n) in scrubbed.counts {
-                        *summary.redactions.entry(k.to_string()).or_default() += n;
-                    }
-                    if let Some(a) = &mut audit {
-                        a.write_all(&scrubbed.audit)
-                            .context("writing the audit log")?;
-                    }
-                    progress.advance(spooled_len, 1);
-                    Ok(())
-                },
-            )?;
-            progress.finish();
+            let mut r = BufReader::with_capacity(1 << 20, std::fs::File::open(spool.path())?);
+            for keep in &survivors {
+                let d = spool_read(&mut r)?;
+                if !keep {
+                    continue;
+                }
+                w.write_all(&d.output)?;
+                hasher.update(&d.output);
+                bytes += d.output.len() as u64;
+                summary.sessions += 1;
+                summary.records += d.records;
+                *summary.per_agent.entry(d.agent).or_default() += 1;
+                for (k, n) in d.counts {
+                    *summary.redactions.entry(k).or_default() += n;
+                }
+                if let Some(a) = &mut audit {
+                    a.write_all(&d.audit).context("writing the audit log")?;
+                }
+            }
             w.flush()?;
         }
         if let Some(a) = &mut audit {
@@ -275,7 +248,7 @@ impl Job<'_> {
         Ok(summary)
     }
 
-    fn pass_one(&self, agent: &dyn Agent, src: &Source) -> SourceOut {
+    fn pass_one(&self, agent: &dyn Agent, src: &Source, seen: &SeenState) -> SourceOut {
         let mut c = Collected::default();
         if let Err(e) = agent.extract(src, &self.env, &mut c) {
             c.problems
@@ -288,7 +261,8 @@ impl Job<'_> {
         let settings = Settings {
             max_tool_output: self.max_tool_output,
         };
-        for s in c.sessions {
+        let source_name = src.path.display().to_string();
+        for (i, s) in c.sessions.into_iter().enumerate() {
             if self.config.excludes_project(
                 s.meta.project_path.as_deref(),
                 s.meta.project_hash.as_deref(),
@@ -296,21 +270,104 @@ impl Job<'_> {
                 out.excluded += 1;
                 continue;
             }
-            let Some(s) = normalize::normalize(s, settings, &mut out.counts) else {
+            let Some(mut s) = normalize::normalize(s, settings, &mut out.counts) else {
                 continue;
             };
-            let line = crate::io::writer::json_line(&s).expect("a Session always serializes");
             let key = format!("{}\t{}", s.meta.source_agent, s.meta.session_id);
-            // Only --since-last compares contents; hashing every byte otherwise would cost for nothing.
+            // Only --since-last compares contents (before scrubbing, so unchanged sessions cost no scrub).
             let hash = if self.since_last {
-                super::hex(&Sha256::digest(&line)[..16])
+                let line = crate::io::writer::json_line(&s).expect("a Session always serializes");
+                let h = super::hex(&Sha256::digest(&line)[..16]);
+                if seen.sessions.get(&key) == Some(&h) {
+                    out.unchanged += 1;
+                    continue;
+                }
+                h
             } else {
                 String::new()
             };
-            out.lines.push((line, Fingerprint::of(&s), key, hash));
+            let fingerprint = Fingerprint::of(&s);
+            // The audit names the session by the agent's file and its place in it.
+            let scrubbed = self.scrub.scrub(&mut s, &source_name, i as u64 + 1);
+            let mut output = Vec::new();
+            let records = if self.format == Format::Jsonl {
+                crate::io::writer::push_json_line(&mut output, &s)
+                    .expect("a Session always serializes");
+                1
+            } else {
+                format::render(&s, self.format, self.format_options, &mut output) as u64
+            };
+            out.done.push(Done {
+                agent: agent.name(),
+                output,
+                audit: scrubbed.audit,
+                records,
+                counts: scrubbed.counts,
+                fingerprint,
+                key,
+                hash,
+            });
         }
         out
     }
+}
+
+/// A spooled session: agent, output, audit records and counts, length-prefixed.
+fn spool_write(w: &mut impl Write, d: &Done) -> std::io::Result<()> {
+    let put = |w: &mut dyn Write, b: &[u8]| -> std::io::Result<()> {
+        w.write_all(&(b.len() as u64).to_le_bytes())?;
+        w.write_all(b)
+    };
+    put(w, d.agent.as_bytes())?;
+    put(w, &d.output)?;
+    put(w, &d.audit)?;
+    w.write_all(&(d.records).to_le_bytes())?;
+    w.write_all(&(d.counts.len() as u64).to_le_bytes())?;
+    for (k, n) in &d.counts {
+        put(w, k.as_bytes())?;
+        w.write_all(&n.to_le_bytes())?;
+    }
+    Ok(())
+}
+
+struct Spooled {
+    agent: String,
+    output: Vec<u8>,
+    audit: Vec<u8>,
+    records: u64,
+    counts: Vec<(String, u64)>,
+}
+
+fn spool_read(r: &mut impl Read) -> std::io::Result<Spooled> {
+    fn u64_(r: &mut dyn Read) -> std::io::Result<u64> {
+        let mut b = [0u8; 8];
+        r.read_exact(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn bytes(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+        let n = u64_(r)? as usize;
+        let mut v = vec![0u8; n];
+        r.read_exact(&mut v)?;
+        Ok(v)
+    }
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_default();
+    let agent = text(bytes(r)?);
+    let output = bytes(r)?;
+    let audit = bytes(r)?;
+    let records = u64_(r)?;
+    let n = u64_(r)?;
+    let mut counts = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let k = text(bytes(r)?);
+        counts.push((k, u64_(r)?));
+    }
+    Ok(Spooled {
+        agent,
+        output,
+        audit,
+        records,
+        counts,
+    })
 }
 
 pub fn format_name(f: Format) -> String {
