@@ -30,17 +30,21 @@ if [ -z "${BIN:-}" ]; then
 fi
 
 now() { date +%s.%N; }
+cpu() { awk '{printf "%.2f", $1 + $2}' "$1"; }   # user + system seconds, children included
 st=$WORK/state; rm -rf "$st" "$WORK/cc.jsonl"*
 t0=$(now)
 env HOME="$HOME_DIR" XDG_CONFIG_HOME="$st/config" XDG_STATE_HOME="$st/state" \
+  /usr/bin/time -o "$WORK/cc.cpu" -f "%U %S" \
   "$BIN" export --source claude-code ${THREADS:+-j "$THREADS"} -o "$WORK/cc.jsonl" 2>"$WORK/cc.log"
 t1=$(now)
 ours=$(python3 -c "print(f'{$t1-$t0:.3f}')")
 sessions=$(grep -c '' "$WORK/cc.jsonl")
 redactions=$(python3 -c "import json;print(sum(json.load(open('$WORK/cc.jsonl.export.json'))['redactions'].values()))")
-echo "codercrucible export: ${ours}s, $sessions sessions, $redactions redactions"
+echo "codercrucible export: wall ${ours}s, cpu $(cpu "$WORK/cc.cpu")s, $sessions sessions, $redactions redactions"
 
-line=$("$BENCH_DIR/run_dataclaw.sh" "$HOME_DIR" "$WORK/dataclaw.jsonl" claude)
-echo "$line"
+line=$(/usr/bin/time -o "$WORK/dataclaw.cpu" -f "%U %S" "$BENCH_DIR/run_dataclaw.sh" "$HOME_DIR" "$WORK/dataclaw.jsonl" claude)
+echo "$line cpu_s=$(cpu "$WORK/dataclaw.cpu")"
 theirs=$(echo "$line" | grep -oE 'wall_s=[0-9.]+' | cut -d= -f2)
-python3 -c "print(f'ratio: dataclaw {float($theirs):.2f}s / codercrucible {float($ours):.2f}s = {float($theirs)/float($ours):.1f}x')"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+python3 -c "print(f'ratio (wall): dataclaw {float($theirs):.2f}s / codercrucible {float($ours):.2f}s = {float($theirs)/float($ours):.1f}x')"
+python3 -c "print(f'ratio (cpu):  dataclaw $(cpu "$WORK/dataclaw.cpu")s / codercrucible $(cpu "$WORK/cc.cpu")s = {$(cpu "$WORK/dataclaw.cpu")/$(cpu "$WORK/cc.cpu"):.1f}x')"
