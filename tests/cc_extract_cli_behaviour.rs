@@ -8,7 +8,17 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use codercrucible::schema::Session;
 
-const AGENTS: &[&str] = &["claude-code", "codex", "gemini", "opencode", "aider", "qwen-code", "amp", "goose", "crush"];
+const AGENTS: &[&str] = &[
+    "claude-code",
+    "codex",
+    "gemini",
+    "opencode",
+    "aider",
+    "qwen-code",
+    "amp",
+    "goose",
+    "crush",
+];
 const AGENT_VARS: &[&str] = &[
     "CLAUDE_CONFIG_DIR",
     "CODEX_HOME",
@@ -63,7 +73,10 @@ fn snapshot(dir: &Path, out: &mut BTreeMap<PathBuf, (Vec<u8>, std::time::SystemT
         if md.is_dir() {
             snapshot(&e.path(), out);
         } else {
-            out.insert(e.path(), (fs::read(e.path()).unwrap(), md.modified().unwrap()));
+            out.insert(
+                e.path(),
+                (fs::read(e.path()).unwrap(), md.modified().unwrap()),
+            );
         }
     }
 }
@@ -82,7 +95,8 @@ fn all_agents_in_a_stable_order_and_the_home_is_left_byte_identical() {
     // A live SQLite database: rows still in the write-ahead log must be read, and the log left alone.
     let db = home.path().join("work/shop/.crush/crush.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;").unwrap();
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;")
+        .unwrap();
     conn.execute(
         "INSERT INTO sessions (id, title, updated_at, created_at) VALUES ('live', 'From the WAL', 1762960000, 1762960000000)",
         [],
@@ -96,29 +110,52 @@ fn all_agents_in_a_stable_order_and_the_home_is_left_byte_identical() {
 
     let mut before = BTreeMap::new();
     snapshot(home.path(), &mut before);
-    let out = cmd().arg("--all").arg("--home").arg(home.path()).output().unwrap();
+    let out = cmd()
+        .arg("--all")
+        .arg("--home")
+        .arg(home.path())
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert!(out.status.success());
     let mut after = BTreeMap::new();
     snapshot(home.path(), &mut after);
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
     assert!(before == after, "a file inside the home changed");
     drop(conn);
 
     let all = sessions(&out.stdout);
     let per_agent: Vec<(String, usize)> = AGENTS
         .iter()
-        .map(|a| (a.to_string(), all.iter().filter(|s| s.meta.source_agent == *a).count()))
+        .map(|a| {
+            (
+                a.to_string(),
+                all.iter().filter(|s| s.meta.source_agent == *a).count(),
+            )
+        })
         .collect();
     let want = [4, 3, 4, 4, 3, 1, 1, 1, 3];
-    assert_eq!(per_agent.iter().map(|p| p.1).collect::<Vec<_>>(), want, "{per_agent:?}");
-    assert!(all.iter().any(|s| s.meta.title.as_deref() == Some("From the WAL")));
+    assert_eq!(
+        per_agent.iter().map(|p| p.1).collect::<Vec<_>>(),
+        want,
+        "{per_agent:?}"
+    );
+    assert!(all
+        .iter()
+        .any(|s| s.meta.title.as_deref() == Some("From the WAL")));
     // Output order: agents in registry order, whatever the thread count.
     let order: Vec<&str> = all.iter().map(|s| s.meta.source_agent.as_str()).collect();
     let mut sorted = order.clone();
     sorted.sort_by_key(|a| AGENTS.iter().position(|x| x == a));
     assert_eq!(order, sorted);
-    let one = cmd().args(["--all", "--threads", "1", "--home"]).arg(home.path()).output().unwrap();
+    let one = cmd()
+        .args(["--all", "--threads", "1", "--home"])
+        .arg(home.path())
+        .output()
+        .unwrap();
     assert_eq!(one.stdout, out.stdout);
 }
 
@@ -132,35 +169,69 @@ fn damaged_files_are_reported_by_path_and_line_and_the_rest_is_extracted() {
     let s1 = proj.join("2b1c7e4a-5d3f-4a8e-9c21-6f0e8d7b3a15.jsonl");
     let mut text = fs::read_to_string(&s1).unwrap();
     let second = text.find('\n').unwrap() + 1;
-    text.insert_str(second, "{\"type\":\"user\",\"message\":{\"content\":\"tru\n");
+    text.insert_str(
+        second,
+        "{\"type\":\"user\",\"message\":{\"content\":\"tru\n",
+    );
     fs::write(&s1, text).unwrap();
     let s2 = proj.join("7f3e9a61-0c4b-4d2e-8b5a-3e1f9c6d2a48.jsonl");
     let mut partial = fs::read(&s2).unwrap();
-    partial.extend_from_slice(b"{\"parentUuid\":\"x\",\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"te");
+    partial.extend_from_slice(
+        b"{\"parentUuid\":\"x\",\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"te",
+    );
     fs::write(&s2, partial).unwrap();
     // Invalid UTF-8 inside a string, CRLF endings.
-    let s3 = home.path().join(".claude/projects/-home-alice-oss-ledger-cli/c41d0b7e-92a6-4f13-a8e5-0d6b1f2c9e37.jsonl");
+    let s3 = home.path().join(
+        ".claude/projects/-home-alice-oss-ledger-cli/c41d0b7e-92a6-4f13-a8e5-0d6b1f2c9e37.jsonl",
+    );
     let crlf = fs::read_to_string(&s3).unwrap().replace('\n', "\r\n");
     let (head, tail) = crlf.split_once("Also handle").unwrap();
-    fs::write(&s3, [head.as_bytes(), b"Also h\xe9ndle", tail.as_bytes()].concat()).unwrap();
+    fs::write(
+        &s3,
+        [head.as_bytes(), b"Also h\xe9ndle", tail.as_bytes()].concat(),
+    )
+    .unwrap();
     // A Codex rollout that is not JSONL at all.
     let bad = home.path().join(".codex/sessions/2025/11/04");
     fs::create_dir_all(&bad).unwrap();
-    fs::write(bad.join("rollout-2025-11-04T10-00-00-0000.jsonl"), b"\x00\x01garbage\nmore garbage\n").unwrap();
+    fs::write(
+        bad.join("rollout-2025-11-04T10-00-00-0000.jsonl"),
+        b"\x00\x01garbage\nmore garbage\n",
+    )
+    .unwrap();
 
-    let out = cmd().args(["claude", "codex", "--home"]).arg(home.path()).output().unwrap();
+    let out = cmd()
+        .args(["claude", "codex", "--home"])
+        .arg(home.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{stderr}");
-    assert!(lines[0].starts_with(&format!("cc-extract: {}:2: ", s1.display())), "{stderr}");
-    assert!(lines[1].contains("rollout-2025-11-04T10-00-00-0000.jsonl:1: "), "{stderr}");
-    assert!(lines[2].contains("rollout-2025-11-04T10-00-00-0000.jsonl:2: "), "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("cc-extract: {}:2: ", s1.display())),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].contains("rollout-2025-11-04T10-00-00-0000.jsonl:1: "),
+        "{stderr}"
+    );
+    assert!(
+        lines[2].contains("rollout-2025-11-04T10-00-00-0000.jsonl:2: "),
+        "{stderr}"
+    );
     let all = sessions(&out.stdout);
     assert_eq!(all.len(), 4 + 3);
-    let s2 = all.iter().find(|s| s.meta.session_id.starts_with("7f3e9a61") && !s.meta.session_id.contains(':')).unwrap();
+    let s2 = all
+        .iter()
+        .find(|s| s.meta.session_id.starts_with("7f3e9a61") && !s.meta.session_id.contains(':'))
+        .unwrap();
     assert_eq!(s2.messages.len(), 10);
-    let s3 = all.iter().find(|s| s.meta.session_id.starts_with("c41d0b7e")).unwrap();
+    let s3 = all
+        .iter()
+        .find(|s| s.meta.session_id.starts_with("c41d0b7e"))
+        .unwrap();
     assert!(s3.messages[2].content.starts_with("Also h\u{fffd}ndle"));
     assert!(!s3.messages[2].content.contains('\r'));
 }
@@ -169,17 +240,28 @@ fn damaged_files_are_reported_by_path_and_line_and_the_rest_is_extracted() {
 fn a_file_still_being_written_is_not_an_error() {
     let home = tempfile::tempdir().unwrap();
     copy_tree(&fixtures().join("claude-code/home"), home.path());
-    let f = home.path().join(".claude/projects/-home-alice-work-shop/2b1c7e4a-5d3f-4a8e-9c21-6f0e8d7b3a15.jsonl");
+    let f = home
+        .path()
+        .join(".claude/projects/-home-alice-work-shop/2b1c7e4a-5d3f-4a8e-9c21-6f0e8d7b3a15.jsonl");
     let mut b = fs::read(&f).unwrap();
     b.extend_from_slice(b"{\"type\":\"user\",\"uuid\":\"zz\",\"message\":{\"content\":\"half");
     fs::write(&f, b).unwrap();
-    cmd().args(["claude-code", "--home"]).arg(home.path()).assert().success().stderr("");
+    cmd()
+        .args(["claude-code", "--home"])
+        .arg(home.path())
+        .assert()
+        .success()
+        .stderr("");
 }
 
 #[test]
 fn list_says_where_it_looked_and_what_it_found() {
     let home = merged_home();
-    let out = cmd().args(["--all", "--list", "--home"]).arg(home.path()).output().unwrap();
+    let out = cmd()
+        .args(["--all", "--list", "--home"])
+        .arg(home.path())
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let rows: Vec<serde_json::Value> = std::str::from_utf8(&out.stdout)
         .unwrap()
@@ -206,14 +288,29 @@ fn list_says_where_it_looked_and_what_it_found() {
 fn since_session_and_project_filters() {
     let home = fixtures().join("claude-code/home");
     let run = |args: &[&str]| {
-        let out = cmd().arg("claude").arg("--home").arg(&home).args(args).output().unwrap();
+        let out = cmd()
+            .arg("claude")
+            .arg("--home")
+            .arg(&home)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(out.status.success());
-        sessions(&out.stdout).into_iter().map(|s| s.meta.session_id).collect::<Vec<_>>()
+        sessions(&out.stdout)
+            .into_iter()
+            .map(|s| s.meta.session_id)
+            .collect::<Vec<_>>()
     };
     assert_eq!(run(&["--since", "2025-10-01"]).len(), 3);
     assert_eq!(run(&["--since", "2025-10-21T13:00:00Z"]).len(), 2);
-    assert_eq!(run(&["--session", "2b1c7e4a"]), ["2b1c7e4a-5d3f-4a8e-9c21-6f0e8d7b3a15"]);
-    assert_eq!(run(&["--project", "/home/alice/oss/ledger-cli/"]), ["c41d0b7e-92a6-4f13-a8e5-0d6b1f2c9e37"]);
+    assert_eq!(
+        run(&["--session", "2b1c7e4a"]),
+        ["2b1c7e4a-5d3f-4a8e-9c21-6f0e8d7b3a15"]
+    );
+    assert_eq!(
+        run(&["--project", "/home/alice/oss/ledger-cli/"]),
+        ["c41d0b7e-92a6-4f13-a8e5-0d6b1f2c9e37"]
+    );
     assert_eq!(run(&["--project", "/home/alice/work"]).len(), 3);
     assert!(run(&["--project", "/home/alice/wor"]).is_empty());
 }
@@ -222,18 +319,31 @@ fn since_session_and_project_filters() {
 fn agents_own_environment_overrides_are_honoured() {
     let empty = tempfile::tempdir().unwrap();
     let codex_home = fixtures().join("codex/home/.codex");
-    let out = cmd().args(["codex", "--home"]).arg(empty.path()).env("CODEX_HOME", &codex_home).output().unwrap();
+    let out = cmd()
+        .args(["codex", "--home"])
+        .arg(empty.path())
+        .env("CODEX_HOME", &codex_home)
+        .output()
+        .unwrap();
     assert_eq!(sessions(&out.stdout).len(), 3);
     let claude = fixtures().join("claude-code/home/.claude");
     let out = cmd()
         .args(["claude", "--home"])
         .arg(empty.path())
-        .env("CLAUDE_CONFIG_DIR", format!("/nonexistent,{}", claude.display()))
+        .env(
+            "CLAUDE_CONFIG_DIR",
+            format!("/nonexistent,{}", claude.display()),
+        )
         .output()
         .unwrap();
     assert_eq!(sessions(&out.stdout).len(), 4);
     let data = fixtures().join("opencode/home/.local/share");
-    let out = cmd().args(["opencode", "--home"]).arg(empty.path()).env("XDG_DATA_HOME", &data).output().unwrap();
+    let out = cmd()
+        .args(["opencode", "--home"])
+        .arg(empty.path())
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
     assert_eq!(sessions(&out.stdout).len(), 4);
 }
 
@@ -255,8 +365,15 @@ fn aider_and_crush_projects_outside_the_home_are_found_with_scan() {
 
 #[test]
 fn usage_errors_exit_2_with_a_message() {
-    cmd().arg("nope").assert().code(2).stderr(predicates::str::contains("unknown agent \"nope\""));
-    cmd().assert().code(2).stderr(predicates::str::contains("--all"));
+    cmd()
+        .arg("nope")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown agent \"nope\""));
+    cmd()
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--all"));
     cmd()
         .args(["claude", "--since", "yesterday", "--home", "."])
         .assert()

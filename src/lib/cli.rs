@@ -67,10 +67,6 @@ impl Diagnostics {
         }
     }
 
-    pub fn program(&self) -> &'static str {
-        self.program
-    }
-
     /// An input line that is not valid: warned about, skipped or fatal, as `--on-invalid` says.
     pub fn invalid(&mut self, location: &str, why: &str) -> anyhow::Result<()> {
         self.invalid_lines += 1;

@@ -10,6 +10,7 @@ pub fn commands() -> Vec<clap::Command> {
     vec![
         crate::cmd::front::command(),
         crate::cmd::extract::command(),
+        crate::cmd::scrub::command(),
         crate::cmd::normalize::command(),
         crate::cmd::format::command(),
     ]

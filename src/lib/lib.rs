@@ -14,5 +14,6 @@ pub mod front;
 pub mod io;
 pub mod normalize;
 pub mod schema;
+pub mod scrub;
 pub mod time;
 pub mod validate;

@@ -30,7 +30,11 @@ impl Agent for Aider {
     fn roots(&self, env: &Env) -> Vec<PathBuf> {
         let mut r = vec![env.home.clone()];
         r.extend(env.scan.iter().cloned());
-        if let Some(f) = env.var("AIDER_CHAT_HISTORY_FILE").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        if let Some(f) = env
+            .var("AIDER_CHAT_HISTORY_FILE")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+        {
             r.push(f);
         }
         r
@@ -42,9 +46,18 @@ impl Agent for Aider {
         let enter = |d: &Path| walk::enter_project_dir(d) && !walk::name(d).starts_with('.');
         let mut found = walk::files_where(&env.home, HOME_DEPTH, &enter, &is_history);
         for dir in &env.scan {
-            found.extend(walk::files_where(dir, SCAN_DEPTH, &walk::enter_project_dir, &is_history));
+            found.extend(walk::files_where(
+                dir,
+                SCAN_DEPTH,
+                &walk::enter_project_dir,
+                &is_history,
+            ));
         }
-        if let Some(f) = env.var("AIDER_CHAT_HISTORY_FILE").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        if let Some(f) = env
+            .var("AIDER_CHAT_HISTORY_FILE")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+        {
             if f.is_file() {
                 found.push(f);
             }
@@ -80,7 +93,10 @@ fn classify(line: &str) -> (Kind, &str) {
     let hard_break = line.ends_with("  ");
     let body = line.trim_end();
     if hard_break || body == ">" || body == "####" {
-        if let Some(rest) = body.strip_prefix("#### ").or_else(|| body.strip_prefix("####")) {
+        if let Some(rest) = body
+            .strip_prefix("#### ")
+            .or_else(|| body.strip_prefix("####"))
+        {
             return (Kind::User, rest);
         }
         if let Some(rest) = body.strip_prefix("> ").or_else(|| body.strip_prefix(">")) {
@@ -121,7 +137,10 @@ fn parse(path: &Path, text: &str, inputs: &[(i64, String)]) -> Vec<Session> {
 
     for raw in text.split('\n') {
         let line = raw.trim_end_matches('\r');
-        if let Some(ts) = line.strip_prefix(HEADER).filter(|_| line.len() <= HEADER.len() + 32) {
+        if let Some(ts) = line
+            .strip_prefix(HEADER)
+            .filter(|_| line.len() <= HEADER.len() + 32)
+        {
             if let Some(t) = time::parse_str(ts.trim()) {
                 flush(&mut cur, &mut block, inputs, &mut input_cursor);
                 sessions.extend(cur.take());
@@ -175,7 +194,12 @@ fn session_id(path: &Path, started: &str, ordinal: usize) -> String {
 }
 
 /// Ends the block in progress: it becomes a message of the session.
-fn flush(cur: &mut Option<Session>, block: &mut Option<(Kind, Vec<&str>)>, inputs: &[(i64, String)], cursor: &mut usize) {
+fn flush(
+    cur: &mut Option<Session>,
+    block: &mut Option<(Kind, Vec<&str>)>,
+    inputs: &[(i64, String)],
+    cursor: &mut usize,
+) {
     let (Some(s), Some((k, mut lines))) = (cur.as_mut(), block.take()) else {
         return;
     };
@@ -197,12 +221,16 @@ fn flush(cur: &mut Option<Session>, block: &mut Option<(Kind, Vec<&str>)>, input
                 .or_else(|| t.strip_prefix('!'))
             {
                 let mut c = ToolCall::new("run", json!({ "command": cmd.trim() }));
-                c.extra.insert("source".into(), Value::from("aider-command"));
+                c.extra
+                    .insert("source".into(), Value::from("aider-command"));
                 m.annotations.tool_calls.push(c);
             }
             // The prompt's time, from the input history (entries in order, the same text).
             let since = s.meta.start_time.unwrap_or(0);
-            if let Some(off) = inputs[*cursor..].iter().position(|(ts, e)| *ts >= since && e.trim() == m.content.trim()) {
+            if let Some(off) = inputs[*cursor..]
+                .iter()
+                .position(|(ts, e)| *ts >= since && e.trim() == m.content.trim())
+            {
                 m.timestamp = Some(inputs[*cursor + off].0);
                 *cursor += off + 1;
             }
@@ -236,13 +264,20 @@ fn tool_block(s: &mut Session, text: String) {
             }
         }
         if let Some(rest) = line.strip_prefix("Weak model: ") {
-            s.meta.extra.insert("weak_model".into(), Value::from(rest.trim()));
+            s.meta
+                .extra
+                .insert("weak_model".into(), Value::from(rest.trim()));
         }
     }
     // /run output closes the call the user's command opened.
     if let Some(last) = s.messages.last_mut() {
         if last.role == Role::User {
-            if let Some(c) = last.annotations.tool_calls.last_mut().filter(|c| c.result.is_none()) {
+            if let Some(c) = last
+                .annotations
+                .tool_calls
+                .last_mut()
+                .filter(|c| c.result.is_none())
+            {
                 c.result = Some(text.clone());
             }
         }
@@ -255,7 +290,10 @@ fn tool_block(s: &mut Session, text: String) {
                 c.result = Some(l.to_string());
                 Some(c)
             } else if let Some(rest) = l.strip_prefix("Commit ") {
-                let mut c = ToolCall::new("commit", json!({ "message": rest.split_once(' ').map_or("", |x| x.1) }));
+                let mut c = ToolCall::new(
+                    "commit",
+                    json!({ "message": rest.split_once(' ').map_or("", |x| x.1) }),
+                );
                 c.result = Some(l.to_string());
                 Some(c)
             } else {
@@ -264,7 +302,12 @@ fn tool_block(s: &mut Session, text: String) {
         })
         .collect();
     if !edits.is_empty() {
-        if let Some(a) = s.messages.iter_mut().rev().find(|m| m.role == Role::Assistant) {
+        if let Some(a) = s
+            .messages
+            .iter_mut()
+            .rev()
+            .find(|m| m.role == Role::Assistant)
+        {
             for c in edits {
                 assemble::file_refs(&c.args, &mut a.annotations.file_refs);
                 a.annotations.tool_calls.push(c);
@@ -286,8 +329,14 @@ mod tests {
         let s = parse(Path::new("/p/.aider.chat.history.md"), text, &[]);
         assert_eq!(s.len(), 1);
         let roles: Vec<_> = s[0].messages.iter().map(|m| m.role).collect();
-        assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::System]);
-        assert_eq!(s[0].messages[2].content, "> quoted in the answer\n#### not a prompt\nmore");
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::System]
+        );
+        assert_eq!(
+            s[0].messages[2].content,
+            "> quoted in the answer\n#### not a prompt\nmore"
+        );
         assert_eq!(s[0].meta.model.as_deref(), Some("gpt-4.1"));
         assert_eq!(s[0].meta.start_time, Some(1_735_787_045));
     }

@@ -67,7 +67,10 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
     meta.project_path = tree
         .and_then(|t| str_of(t, "uri"))
         .map(|u| u.strip_prefix("file://").unwrap_or(u).to_string());
-    if let Some(r) = tree.and_then(|t| t.pointer("/repository/ref")).and_then(Value::as_str) {
+    if let Some(r) = tree
+        .and_then(|t| t.pointer("/repository/ref"))
+        .and_then(Value::as_str)
+    {
         meta.git_branch = Some(r.strip_prefix("refs/heads/").unwrap_or(r).to_string());
     }
     if let Some(n) = v.get("v") {
@@ -76,7 +79,12 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
     let mut messages: Vec<Message> = Vec::new();
     let mut calls = Calls::default();
     let mut usage = Usage::default();
-    for m in v.get("messages").and_then(Value::as_array).into_iter().flatten() {
+    for m in v
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let role = match str_of(m, "role") {
             Some("user") => Role::User,
             Some("assistant") => Role::Assistant,
@@ -104,7 +112,12 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
         }
         let mut pending = Vec::new();
         let mut only_results = true;
-        for b in m.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for b in m
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match str_of(b, "type").unwrap_or("") {
                 "text" => {
                     only_results = false;
@@ -112,7 +125,10 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
                 }
                 "thinking" => {
                     only_results = false;
-                    assemble::push_opt_para(&mut msg.annotations.thinking, str_of(b, "thinking").unwrap_or(""));
+                    assemble::push_opt_para(
+                        &mut msg.annotations.thinking,
+                        str_of(b, "thinking").unwrap_or(""),
+                    );
                 }
                 "tool_use" => {
                     only_results = false;
@@ -124,7 +140,9 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
                     pending.push(c);
                 }
                 "tool_result" => {
-                    let id = str_of(b, "toolUseID").or_else(|| str_of(b, "tool_use_id")).unwrap_or("");
+                    let id = str_of(b, "toolUseID")
+                        .or_else(|| str_of(b, "tool_use_id"))
+                        .unwrap_or("");
                     let run = b.get("run").cloned().unwrap_or(Value::Null);
                     let status = str_of(&run, "status");
                     let result = run.get("result").cloned().unwrap_or(Value::Null);
@@ -149,7 +167,9 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
                     let src = b.get("source");
                     let a = assemble::base64_attachment(
                         "image",
-                        src.and_then(|s| str_of(s, "mediaType").or_else(|| str_of(s, "media_type"))),
+                        src.and_then(|s| {
+                            str_of(s, "mediaType").or_else(|| str_of(s, "media_type"))
+                        }),
                         src.and_then(|s| str_of(s, "data")).unwrap_or(""),
                     );
                     assemble::attach(&mut msg, a);
@@ -160,7 +180,11 @@ fn build(path: &Path, v: &Value) -> Option<Session> {
         if role == Role::User && only_results {
             continue; // tool results only: folded into their calls
         }
-        if let Some(st) = m.pointer("/state/type").and_then(Value::as_str).filter(|s| *s != "complete") {
+        if let Some(st) = m
+            .pointer("/state/type")
+            .and_then(Value::as_str)
+            .filter(|s| *s != "complete")
+        {
             msg.extra.insert("state".into(), Value::from(st));
         }
         messages.push(msg);

@@ -1,6 +1,7 @@
 //! Pieces every agent module needs to turn its records into a v1 [`Session`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -32,7 +33,10 @@ pub fn finish(session: &mut Session) {
     }
     let times = session.messages.iter().filter_map(|m| m.timestamp);
     let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
-        (Some(lo.map_or(t, |l| l.min(t))), Some(hi.map_or(t, |h| h.max(t))))
+        (
+            Some(lo.map_or(t, |l| l.min(t))),
+            Some(hi.map_or(t, |h| h.max(t))),
+        )
     });
     let meta = &mut session.meta;
     // The agent's own session times, widened to cover every message.
@@ -57,10 +61,12 @@ pub fn finish(session: &mut Session) {
                 None => counts.push((m, 1)),
             }
         }
-        let best = counts.iter().fold(None, |b: Option<(&str, usize)>, &(n, c)| match b {
-            Some((_, bc)) if bc >= c => b,
-            _ => Some((n, c)),
-        });
+        let best = counts
+            .iter()
+            .fold(None, |b: Option<(&str, usize)>, &(n, c)| match b {
+                Some((_, bc)) if bc >= c => b,
+                _ => Some((n, c)),
+            });
         meta.model = best.map(|(n, _)| n.to_string());
     }
     if let Some(u) = &meta.usage {
@@ -113,7 +119,12 @@ pub fn file_refs(args: &Value, out: &mut Vec<String>) {
 /// Paths an `apply_patch` body touches (`*** Update File: x`, `*** Add File: x`, `*** Delete File: x`).
 pub fn patch_file_refs(patch: &str, out: &mut Vec<String>) {
     for line in patch.lines() {
-        for p in ["*** Update File: ", "*** Add File: ", "*** Delete File: ", "*** Move to: "] {
+        for p in [
+            "*** Update File: ",
+            "*** Add File: ",
+            "*** Delete File: ",
+            "*** Move to: ",
+        ] {
             if let Some(f) = line.strip_prefix(p) {
                 let f = f.trim().to_string();
                 if !f.is_empty() && !out.contains(&f) {
@@ -201,10 +212,48 @@ pub fn push_opt_para(buf: &mut Option<String>, text: &str) {
     push_para(buf.get_or_insert_with(String::new), text);
 }
 
+/// A fast, non-cryptographic hasher (FxHash's mixing step) for the ids of one file: uuids, message and call
+/// ids. SipHash's flooding resistance buys nothing for a user's own logs and costs a tenth of the parse.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(b as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
 /// Where each tool call lives, so a result that arrives later folds into its call.
 #[derive(Default)]
 pub struct Calls {
-    by_id: HashMap<String, (usize, usize)>,
+    by_id: FastMap<String, (usize, usize)>,
 }
 
 impl Calls {
@@ -332,7 +381,10 @@ mod tests {
     #[test]
     fn file_refs_from_the_usual_keys() {
         let mut out = Vec::new();
-        file_refs(&json!({"file_path": "/a", "paths": ["/b", "/a"], "edits": [{"path": "/c"}]}), &mut out);
+        file_refs(
+            &json!({"file_path": "/a", "paths": ["/b", "/a"], "edits": [{"path": "/c"}]}),
+            &mut out,
+        );
         assert_eq!(out, ["/a", "/b", "/c"]);
         patch_file_refs("*** Begin Patch\n*** Update File: src/x.rs\n@@\n", &mut out);
         assert_eq!(out.last().unwrap(), "src/x.rs");

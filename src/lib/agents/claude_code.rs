@@ -5,7 +5,6 @@
 //! homes are the biggest input by far. See `formats/cli-agents.md` §1 for the record types.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,7 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::assemble::{self, Calls};
+use super::assemble::{self, Calls, FastMap as HashMap, FastSet as HashSet};
 use super::jsonl::{self, Bad};
 use super::lenient::{Bool, Num, Obj, Str};
 use super::{walk, Agent, Env, Problem, Sink, Source};
@@ -45,11 +44,14 @@ impl Agent for ClaudeCode {
             .var("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| env.home_join(".config"));
-        vec![env.home_join(".claude/projects"), xdg.join("claude/projects")]
+        vec![
+            env.home_join(".claude/projects"),
+            xdg.join("claude/projects"),
+        ]
     }
 
     fn sources(&self, env: &Env) -> Vec<Source> {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut out = Vec::new();
         for root in self.roots(env) {
             // The same directory reached twice (a symlinked ~/.config/claude) is read once.
@@ -58,7 +60,11 @@ impl Agent for ClaudeCode {
             }
             for project in walk::subdirs(&root) {
                 let is_jsonl = |p: &Path| p.extension().is_some_and(|e| e == "jsonl");
-                out.extend(walk::files(&project, 0, &is_jsonl).into_iter().map(Source::at));
+                out.extend(
+                    walk::files(&project, 0, &is_jsonl)
+                        .into_iter()
+                        .map(Source::at),
+                );
                 for sub in walk::subdirs(&project) {
                     let agents = walk::files(&sub.join("subagents"), 3, &|p: &Path| {
                         is_jsonl(p) && walk::name(p).starts_with("agent-")
@@ -71,8 +77,8 @@ impl Agent for ClaudeCode {
     }
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
-        let buf = jsonl::read(&source.path)?;
-        if let Some(session) = parse_file(&source.path, &buf, sink) {
+        let sessions = jsonl::with_text(&source.path, |text| parse_file(&source.path, text, sink))?;
+        for session in sessions {
             sink.session(session);
         }
         Ok(())
@@ -208,7 +214,8 @@ impl<'de> Visitor<'de> for ContentVisitor {
         Ok(Content::Text(Cow::Owned(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-        let mut blocks = Vec::new();
+        // Most lists hold one to three blocks; growing a Vec of these large structs from empty costs copies.
+        let mut blocks = Vec::with_capacity(4);
         while let Some(item) = a.next_element::<AnyBlock<'de>>()? {
             blocks.extend(item.0);
         }
@@ -288,6 +295,14 @@ fn file_kind(path: &Path) -> FileKind {
     }
 }
 
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 const CONVERSATION: [&str; 2] = ["user", "assistant"];
 
 /// Text a harness writes in a user record for slash commands and `!` shell escapes.
@@ -302,8 +317,9 @@ const COMMAND_PREFIXES: &[&str] = &[
     "<bash-stderr>",
 ];
 
-fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
-    let mut recs: Vec<Rec> = Vec::new();
+fn parse_file(path: &Path, buf: &str, sink: &mut dyn Sink) -> Vec<Session> {
+    let mut recs: Vec<Rec> =
+        Vec::with_capacity(memchr::memchr_iter(b'\n', buf.as_bytes()).count() + 1);
     for line in jsonl::lines(buf) {
         match jsonl::parse::<Rec>(&line) {
             Ok(r) => recs.push(r),
@@ -321,7 +337,12 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
     // Which session the file is: its name, unless no record says so (renamed or exported files).
     let own_sid: Option<String> = match &kind {
         FileKind::Main { stem } => {
-            let named = recs.iter().any(|r| r.session_id.get() == Some(stem.as_str()));
+            // A UUID-named file is that session even before any record of its own (a resume that has only
+            // copied its predecessor so far).
+            let named = is_uuid(stem)
+                || recs
+                    .iter()
+                    .any(|r| r.session_id.get() == Some(stem.as_str()));
             if named {
                 Some(stem.clone())
             } else {
@@ -337,11 +358,13 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
     // Records copied from an earlier session on resume: their session's own file holds them already.
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut parent_session: Option<String> = None;
-    let mut copied: HashSet<usize> = HashSet::new();
+    let mut copied: HashSet<usize> = HashSet::default();
     if let Some(own) = &own_sid {
-        let mut exists: HashMap<&str, bool> = HashMap::new();
+        let mut exists: HashMap<&str, bool> = HashMap::default();
         for (i, r) in recs.iter().enumerate() {
-            let Some(sid) = r.session_id.non_empty() else { continue };
+            let Some(sid) = r.session_id.non_empty() else {
+                continue;
+            };
             if sid == own {
                 continue;
             }
@@ -357,7 +380,16 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
         }
     }
 
-    let keep = active_branch(&recs, is_sub);
+    // First occurrence of every uuid: resumed and replayed records repeat them. The keys borrow from the file
+    // buffer (uuids have no escapes), so the records stay free to be consumed below.
+    let mut by_uuid: HashMap<&str, usize> = HashMap::default();
+    by_uuid.reserve(recs.len());
+    for (i, r) in recs.iter().enumerate() {
+        if let Some(u) = r.uuid.borrowed() {
+            by_uuid.entry(u).or_insert(i);
+        }
+    }
+    let branches = active_branch(&recs, &by_uuid, is_sub);
 
     let (mut meta, title_hint) = match &kind {
         FileKind::Main { .. } => (
@@ -382,7 +414,8 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             };
             let mut meta = Meta::new("claude-code", id);
             meta.parent_session_id = parent;
-            meta.extra.insert("agent_id".into(), Value::from(agent_id.as_str()));
+            meta.extra
+                .insert("agent_id".into(), Value::from(agent_id.as_str()));
             let hint = read_subagent_meta(path, &mut meta.extra);
             (meta, hint)
         }
@@ -391,41 +424,70 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
         meta.parent_session_id = parent_session;
     }
 
-    let mut messages: Vec<Message> = Vec::new();
-    let mut calls = Calls::default();
-    let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::new();
-    let mut seen_uuid: HashSet<&str> = HashSet::new();
-    let mut last_assistant: Option<(usize, String)> = None;
     let (mut custom_title, mut ai_title, mut summary_title) = (None, None, None);
-    let uuids: HashSet<&str> = recs.iter().filter_map(|r| r.uuid.non_empty()).collect();
-
-    for (i, r) in recs.iter().enumerate() {
-        let ty = r.ty.get().unwrap_or("");
-        match ty {
+    for r in &recs {
+        match r.ty.get().unwrap_or("") {
             "custom-title" => custom_title = r.custom_title.non_empty().map(str::to_string),
             "ai-title" => ai_title = r.ai_title.non_empty().map(str::to_string),
-            "summary" => {
-                if r.leaf_uuid.get().is_some_and(|l| uuids.contains(l)) {
-                    summary_title = r.summary.non_empty().map(str::to_string);
-                }
+            "summary" if r.leaf_uuid.get().is_some_and(|l| by_uuid.contains_key(l)) => {
+                summary_title = r.summary.non_empty().map(str::to_string);
             }
             _ => {}
         }
-        if !CONVERSATION.contains(&ty) || copied.contains(&i) || !keep.get(i).copied().unwrap_or(true) {
-            continue;
-        }
-        if r.is_sidechain.is_true() && !is_sub {
-            continue;
-        }
-        if let Some(u) = r.uuid.non_empty() {
-            if !seen_uuid.insert(u) {
-                continue; // a replayed copy
+    }
+    meta.title = custom_title.or(ai_title).or(summary_title).or(title_hint);
+
+    let wanted = |i: usize, r: &Rec| {
+        !copied.contains(&i)
+            && (is_sub || !r.is_sidechain.is_true())
+            // a replayed copy repeats an earlier uuid
+            && match r.uuid.borrowed() {
+                Some(u) => by_uuid.get(u) == Some(&i),
+                None => true,
             }
+    };
+    let mut out = Vec::new();
+    // Long abandoned branches (a rewind after real work) become sessions of their own, linked to this one.
+    for (root, members) in &branches.abandoned {
+        let mut m = Meta::new(
+            "claude-code",
+            format!("{}:branch-{}", meta.session_id, root),
+        );
+        m.parent_session_id = Some(meta.session_id.clone());
+        m.title = meta.title.clone();
+        if let Some(s) = conversation(&mut recs, m, &|i, r| members.contains(&i) && wanted(i, r)) {
+            out.push(s);
+        }
+    }
+    let main = conversation(&mut recs, meta, &|i, r| branches.keep[i] && wanted(i, r));
+    out.splice(0..0, main);
+    out
+}
+
+/// The session made of the selected conversation records, in file order. Their text and tool inputs are
+/// moved out (each record belongs to one session), not copied.
+fn conversation(
+    recs: &mut [Rec],
+    mut meta: Meta,
+    select: &dyn Fn(usize, &Rec) -> bool,
+) -> Option<Session> {
+    let mut messages: Vec<Message> = Vec::new();
+    let mut calls = Calls::default();
+    let mut usage_by_msg: HashMap<String, RawUsage> = HashMap::default();
+    let mut last_assistant: Option<(usize, String)> = None;
+    for (i, r) in recs.iter_mut().enumerate() {
+        let ty = r.ty.get().unwrap_or("");
+        if !CONVERSATION.contains(&ty) || !select(i, r) {
+            continue;
         }
         fill_meta(&mut meta, r);
-        let Some(msg) = r.message.0.as_ref() else { continue };
+        let is_assistant = ty == "assistant";
+        let flags = (r.is_compact_summary.is_true(), r.is_meta.is_true());
+        let Some(msg) = r.message.0.as_mut() else {
+            continue;
+        };
         let ts = r.timestamp.get().and_then(time::parse_str);
-        if ty == "assistant" {
+        if is_assistant {
             let id = msg.id.non_empty();
             let idx = match (&last_assistant, id) {
                 (Some((idx, last)), Some(id)) if last == id => *idx,
@@ -446,12 +508,11 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
             if let (Some(id), Some(u)) = (id, msg.usage.0) {
                 usage_by_msg.insert(id.to_string(), u);
             }
-            add_assistant_content(&mut messages, idx, &msg.content, &mut calls);
+            add_assistant_content(&mut messages, idx, &mut msg.content, &mut calls);
         } else {
-            add_user_record(&mut messages, r, msg, ts, &mut calls);
+            add_user_record(&mut messages, flags, msg, ts, &mut calls);
         }
     }
-
     if messages.is_empty() {
         return None;
     }
@@ -469,7 +530,6 @@ fn parse_file(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Option<Session> {
         );
     }
     meta.usage = Some(usage);
-    meta.title = custom_title.or(ai_title).or(summary_title).or(title_hint);
     let mut session = Session::new(meta);
     session.messages = messages;
     assemble::finish(&mut session);
@@ -511,19 +571,17 @@ fn fill_meta(meta: &mut Meta, r: &Rec) {
 /// through `parentUuid`, crossing compactions by `logicalParentUuid`). Rewinds and retries leave abandoned
 /// siblings in the file; they are dropped. When the chain is broken (resumed or trimmed files), every record is
 /// kept, in file order.
-fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
-    let all = vec![true; recs.len()];
+fn active_branch(recs: &[Rec], by_uuid: &HashMap<&str, usize>, is_sub: bool) -> Branches {
+    let all = Branches {
+        keep: vec![true; recs.len()],
+        abandoned: Vec::new(),
+    };
     let conversational = |r: &Rec| {
         CONVERSATION.contains(&r.ty.get().unwrap_or("")) && (is_sub || !r.is_sidechain.is_true())
     };
     let Some(leaf) = recs.iter().rposition(conversational) else {
         return all;
     };
-    let by_uuid: HashMap<&str, usize> = recs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.uuid.non_empty().map(|u| (u, i)))
-        .collect();
     if recs[leaf].uuid.non_empty().is_none() {
         return all;
     }
@@ -532,9 +590,12 @@ fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
     for _ in 0..=recs.len() {
         on[cur] = true;
         let r = &recs[cur];
-        let next = r.parent.non_empty().or_else(|| r.logical_parent.non_empty());
+        let next = r
+            .parent
+            .non_empty()
+            .or_else(|| r.logical_parent.non_empty());
         match next {
-            None => return rescue_parallel_tool_records(recs, on),
+            None => return drop_abandoned(recs, by_uuid, on),
             Some(p) => match by_uuid.get(p) {
                 Some(&i) if !on[i] => cur = i,
                 _ => return all, // dangling or cyclic: trust file order
@@ -544,13 +605,88 @@ fn active_branch(recs: &[Rec], is_sub: bool) -> Vec<bool> {
     all
 }
 
+/// The records of the conversation, and the branches it abandoned.
+struct Branches {
+    keep: Vec<bool>,
+    /// Long abandoned branches: the uuid prefix of the branch's first record, and the branch's records.
+    abandoned: Vec<(String, HashSet<usize>)>,
+}
+
+/// An abandoned branch with this many prompts is kept as a session of its own; shorter ones are retries.
+const BRANCH_MIN_PROMPTS: usize = 4;
+
+/// Drops only what hangs off the active branch without being on it (a rewound or retried branch). Records
+/// not linked to the branch at all (files without `parentUuid`s, roots of older generations) are kept.
+fn drop_abandoned(recs: &[Rec], by_uuid: &HashMap<&str, usize>, on: Vec<bool>) -> Branches {
+    // 0 = unattached, 1 = on the branch, 2 = abandoned; parents come before children in the file.
+    let mut state = vec![0u8; recs.len()];
+    // For abandoned records: the first record of their branch.
+    let mut root = vec![usize::MAX; recs.len()];
+    for (i, r) in recs.iter().enumerate() {
+        state[i] = if on[i] {
+            1
+        } else {
+            let parent = r
+                .parent
+                .non_empty()
+                .or_else(|| r.logical_parent.non_empty());
+            match parent.and_then(|p| by_uuid.get(p)) {
+                Some(&j) if j < i && state[j] != 0 => {
+                    root[i] = if state[j] == 1 { i } else { root[j] };
+                    2
+                }
+                _ => 0,
+            }
+        };
+    }
+    let keep: Vec<bool> = state.iter().map(|s| *s != 2).collect();
+    let keep = rescue_parallel_tool_records(recs, &on, keep);
+    let mut groups: Vec<(usize, HashSet<usize>, usize)> = Vec::new();
+    for i in (0..recs.len()).filter(|&i| !keep[i]) {
+        let g = match groups.iter().position(|g| g.0 == root[i]) {
+            Some(g) => g,
+            None => {
+                groups.push((root[i], HashSet::default(), 0));
+                groups.len() - 1
+            }
+        };
+        groups[g].1.insert(i);
+        if is_prompt(&recs[i]) {
+            groups[g].2 += 1;
+        }
+    }
+    let abandoned = groups
+        .into_iter()
+        .filter(|g| g.2 >= BRANCH_MIN_PROMPTS && g.0 != usize::MAX)
+        .map(|(r, members, _)| {
+            let id: String = recs[r].uuid.get().unwrap_or("").chars().take(8).collect();
+            (id, members)
+        })
+        .collect();
+    Branches { keep, abandoned }
+}
+
+/// A user record a human typed (not tool results, not harness text).
+fn is_prompt(r: &Rec) -> bool {
+    if r.ty.get() != Some("user") || r.is_meta.is_true() || r.is_compact_summary.is_true() {
+        return false;
+    }
+    match r.message.0.as_ref().map(|m| &m.content) {
+        Some(Content::Text(_)) => true,
+        Some(Content::Blocks(bs)) => bs.iter().any(|b| b.ty.get() == Some("text")),
+        _ => false,
+    }
+}
+
 /// Parallel tool calls are sometimes chained as siblings (each result hanging off its own call record):
 /// keep off-branch records that belong to a message or a call on the branch.
-fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
-    let mut msg_ids: HashSet<&str> = HashSet::new();
-    let mut call_ids: HashSet<&str> = HashSet::new();
-    for (r, _) in recs.iter().zip(&on).filter(|(_, on)| **on) {
-        let Some(m) = r.message.0.as_ref() else { continue };
+fn rescue_parallel_tool_records(recs: &[Rec], on: &[bool], mut keep: Vec<bool>) -> Vec<bool> {
+    let mut msg_ids: HashSet<&str> = HashSet::default();
+    let mut call_ids: HashSet<&str> = HashSet::default();
+    for (r, _) in recs.iter().zip(on).filter(|(_, on)| **on) {
+        let Some(m) = r.message.0.as_ref() else {
+            continue;
+        };
         if let Some(id) = m.id.non_empty() {
             msg_ids.insert(id);
         }
@@ -559,11 +695,11 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
         }
     }
     for (i, r) in recs.iter().enumerate() {
-        if on[i] {
+        if keep[i] {
             continue;
         }
         let Some(m) = r.message.0.as_ref() else {
-            on[i] = !CONVERSATION.contains(&r.ty.get().unwrap_or(""));
+            keep[i] = !CONVERSATION.contains(&r.ty.get().unwrap_or(""));
             continue;
         };
         let same_msg = m.id.non_empty().is_some_and(|id| msg_ids.contains(id));
@@ -572,24 +708,42 @@ fn rescue_parallel_tool_records(recs: &[Rec], mut on: Vec<bool>) -> Vec<bool> {
                 !bs.is_empty()
                     && bs.iter().all(|b| {
                         b.ty.get() == Some("tool_result")
-                            && b.tool_use_id.non_empty().is_some_and(|t| call_ids.contains(t))
+                            && b.tool_use_id
+                                .non_empty()
+                                .is_some_and(|t| call_ids.contains(t))
                     })
             }
             _ => false,
         };
-        on[i] = same_msg || results_of_branch;
+        keep[i] = same_msg || results_of_branch;
     }
-    on
+    keep
 }
 
-fn add_assistant_content(messages: &mut [Message], idx: usize, content: &Content, calls: &mut Calls) {
+/// Appends `text` to `buf` as a paragraph, moving it when `buf` is still empty.
+fn push_para_owned(buf: &mut String, text: String) {
+    if buf.is_empty() {
+        *buf = text;
+    } else {
+        assemble::push_para(buf, &text);
+    }
+}
+
+fn add_assistant_content(
+    messages: &mut [Message],
+    idx: usize,
+    content: &mut Content,
+    calls: &mut Calls,
+) {
     match content {
         Content::None => {}
-        Content::Text(t) => assemble::push_para(&mut messages[idx].content, t),
+        Content::Text(t) => {
+            push_para_owned(&mut messages[idx].content, std::mem::take(t).into_owned())
+        }
         Content::Blocks(blocks) => {
             for b in blocks {
                 match b.ty.get().unwrap_or("") {
-                    "text" => assemble::push_para(&mut messages[idx].content, b.text.get().unwrap_or("")),
+                    "text" => push_para_owned(&mut messages[idx].content, b.text.take()),
                     "thinking" => assemble::push_opt_para(
                         &mut messages[idx].annotations.thinking,
                         b.thinking.get().unwrap_or(""),
@@ -601,7 +755,7 @@ fn add_assistant_content(messages: &mut [Message], idx: usize, content: &Content
                         }
                         let mut call = ToolCall::new(
                             b.name.get().unwrap_or("unknown"),
-                            b.input.clone().unwrap_or(Value::Null),
+                            b.input.take().unwrap_or(Value::Null),
                         );
                         call.id = id.map(str::to_string);
                         calls.add(messages, idx, call);
@@ -637,7 +791,10 @@ fn media(b: &Block) -> crate::schema::Attachment {
         .non_empty()
         .or_else(|| src.and_then(|s| s.url.non_empty()))
         .map(str::to_string);
-    if let Some(t) = src.and_then(|s| s.ty.non_empty()).filter(|t| *t != "base64") {
+    if let Some(t) = src
+        .and_then(|s| s.ty.non_empty())
+        .filter(|t| *t != "base64")
+    {
         a.extra.insert("source".into(), Value::from(t));
     }
     a
@@ -645,17 +802,23 @@ fn media(b: &Block) -> crate::schema::Attachment {
 
 /// A `user` record: tool results (folded into their calls), a compaction summary, harness text, a command
 /// echo, an interruption, or a human prompt.
-fn add_user_record(messages: &mut Vec<Message>, r: &Rec, msg: &Msg, ts: Option<i64>, calls: &mut Calls) {
+fn add_user_record(
+    messages: &mut Vec<Message>,
+    (is_compact_summary, is_meta): (bool, bool),
+    msg: &mut Msg,
+    ts: Option<i64>,
+    calls: &mut Calls,
+) {
     let mut m = Message::new(0, Role::User, "");
     m.timestamp = ts;
-    match &msg.content {
+    match &mut msg.content {
         Content::None => return,
-        Content::Text(t) => m.content.push_str(t),
+        Content::Text(t) => m.content = std::mem::take(t).into_owned(),
         Content::Blocks(blocks) => {
             for b in blocks {
                 match b.ty.get().unwrap_or("") {
                     "tool_result" => fold_result(messages, b, calls),
-                    "text" => assemble::push_para(&mut m.content, b.text.get().unwrap_or("")),
+                    "text" => push_para_owned(&mut m.content, b.text.take()),
                     "image" | "document" => assemble::attach(&mut m, media(b)),
                     _ => {}
                 }
@@ -666,10 +829,10 @@ fn add_user_record(messages: &mut Vec<Message>, r: &Rec, msg: &Msg, ts: Option<i
         }
     }
     let text = m.content.trim_start();
-    if r.is_compact_summary.is_true() {
+    if is_compact_summary {
         m.role = Role::System;
         m.kind = Some(kind::COMPACTION_SUMMARY.into());
-    } else if r.is_meta.is_true() {
+    } else if is_meta {
         m.role = Role::System;
         m.kind = Some(kind::INJECTED_CONTEXT.into());
     } else if text.starts_with("[Request interrupted by user") {
@@ -680,13 +843,13 @@ fn add_user_record(messages: &mut Vec<Message>, r: &Rec, msg: &Msg, ts: Option<i
     messages.push(m);
 }
 
-fn fold_result(messages: &mut [Message], b: &Block, calls: &mut Calls) {
+fn fold_result(messages: &mut [Message], b: &mut Block, calls: &mut Calls) {
     let id = b.tool_use_id.get().unwrap_or("");
     let mut text = String::new();
     let mut atts = Vec::new();
-    match &b.content {
+    match &mut b.content {
         Content::None => {}
-        Content::Text(t) => text.push_str(t),
+        Content::Text(t) => text = std::mem::take(t).into_owned(),
         Content::Blocks(parts) => {
             for p in parts {
                 match p.ty.get().unwrap_or("") {
@@ -743,9 +906,8 @@ mod tests {
 
     fn run(name: &str, text: &str) -> Collect {
         let mut c = Collect(Vec::new(), Vec::new());
-        if let Some(s) = parse_file(Path::new(name), text.as_bytes(), &mut c) {
-            c.0.push(s);
-        }
+        let sessions = parse_file(Path::new(name), text, &mut c);
+        c.0.extend(sessions);
         c
     }
 
@@ -779,9 +941,73 @@ mod tests {
         let calls = &s.messages[1].annotations.tool_calls;
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0].result.as_deref(), Some("A"));
-        assert_eq!(calls[1].result.as_deref(), Some("B\n[image: image/png, 5 bytes]"));
+        assert_eq!(
+            calls[1].result.as_deref(),
+            Some("B\n[image: image/png, 5 bytes]")
+        );
         assert_eq!(s.messages[1].attachments.len(), 1);
         assert_eq!(s.messages[1].annotations.file_refs, ["/a", "/b"]);
+    }
+
+    #[test]
+    fn a_resumed_file_drops_what_it_copied_from_the_earlier_session_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = "11111111-1111-4111-8111-111111111111";
+        let new = "22222222-2222-4222-8222-222222222222";
+        let copy = format!(
+            r#"{{"type":"user","uuid":"u1","parentUuid":null,"sessionId":"{old}","message":{{"content":"old prompt"}}}}"#
+        );
+        std::fs::write(dir.path().join(format!("{old}.jsonl")), format!("{copy}\n")).unwrap();
+        let own = format!(
+            r#"{{"type":"user","uuid":"u2","parentUuid":"u1","sessionId":"{new}","message":{{"content":"new prompt"}}}}"#
+        );
+        let text = format!("{copy}\n{own}\n");
+        let path = dir.path().join(format!("{new}.jsonl"));
+        let c = run(path.to_str().unwrap(), &text);
+        let s = &c.0[0];
+        assert_eq!(s.meta.session_id, new);
+        assert_eq!(s.meta.parent_session_id.as_deref(), Some(old));
+        let texts: Vec<_> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["new prompt"]);
+        // Nothing of its own yet: no session at all (the earlier file has it all).
+        let c = run(path.to_str().unwrap(), &format!("{copy}\n"));
+        assert!(c.0.is_empty());
+    }
+
+    #[test]
+    fn a_long_abandoned_branch_becomes_its_own_session() {
+        let mut text = String::from(
+            r#"{"type":"user","uuid":"r","parentUuid":null,"sessionId":"s","message":{"content":"start"}}"#,
+        );
+        text.push('\n');
+        let mut parent = "r".to_string();
+        for i in 0..4 {
+            let (u, a) = (format!("old-u{i}"), format!("old-a{i}"));
+            text += &format!(
+                "{{\"type\":\"user\",\"uuid\":\"{u}\",\"parentUuid\":\"{parent}\",\"sessionId\":\"s\",\"message\":{{\"content\":\"old {i}\"}}}}\n\
+                 {{\"type\":\"assistant\",\"uuid\":\"{a}\",\"parentUuid\":\"{u}\",\"sessionId\":\"s\",\"message\":{{\"id\":\"mo{i}\",\"content\":\"ok\"}}}}\n"
+            );
+            parent = a;
+        }
+        text += r#"{"type":"user","uuid":"n","parentUuid":"r","sessionId":"s","message":{"content":"new way"}}"#;
+        text.push('\n');
+        let c = run("/p/s.jsonl", &text);
+        assert_eq!(c.0.len(), 2);
+        let texts: Vec<_> = c.0[0].messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["start", "new way"]);
+        assert_eq!(c.0[1].meta.session_id, "s:branch-old-u0");
+        assert_eq!(c.0[1].meta.parent_session_id.as_deref(), Some("s"));
+        assert_eq!(c.0[1].messages.len(), 8);
+    }
+
+    #[test]
+    fn records_without_parent_links_are_all_kept() {
+        let text = r#"{"type":"user","uuid":"1","parentUuid":null,"sessionId":"s","message":{"content":"a"}}
+{"type":"assistant","uuid":"2","parentUuid":null,"sessionId":"s","message":{"id":"m1","content":[{"type":"text","text":"b"}]}}
+{"type":"user","uuid":"3","parentUuid":null,"sessionId":"s","message":{"content":"c"}}
+"#;
+        let c = run("/p/s.jsonl", text);
+        assert_eq!(c.0[0].messages.len(), 3);
     }
 
     #[test]

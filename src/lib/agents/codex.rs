@@ -54,7 +54,7 @@ impl Agent for Codex {
         let buf = jsonl::read(&source.path)?;
         let mut b = Builder::new(&source.path);
         if source.path.extension().is_some_and(|e| e == "json") {
-            match serde_json::from_slice::<Value>(&buf) {
+            match serde_json::from_str::<Value>(&buf) {
                 Ok(v) => b.ts_cli_file(&v),
                 Err(e) => sink.problem(Problem::new(&source.path, None, format!("not JSON: {e}"))),
             }
@@ -145,7 +145,12 @@ impl Builder {
         if let Some(s) = v.get("session") {
             self.session_meta(s);
         }
-        for item in v.get("items").and_then(Value::as_array).into_iter().flatten() {
+        for item in v
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             self.item(item);
         }
     }
@@ -193,7 +198,9 @@ impl Builder {
             self.meta.extra.insert("originator".into(), Value::from(o));
         }
         let spawn = p.pointer("/source/subagent/thread_spawn/parent_thread_id");
-        let parent = spawn.and_then(Value::as_str).or_else(|| str_of(p, "forked_from_id"));
+        let parent = spawn
+            .and_then(Value::as_str)
+            .or_else(|| str_of(p, "forked_from_id"));
         self.meta.parent_session_id = parent.map(str::to_string);
         if let Some(src) = p.get("source").filter(|s| !s.is_null()) {
             self.meta.extra.insert("source".into(), src.clone());
@@ -232,7 +239,9 @@ impl Builder {
                 let raw = p.get("arguments");
                 let args = match raw {
                     // Arguments are a JSON string; keep the string when it does not parse.
-                    Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| Value::from(s.as_str())),
+                    Some(Value::String(s)) => {
+                        serde_json::from_str(s).unwrap_or_else(|_| Value::from(s.as_str()))
+                    }
                     Some(v) => v.clone(),
                     None => Value::Null,
                 };
@@ -242,7 +251,11 @@ impl Builder {
                 let input = str_of(p, "input").unwrap_or("");
                 let i = self.assistant();
                 assemble::patch_file_refs(input, &mut self.messages[i].annotations.file_refs);
-                self.call(p, str_of(p, "name").unwrap_or("unknown"), Value::from(input));
+                self.call(
+                    p,
+                    str_of(p, "name").unwrap_or("unknown"),
+                    Value::from(input),
+                );
             }
             "local_shell_call" => {
                 let action = p.get("action").cloned().unwrap_or(Value::Null);
@@ -257,7 +270,8 @@ impl Builder {
                 let (text, is_error) = output_text(p.get("output").unwrap_or(&Value::Null));
                 let i = self.assistant();
                 let _ = i;
-                self.calls.fold(&mut self.messages, id, None, text, is_error);
+                self.calls
+                    .fold(&mut self.messages, id, None, text, is_error);
             }
             _ => {} // ghost_snapshot, compaction, future item types
         }
@@ -266,7 +280,9 @@ impl Builder {
     fn call(&mut self, p: &Value, name: &str, args: Value) {
         let i = self.assistant();
         let mut call = ToolCall::new(name, args);
-        call.id = str_of(p, "call_id").or_else(|| str_of(p, "id")).map(str::to_string);
+        call.id = str_of(p, "call_id")
+            .or_else(|| str_of(p, "id"))
+            .map(str::to_string);
         self.calls.add(&mut self.messages, i, call);
     }
 
@@ -274,7 +290,12 @@ impl Builder {
         let role = str_of(p, "role").unwrap_or("");
         let mut text = String::new();
         let mut atts = Vec::new();
-        for c in p.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for c in p
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match str_of(c, "type").unwrap_or("") {
                 "input_image" | "output_image" => {
                     let url = str_of(c, "image_url").unwrap_or("");
@@ -287,12 +308,19 @@ impl Builder {
             "assistant" => {
                 let i = self.assistant();
                 let m = &mut self.messages[i];
-                assemble::push_para(&mut m.content, &text);
+                // The agent_message event may have come first with the same text.
+                if text.is_empty() || !m.content.contains(text.as_str()) {
+                    assemble::push_para(&mut m.content, &text);
+                }
                 for a in atts {
                     assemble::attach(m, a);
                 }
             }
-            "user" if !INJECTED_PREFIXES.iter().any(|p| text.trim_start().starts_with(p)) => {
+            "user"
+                if !INJECTED_PREFIXES
+                    .iter()
+                    .any(|p| text.trim_start().starts_with(p)) =>
+            {
                 self.prompt(text, atts);
             }
             _ => {
@@ -337,7 +365,9 @@ impl Builder {
             "user_message" => {
                 let text = str_of(p, "message").unwrap_or("").to_string();
                 let last_prompt = self.messages.iter().rev().find(|m| m.role == Role::User);
-                if !text.is_empty() && last_prompt.map(|m| m.content.as_str()) != Some(text.as_str()) {
+                if !text.is_empty()
+                    && last_prompt.map(|m| m.content.as_str()) != Some(text.as_str())
+                {
                     self.prompt(text, Vec::new());
                 }
             }
@@ -351,7 +381,9 @@ impl Builder {
             "turn_aborted" => {
                 if let Some(i) = self.turn {
                     let reason = str_of(p, "reason").unwrap_or("aborted");
-                    self.messages[i].extra.insert("aborted".into(), Value::from(reason));
+                    self.messages[i]
+                        .extra
+                        .insert("aborted".into(), Value::from(reason));
                 }
             }
             _ => {}
@@ -365,13 +397,19 @@ impl Builder {
         }
         self.meta.usage = self.usage.take();
         if self.models.len() > 1 {
-            self.meta.extra.insert("models".into(), Value::from(self.models.clone()));
+            self.meta
+                .extra
+                .insert("models".into(), Value::from(self.models.clone()));
         }
         let mut s = Session::new(self.meta);
         s.messages = self.messages;
         // event_msg duplicates of a prompt that came before its response item
         s.messages.dedup_by(|b, a| {
-            a.role == Role::User && b.role == Role::User && a.kind.is_none() && b.kind.is_none() && a.content == b.content
+            a.role == Role::User
+                && b.role == Role::User
+                && a.kind.is_none()
+                && b.kind.is_none()
+                && a.content == b.content
         });
         assemble::finish(&mut s);
         Some(s)
@@ -401,4 +439,84 @@ fn env_context_cwd(text: &str) -> Option<String> {
     let start = text.find("<cwd>")? + 5;
     let end = text[start..].find("</cwd>")? + start;
     Some(text[start..end].trim().to_string()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(lines: &[&str]) -> Session {
+        let mut b = Builder::new(Path::new(
+            "rollout-2025-01-01T00-00-00-11111111-2222-3333-4444-555555555555.jsonl",
+        ));
+        for l in lines {
+            b.line(&serde_json::from_str(l).unwrap());
+        }
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn the_typescript_cli_single_json_file() {
+        let mut b = Builder::new(Path::new("rollout-2025-04-20-abc.json"));
+        b.ts_cli_file(&serde_json::json!({
+            "session": {"timestamp": "2025-04-20T10:00:00Z", "id": "abc", "instructions": ""},
+            "items": [
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+                {"type": "function_call", "name": "shell", "arguments": "{\"command\":[\"ls\"]}", "call_id": "c1"},
+                {"type": "function_call_output", "call_id": "c1", "output": "{\"output\":\"a\\n\",\"metadata\":{\"exit_code\":2}}"},
+                {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "done"}]}
+            ]
+        }));
+        let s = b.finish().unwrap();
+        assert_eq!(s.meta.session_id, "abc");
+        assert_eq!(s.meta.start_time, Some(1_745_143_200));
+        let call = &s.messages[1].annotations.tool_calls[0];
+        assert_eq!(
+            (call.result.as_deref(), call.is_error),
+            (Some("a\n"), Some(true))
+        );
+        assert_eq!(call.args["command"][0], "ls");
+    }
+
+    #[test]
+    fn a_fork_drops_the_history_it_copied_from_its_parent() {
+        let s = build(&[
+            r#"{"timestamp":"2026-01-01T00:00:00Z","type":"session_meta","payload":{"id":"child","cwd":"/w","source":{"subagent":{"thread_spawn":{"parent_thread_id":"parent","depth":1}}}}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:00Z","type":"session_meta","payload":{"id":"parent","cwd":"/w"}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:00Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"parent prompt"}]}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:01Z","type":"turn_context","payload":{"model":"gpt-5"}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:02Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"child task"}]}}"#,
+            r#"{"timestamp":"2026-01-01T00:00:03Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"done"}]}}"#,
+        ]);
+        assert_eq!(s.meta.session_id, "child");
+        assert_eq!(s.meta.parent_session_id.as_deref(), Some("parent"));
+        let texts: Vec<_> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["child task", "done"]);
+        assert_eq!(s.messages[1].model.as_deref(), Some("gpt-5"));
+    }
+
+    #[test]
+    fn events_stand_in_for_missing_response_items_without_doubling_present_ones() {
+        let s = build(&[
+            r#"{"timestamp":"2025-09-01T00:00:00Z","type":"session_meta","payload":{"id":"s"}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:01Z","type":"event_msg","payload":{"type":"user_message","message":"hello"}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:01Z","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"hello"}]}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:02Z","type":"event_msg","payload":{"type":"agent_message","message":"hi there"}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:02Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"hi there"}]}}"#,
+            r#"{"timestamp":"2025-09-01T00:00:03Z","type":"event_msg","payload":{"type":"user_message","message":"only an event"}}"#,
+        ]);
+        let texts: Vec<_> = s
+            .messages
+            .iter()
+            .map(|m| (m.role, m.content.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (Role::User, "hello"),
+                (Role::Assistant, "hi there"),
+                (Role::User, "only an event")
+            ]
+        );
+    }
 }

@@ -42,7 +42,12 @@ impl Agent for Crush {
         };
         let mut found = walk::files_where(&env.home, HOME_DEPTH, &enter, &is_db);
         for dir in &env.scan {
-            found.extend(walk::files_where(dir, SCAN_DEPTH, &walk::enter_project_dir, &is_db));
+            found.extend(walk::files_where(
+                dir,
+                SCAN_DEPTH,
+                &walk::enter_project_dir,
+                &is_db,
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
@@ -53,9 +58,15 @@ impl Agent for Crush {
         let snap = Snapshot::open(&source.path)?;
         let conn = snap.conn();
         // <project>/.crush/crush.db
-        let project = source.path.parent().and_then(Path::parent).map(|p| p.display().to_string());
+        let project = source
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .map(|p| p.display().to_string());
         for s in sqlrows::rows(conn, "SELECT * FROM sessions ORDER BY created_at, id", [])? {
-            let id = str_of(&Value::Object(s.clone()), "id").unwrap_or("").to_string();
+            let id = str_of(&Value::Object(s.clone()), "id")
+                .unwrap_or("")
+                .to_string();
             let sv = Value::Object(s);
             let mut meta = Meta::new("crush", id.as_str());
             meta.title = str_of(&sv, "title").map(str::to_string);
@@ -70,7 +81,11 @@ impl Agent for Crush {
             });
             let mut messages: Vec<Message> = Vec::new();
             let mut calls = Calls::default();
-            let rows = sqlrows::rows(conn, "SELECT * FROM messages WHERE session_id = ?1 ORDER BY created_at, rowid", [&id])?;
+            let rows = sqlrows::rows(
+                conn,
+                "SELECT * FROM messages WHERE session_id = ?1 ORDER BY created_at, rowid",
+                [&id],
+            )?;
             for row in rows {
                 let rv = Value::Object(row.clone());
                 let parts = json_col(&row, "parts");
@@ -86,7 +101,13 @@ impl Agent for Crush {
                             let d = p.get("data").cloned().unwrap_or(Value::Null);
                             let text = assemble::text_of(d.get("content").unwrap_or(&Value::Null));
                             let err = d.get("is_error").and_then(Value::as_bool);
-                            calls.fold(&mut messages, str_of(&d, "tool_call_id").unwrap_or(""), str_of(&d, "name"), text, err);
+                            calls.fold(
+                                &mut messages,
+                                str_of(&d, "tool_call_id").unwrap_or(""),
+                                str_of(&d, "name"),
+                                text,
+                                err,
+                            );
                         }
                         continue;
                     }
@@ -95,27 +116,43 @@ impl Agent for Crush {
                 let mut m = Message::new(0, role, "");
                 m.timestamp = rv.get("created_at").and_then(time::from_value);
                 m.model = str_of(&rv, "model").map(str::to_string);
-                if rv.get("is_summary_message").and_then(Value::as_i64).unwrap_or(0) != 0 {
+                if rv
+                    .get("is_summary_message")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+                    != 0
+                {
                     m.kind = Some(kind::COMPACTION_SUMMARY.into());
                 }
                 let mut pending = Vec::new();
                 for p in parts.as_array().into_iter().flatten() {
                     let d = p.get("data").cloned().unwrap_or(Value::Null);
                     match str_of(p, "type").unwrap_or("") {
-                        "text" => assemble::push_para(&mut m.content, str_of(&d, "text").unwrap_or("")),
-                        "reasoning" => assemble::push_opt_para(&mut m.annotations.thinking, str_of(&d, "thinking").unwrap_or("")),
+                        "text" => {
+                            assemble::push_para(&mut m.content, str_of(&d, "text").unwrap_or(""))
+                        }
+                        "reasoning" => assemble::push_opt_para(
+                            &mut m.annotations.thinking,
+                            str_of(&d, "thinking").unwrap_or(""),
+                        ),
                         "tool_call" => {
                             let input = match d.get("input") {
-                                Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| Value::from(s.as_str())),
+                                Some(Value::String(s)) => serde_json::from_str(s)
+                                    .unwrap_or_else(|_| Value::from(s.as_str())),
                                 Some(v) => v.clone(),
                                 None => Value::Null,
                             };
-                            let mut c = ToolCall::new(str_of(&d, "name").unwrap_or("unknown"), input);
+                            let mut c =
+                                ToolCall::new(str_of(&d, "name").unwrap_or("unknown"), input);
                             c.id = str_of(&d, "id").map(str::to_string);
                             pending.push(c);
                         }
                         "binary" => {
-                            let a = assemble::base64_attachment("file", str_of(&d, "mime_type"), str_of(&d, "data").unwrap_or(""));
+                            let a = assemble::base64_attachment(
+                                "file",
+                                str_of(&d, "mime_type"),
+                                str_of(&d, "data").unwrap_or(""),
+                            );
                             assemble::attach(&mut m, a);
                         }
                         "image_url" => {
@@ -124,7 +161,10 @@ impl Agent for Crush {
                             assemble::attach(&mut m, a);
                         }
                         "shell_command" => {
-                            let mut c = ToolCall::new("shell", serde_json::json!({"command": str_of(&d, "command")}));
+                            let mut c = ToolCall::new(
+                                "shell",
+                                serde_json::json!({"command": str_of(&d, "command")}),
+                            );
                             c.result = str_of(&d, "output").map(str::to_string);
                             c.is_error = d.get("exit_code").and_then(Value::as_i64).map(|e| e != 0);
                             pending.push(c);

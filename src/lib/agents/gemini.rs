@@ -44,13 +44,17 @@ impl Agent for Gemini {
                 });
                 for p in mains {
                     // A resumed legacy .json was migrated into a .jsonl of the same name: read that one.
-                    if p.extension().is_some_and(|e| e == "json") && p.with_extension("jsonl").is_file() {
+                    if p.extension().is_some_and(|e| e == "json")
+                        && p.with_extension("jsonl").is_file()
+                    {
                         continue;
                     }
                     out.push(Source::at(p));
                 }
                 for sub in walk::subdirs(&chats) {
-                    let subs = walk::files(&sub, 0, &|p: &Path| p.extension().is_some_and(|e| e == "jsonl"));
+                    let subs = walk::files(&sub, 0, &|p: &Path| {
+                        p.extension().is_some_and(|e| e == "jsonl")
+                    });
                     out.extend(subs.into_iter().map(Source::at));
                 }
             }
@@ -62,10 +66,10 @@ impl Agent for Gemini {
         let path = &source.path;
         let buf = jsonl::read(path)?;
         let record = if path.extension().is_some_and(|e| e == "json") {
-            if buf.iter().all(u8::is_ascii_whitespace) {
+            if buf.trim().is_empty() {
                 return Ok(()); // an empty file from an interrupted rewrite
             }
-            match serde_json::from_slice::<Value>(&buf) {
+            match serde_json::from_str::<Value>(&buf) {
                 Ok(v) => v,
                 Err(e) => {
                     sink.problem(Problem::new(path, None, format!("not JSON: {e}")));
@@ -83,27 +87,34 @@ impl Agent for Gemini {
 }
 
 /// Replays a JSONL log into the whole-file shape: metadata fields plus `messages`.
-fn replay(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Value {
+fn replay(path: &Path, buf: &str, sink: &mut dyn Sink) -> Value {
     let mut meta = serde_json::Map::new();
     let mut order: Vec<String> = Vec::new();
     let mut by_id: HashMap<String, Value> = HashMap::new();
-    let set_messages = |order: &mut Vec<String>, by_id: &mut HashMap<String, Value>, msgs: &Value| {
-        order.clear();
-        by_id.clear();
-        for (i, m) in msgs.as_array().into_iter().flatten().enumerate() {
-            let id = str_of(m, "id").map(str::to_string).unwrap_or_else(|| format!("#{i}"));
-            if !by_id.contains_key(&id) {
-                order.push(id.clone());
+    let set_messages =
+        |order: &mut Vec<String>, by_id: &mut HashMap<String, Value>, msgs: &Value| {
+            order.clear();
+            by_id.clear();
+            for (i, m) in msgs.as_array().into_iter().flatten().enumerate() {
+                let id = str_of(m, "id")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("#{i}"));
+                if !by_id.contains_key(&id) {
+                    order.push(id.clone());
+                }
+                by_id.insert(id, m.clone());
             }
-            by_id.insert(id, m.clone());
-        }
-    };
+        };
     for line in jsonl::lines(buf) {
         let v: Value = match jsonl::parse(&line) {
             Ok(v) => v,
             Err(Bad::Partial) => continue,
             Err(Bad::Invalid(e)) => {
-                sink.problem(Problem::new(path, Some(line.number), format!("skipped unreadable record: {e}")));
+                sink.problem(Problem::new(
+                    path,
+                    Some(line.number),
+                    format!("skipped unreadable record: {e}"),
+                ));
                 continue;
             }
         };
@@ -116,7 +127,9 @@ fn replay(path: &Path, buf: &[u8], sink: &mut dyn Sink) -> Value {
                 }
             }
         } else if let Some(target) = v.get("$rewindTo") {
-            let pos = target.as_str().and_then(|t| order.iter().position(|id| id == t));
+            let pos = target
+                .as_str()
+                .and_then(|t| order.iter().position(|id| id == t));
             let cut = pos.unwrap_or(0);
             for id in order.drain(cut..) {
                 by_id.remove(&id);
@@ -154,7 +167,8 @@ fn project_root(dir: &Path, gemini_home: &Path, project_hash: Option<&str>) -> O
         }
     }
     let slug = walk::name(dir);
-    let reg: Value = serde_json::from_slice(&std::fs::read(gemini_home.join("projects.json")).ok()?).ok()?;
+    let reg: Value =
+        serde_json::from_slice(&std::fs::read(gemini_home.join("projects.json")).ok()?).ok()?;
     let projects = reg.get("projects").and_then(Value::as_object)?;
     projects.iter().find_map(|(path, s)| {
         let hash = assemble::hex(&Sha256::digest(path.as_bytes()));
@@ -200,10 +214,18 @@ fn build(path: &Path, rec: &Value, env: &Env) -> Option<Session> {
     let mut messages: Vec<Message> = Vec::new();
     let mut calls = Calls::default();
     let mut usage = Usage::default();
-    for m in rec.get("messages").and_then(Value::as_array).into_iter().flatten() {
+    for m in rec
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let ty = str_of(m, "type").unwrap_or("");
         let ts = m.get("timestamp").and_then(time::from_value);
-        let content = m.get("displayContent").filter(|v| !v.is_null()).or_else(|| m.get("content"));
+        let content = m
+            .get("displayContent")
+            .filter(|v| !v.is_null())
+            .or_else(|| m.get("content"));
         let mut msg = Message::new(0, Role::User, "");
         msg.timestamp = ts;
         if let Some(c) = content {
@@ -219,7 +241,12 @@ fn build(path: &Path, rec: &Value, env: &Env) -> Option<Session> {
             "gemini" | "model" | "assistant" => {
                 msg.role = Role::Assistant;
                 msg.model = str_of(m, "model").map(str::to_string);
-                for t in m.get("thoughts").and_then(Value::as_array).into_iter().flatten() {
+                for t in m
+                    .get("thoughts")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let text = match (str_of(t, "subject"), str_of(t, "description")) {
                         (Some(s), Some(d)) => format!("**{s}** {d}"),
                         (Some(s), None) => s.to_string(),
@@ -243,7 +270,12 @@ fn build(path: &Path, rec: &Value, env: &Env) -> Option<Session> {
                 }
                 messages.push(msg);
                 let idx = messages.len() - 1;
-                for tc in m.get("toolCalls").and_then(Value::as_array).into_iter().flatten() {
+                for tc in m
+                    .get("toolCalls")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     calls.add(&mut messages, idx, tool_call(tc));
                 }
             }
@@ -320,7 +352,12 @@ fn tool_call(tc: &Value) -> ToolCall {
     let status = str_of(tc, "status");
     let mut result: Option<String> = None;
     let mut failed = status == Some("error") || status == Some("cancelled");
-    for part in tc.get("result").and_then(Value::as_array).into_iter().flatten() {
+    for part in tc
+        .get("result")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(resp) = part.pointer("/functionResponse/response") else {
             continue;
         };

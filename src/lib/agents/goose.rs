@@ -59,14 +59,22 @@ impl Agent for Goose {
             return from_db(&source.path, sink);
         }
         let buf = jsonl::read(&source.path)?;
-        let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let stem = source
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
         let mut b = Builder::new(stem);
         for (i, line) in jsonl::lines(&buf).enumerate() {
             let v: Value = match jsonl::parse(&line) {
                 Ok(v) => v,
                 Err(Bad::Partial) => continue,
                 Err(Bad::Invalid(e)) => {
-                    sink.problem(Problem::new(&source.path, Some(line.number), format!("skipped unreadable record: {e}")));
+                    sink.problem(Problem::new(
+                        &source.path,
+                        Some(line.number),
+                        format!("skipped unreadable record: {e}"),
+                    ));
                     continue;
                 }
             };
@@ -101,7 +109,10 @@ fn from_db(path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
         };
         let mut b = Builder::new(&id);
         b.metadata(&Value::Object(s.clone()));
-        if let Some(m) = json_col(&s, "model_config_json").get("model_name").and_then(Value::as_str) {
+        if let Some(m) = json_col(&s, "model_config_json")
+            .get("model_name")
+            .and_then(Value::as_str)
+        {
             b.meta.model = Some(m.to_string());
         }
         let sql = format!("SELECT * FROM messages WHERE session_id = ?1 ORDER BY {order}");
@@ -109,7 +120,10 @@ fn from_db(path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
             let mut msg = Map::new();
             msg.insert("role".into(), m.get("role").cloned().unwrap_or(Value::Null));
             msg.insert("content".into(), json_col(&m, "content_json"));
-            let created = m.get("created_timestamp").or_else(|| m.get("timestamp")).cloned();
+            let created = m
+                .get("created_timestamp")
+                .or_else(|| m.get("timestamp"))
+                .cloned();
             b.message(&Value::Object(msg), created.as_ref());
         }
         if let Some(session) = b.finish() {
@@ -160,7 +174,12 @@ impl Builder {
         m.timestamp = created.and_then(time::from_value);
         let mut pending = Vec::new();
         let mut only_results = true;
-        for c in v.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for c in v
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match str_of(c, "type").unwrap_or("") {
                 "text" => {
                     only_results = false;
@@ -168,11 +187,18 @@ impl Builder {
                 }
                 "thinking" => {
                     only_results = false;
-                    assemble::push_opt_para(&mut m.annotations.thinking, str_of(c, "thinking").unwrap_or(""));
+                    assemble::push_opt_para(
+                        &mut m.annotations.thinking,
+                        str_of(c, "thinking").unwrap_or(""),
+                    );
                 }
                 "image" => {
                     only_results = false;
-                    let a = assemble::base64_attachment("image", str_of(c, "mimeType"), str_of(c, "data").unwrap_or(""));
+                    let a = assemble::base64_attachment(
+                        "image",
+                        str_of(c, "mimeType"),
+                        str_of(c, "data").unwrap_or(""),
+                    );
                     assemble::attach(&mut m, a);
                 }
                 "toolRequest" | "frontendToolRequest" => {
@@ -199,7 +225,8 @@ impl Builder {
                     } else {
                         assemble::text_of(tr.get("value").unwrap_or(&Value::Null))
                     };
-                    self.calls.fold(&mut self.messages, id, None, text, Some(failed));
+                    self.calls
+                        .fold(&mut self.messages, id, None, text, Some(failed));
                 }
                 _ => {} // toolConfirmationRequest, contextLengthExceeded, summarizationRequested, ...
             }
@@ -222,5 +249,58 @@ impl Builder {
         s.messages = self.messages;
         assemble::finish(&mut s);
         Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::Problem;
+
+    #[derive(Default)]
+    struct Collect(Vec<Session>, Vec<Problem>);
+    impl Sink for Collect {
+        fn session(&mut self, s: Session) {
+            self.0.push(s);
+        }
+        fn problem(&mut self, p: Problem) {
+            self.1.push(p);
+        }
+    }
+
+    #[test]
+    fn the_sqlite_store_with_columns_chosen_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sessions.db");
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE sessions (id TEXT PRIMARY KEY, name TEXT, description TEXT NOT NULL DEFAULT '',
+                 working_dir TEXT NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP, extra_future TEXT,
+                 accumulated_input_tokens INTEGER, accumulated_output_tokens INTEGER, model_config_json TEXT);
+               CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT, session_id TEXT NOT NULL,
+                 role TEXT NOT NULL, content_json TEXT NOT NULL, created_timestamp INTEGER NOT NULL, metadata_json TEXT);
+               INSERT INTO sessions VALUES ('20251001_1', 'Fix CI', '', '/w', '2025-10-01 10:00:00', '2025-10-01 10:05:00',
+                 NULL, 100, 20, '{"model_name":"gpt-4.1"}');
+               INSERT INTO messages (session_id, role, content_json, created_timestamp) VALUES
+                 ('20251001_1', 'user', '[{"type":"text","text":"why is CI red?"}]', 1759312800),
+                 ('20251001_1', 'assistant', '[{"type":"toolRequest","id":"t1","toolCall":{"status":"success","value":{"name":"developer__shell","arguments":{"command":"gh run list"}}}}]', 1759312801),
+                 ('20251001_1', 'user', '[{"type":"toolResponse","id":"t1","toolResult":{"status":"error","error":"gh: not logged in"}}]', 1759312802),
+                 ('20251001_1', 'assistant', '[{"type":"text","text":"Log in with gh auth login."}]', 1759312803);"#,
+        )
+        .unwrap();
+        let mut c = Collect::default();
+        from_db(&db, &mut c).unwrap();
+        assert!(c.1.is_empty());
+        let s = &c.0[0];
+        assert_eq!(s.meta.title.as_deref(), Some("Fix CI"));
+        assert_eq!(s.meta.model.as_deref(), Some("gpt-4.1"));
+        assert_eq!(s.meta.project_path.as_deref(), Some("/w"));
+        assert_eq!(s.meta.start_time, Some(1_759_312_800));
+        assert_eq!(s.messages.len(), 3);
+        let call = &s.messages[1].annotations.tool_calls[0];
+        assert_eq!(
+            (call.result.as_deref(), call.is_error),
+            (Some("gh: not logged in"), Some(true))
+        );
     }
 }

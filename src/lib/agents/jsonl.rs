@@ -5,21 +5,19 @@
 //! tolerated; a last line without its newline that does not parse is the agent still writing, and is skipped
 //! quietly.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 
 /// One line of a JSONL buffer.
 pub struct Line<'a> {
     /// 1-based line number.
     pub number: u64,
-    pub bytes: &'a [u8],
+    pub text: &'a str,
     /// The last line of the buffer with no newline after it (possibly still being written).
     pub unterminated: bool,
 }
 
 /// The non-blank lines of `buf`, with CR and NUL bytes trimmed from their ends.
-pub fn lines(buf: &[u8]) -> impl Iterator<Item = Line<'_>> {
+pub fn lines(buf: &str) -> impl Iterator<Item = Line<'_>> {
     let mut pos = 0usize;
     let mut number = 0u64;
     std::iter::from_fn(move || loop {
@@ -27,39 +25,26 @@ pub fn lines(buf: &[u8]) -> impl Iterator<Item = Line<'_>> {
             return None;
         }
         number += 1;
-        let (end, next, unterminated) = match memchr::memchr(b'\n', &buf[pos..]) {
+        let (end, next, unterminated) = match memchr::memchr(b'\n', &buf.as_bytes()[pos..]) {
             Some(i) => (pos + i, pos + i + 1, false),
             None => (buf.len(), buf.len(), true),
         };
-        let bytes = trim(&buf[pos..end]);
+        let text = trim(&buf[pos..end]);
         pos = next;
-        if !bytes.is_empty() {
+        if !text.is_empty() {
             return Some(Line {
                 number,
-                bytes,
+                text,
                 unterminated,
             });
         }
     })
 }
 
-fn trim(mut b: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = b {
-        if matches!(first, b' ' | b'\t' | b'\r' | 0) {
-            b = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = b {
-        if matches!(last, b' ' | b'\t' | b'\r' | 0) {
-            b = rest;
-        } else {
-            break;
-        }
-    }
+fn trim(s: &str) -> &str {
+    let s = s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\0'));
     // A UTF-8 byte-order mark on the first line.
-    b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b)
+    s.strip_prefix('\u{feff}').unwrap_or(s)
 }
 
 /// What became of a line that did not parse.
@@ -70,9 +55,9 @@ pub enum Bad {
     Invalid(String),
 }
 
-/// Parses one line (the buffer was made valid UTF-8 by [`read`]).
+/// Parses one line. The buffer is text already (see [`read`]), so serde need not check UTF-8 again.
 pub fn parse<'a, T: Deserialize<'a>>(line: &Line<'a>) -> Result<T, Bad> {
-    serde_json::from_slice::<T>(line.bytes).map_err(|e| {
+    serde_json::from_str::<T>(line.text).map_err(|e| {
         if line.unterminated {
             Bad::Partial
         } else {
@@ -82,17 +67,43 @@ pub fn parse<'a, T: Deserialize<'a>>(line: &Line<'a>) -> Result<T, Bad> {
 }
 
 /// Reads a whole file, replacing invalid UTF-8 (rare: crashes, foreign encodings) so every line parses as text.
-pub fn read(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+pub fn read(path: &std::path::Path) -> std::io::Result<String> {
     let buf = std::fs::read(path)?;
     Ok(match String::from_utf8(buf) {
-        Ok(s) => s.into_bytes(),
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned().into_bytes(),
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
 }
 
-/// Text as a borrowed or owned string, lossily decoded.
-pub fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+thread_local! {
+    /// Each worker reads file after file into the same buffer: no fresh pages to fault in per file.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A larger buffer than this is released after use rather than kept for the next file.
+const KEEP_BUFFER: usize = 64 << 20;
+
+/// Calls `f` with the file's text (invalid UTF-8 replaced, as by [`read`]), reusing a per-thread buffer.
+pub fn with_text<T>(path: &std::path::Path, f: impl FnOnce(&str) -> T) -> std::io::Result<T> {
+    use std::io::Read;
+    BUFFER.with(|cell| {
+        let mut buf = cell.take();
+        buf.clear();
+        let read = std::fs::File::open(path).and_then(|mut file| {
+            if let Ok(md) = file.metadata() {
+                buf.reserve(md.len() as usize);
+            }
+            file.read_to_end(&mut buf)
+        });
+        let out = read.map(|_| match std::str::from_utf8(&buf) {
+            Ok(text) => f(text),
+            Err(_) => f(&String::from_utf8_lossy(&buf)),
+        });
+        if buf.capacity() <= KEEP_BUFFER {
+            cell.replace(buf);
+        }
+        out
+    })
 }
 
 #[cfg(test)]
@@ -102,7 +113,7 @@ mod tests {
 
     #[test]
     fn crlf_blank_nul_and_partial_last_line() {
-        let buf = b"{\"a\":1}\r\n\r\n\0\0{\"a\":2}\n{\"a\":";
+        let buf = "\u{feff}{\"a\":1}\r\n\r\n\0\0{\"a\":2}\n{\"a\":";
         let got: Vec<_> = lines(buf).collect();
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].number, 3);

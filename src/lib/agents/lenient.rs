@@ -20,6 +20,17 @@ impl<'a> Str<'a> {
     pub fn non_empty(&self) -> Option<&str> {
         self.get().filter(|s| !s.is_empty())
     }
+    /// The value when it borrows from the input (no escapes), with the input's lifetime.
+    pub fn borrowed(&self) -> Option<&'a str> {
+        match &self.0 {
+            Some(Cow::Borrowed(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        }
+    }
+    /// Takes the value out, as an owned string (no copy when it was unescaped into one already).
+    pub fn take(&mut self) -> String {
+        self.0.take().map(Cow::into_owned).unwrap_or_default()
+    }
 }
 
 /// A boolean.
@@ -170,7 +181,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
         f.write_str("anything")
     }
     fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
-        Ok(Obj(Some(T::deserialize(de::value::MapAccessDeserializer::new(a))?)))
+        Ok(Obj(Some(T::deserialize(
+            de::value::MapAccessDeserializer::new(a),
+        )?)))
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)

@@ -27,6 +27,14 @@ pub mod goose;
 pub mod opencode;
 pub mod qwen_code;
 
+pub mod cline;
+pub mod continue_dev;
+pub mod copilot;
+pub mod cursor;
+pub mod vscode;
+pub mod windsurf;
+pub mod zed;
+
 /// Where the agents are looked for: a home directory and the environment overrides the agents honour.
 #[derive(Debug, Clone)]
 pub struct Env {
@@ -185,6 +193,15 @@ pub fn all() -> Vec<&'static dyn Agent> {
         &amp::Amp,
         &goose::Goose,
         &crush::Crush,
+        // IDE agents.
+        &cursor::CURSOR,
+        &copilot::COPILOT,
+        &cline::CLINE,
+        &cline::ROO_CODE,
+        &cline::KILO_CODE,
+        &continue_dev::CONTINUE,
+        &windsurf::WINDSURF,
+        &zed::ZED,
     ]
 }
 

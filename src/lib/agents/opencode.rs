@@ -48,7 +48,10 @@ impl Agent for OpenCode {
         for db in &dbs {
             if let Ok(snap) = Snapshot::open(db) {
                 if let Ok(rows) = sqlrows::rows(snap.conn(), "SELECT id FROM session", []) {
-                    in_db.extend(rows.iter().filter_map(|r| r.get("id")?.as_str().map(str::to_string)));
+                    in_db.extend(
+                        rows.iter()
+                            .filter_map(|r| r.get("id")?.as_str().map(str::to_string)),
+                    );
                 }
             }
         }
@@ -56,7 +59,11 @@ impl Agent for OpenCode {
         let mut out: Vec<Source> = dbs.into_iter().map(Source::at).collect();
         let mut infos = walk::files(&data.join("storage/session"), 1, &is_json);
         for project in walk::subdirs(&data.join("project")) {
-            infos.extend(walk::files(&project.join("storage/session/info"), 0, &is_json));
+            infos.extend(walk::files(
+                &project.join("storage/session/info"),
+                0,
+                &is_json,
+            ));
         }
         for p in infos {
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
@@ -86,7 +93,11 @@ fn from_db(path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
     let snap = Snapshot::open(path)?;
     let conn = snap.conn();
     for s in sqlrows::rows(conn, "SELECT * FROM session ORDER BY time_created, id", [])? {
-        let id = s.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        let id = s
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut info = Map::new();
         for (k, col) in [
             ("id", "id"),
@@ -114,21 +125,29 @@ fn from_db(path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
             [&id],
         )?;
         for m in rows {
-            let mid = m.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+            let mid = m
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let mut minfo = json_col(&m, "data");
             if let Some(o) = minfo.as_object_mut() {
                 o.insert("id".into(), Value::from(mid.as_str()));
             }
-            let parts = sqlrows::rows(conn, "SELECT * FROM part WHERE message_id = ?1 ORDER BY id", [&mid])?
-                .iter()
-                .map(|p| {
-                    let mut d = json_col(p, "data");
-                    if let (Some(o), Some(pid)) = (d.as_object_mut(), p.get("id")) {
-                        o.insert("id".into(), pid.clone());
-                    }
-                    d
-                })
-                .collect();
+            let parts = sqlrows::rows(
+                conn,
+                "SELECT * FROM part WHERE message_id = ?1 ORDER BY id",
+                [&mid],
+            )?
+            .iter()
+            .map(|p| {
+                let mut d = json_col(p, "data");
+                if let (Some(o), Some(pid)) = (d.as_object_mut(), p.get("id")) {
+                    o.insert("id".into(), pid.clone());
+                }
+                d
+            })
+            .collect();
             msgs.push(Msg { info: minfo, parts });
         }
         if let Some(session) = build(&Value::Object(info), msgs) {
@@ -143,14 +162,20 @@ fn read_json(path: &Path, sink: &mut dyn Sink) -> Option<Value> {
     match serde_json::from_slice(&bytes) {
         Ok(v) => Some(v),
         Err(e) => {
-            sink.problem(Problem::new(path, None, format!("skipped unreadable file: {e}")));
+            sink.problem(Problem::new(
+                path,
+                None,
+                format!("skipped unreadable file: {e}"),
+            ));
             None
         }
     }
 }
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
-    walk::files(dir, 0, &|p: &Path| p.extension().is_some_and(|e| e == "json"))
+    walk::files(dir, 0, &|p: &Path| {
+        p.extension().is_some_and(|e| e == "json")
+    })
 }
 
 /// A session from the JSON storage: `storage/session/<project>/<id>.json`, its `message/<id>/` and
@@ -160,27 +185,43 @@ fn from_files(info_path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
     let info: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
-            sink.problem(Problem::new(info_path, None, format!("skipped unreadable file: {e}")));
+            sink.problem(Problem::new(
+                info_path,
+                None,
+                format!("skipped unreadable file: {e}"),
+            ));
             return Ok(());
         }
     };
-    let sid = str_of(&info, "id")
-        .map(str::to_string)
-        .unwrap_or_else(|| info_path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string());
+    let sid = str_of(&info, "id").map(str::to_string).unwrap_or_else(|| {
+        info_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string()
+    });
     let per_project = info_path.parent().is_some_and(|p| walk::name(p) == "info");
     // storage/session/<project>/<id>.json  or  storage/session/info/<id>.json
     let storage = info_path.ancestors().nth(3).unwrap_or(Path::new("."));
     let (msg_dir, part_dir) = if per_project {
-        (storage.join("session/message").join(&sid), storage.join("session/part").join(&sid))
+        (
+            storage.join("session/message").join(&sid),
+            storage.join("session/part").join(&sid),
+        )
     } else {
         (storage.join("message").join(&sid), storage.join("part"))
     };
     let mut msgs = Vec::new();
     for mp in json_files(&msg_dir) {
-        let Some(minfo) = read_json(&mp, sink) else { continue };
-        let mid = str_of(&minfo, "id")
-            .map(str::to_string)
-            .unwrap_or_else(|| mp.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string());
+        let Some(minfo) = read_json(&mp, sink) else {
+            continue;
+        };
+        let mid = str_of(&minfo, "id").map(str::to_string).unwrap_or_else(|| {
+            mp.file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string()
+        });
         let mut parts: Vec<Value> = json_files(&part_dir.join(&mid))
             .iter()
             .filter_map(|p| read_json(p, sink))
@@ -189,8 +230,14 @@ fn from_files(info_path: &Path, sink: &mut dyn Sink) -> io::Result<()> {
         msgs.push(Msg { info: minfo, parts });
     }
     msgs.sort_by(|a, b| {
-        let t = |m: &Msg| m.info.pointer("/time/created").and_then(Value::as_i64).unwrap_or(0);
-        t(a).cmp(&t(b)).then_with(|| str_of(&a.info, "id").cmp(&str_of(&b.info, "id")))
+        let t = |m: &Msg| {
+            m.info
+                .pointer("/time/created")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        };
+        t(a).cmp(&t(b))
+            .then_with(|| str_of(&a.info, "id").cmp(&str_of(&b.info, "id")))
     });
     if let Some(session) = build(&info, msgs) {
         sink.session(session);
@@ -222,9 +269,10 @@ fn build(info: &Value, msgs: Vec<Msg>) -> Option<Session> {
         let mut m = Message::new(0, role, "");
         m.timestamp = mi.pointer("/time/created").and_then(time::from_value);
         if role == Role::Assistant {
-            let model = str_of(&mi, "modelID").or_else(|| mi.pointer("/model/modelID").and_then(Value::as_str));
-            let provider =
-                str_of(&mi, "providerID").or_else(|| mi.pointer("/model/providerID").and_then(Value::as_str));
+            let model = str_of(&mi, "modelID")
+                .or_else(|| mi.pointer("/model/modelID").and_then(Value::as_str));
+            let provider = str_of(&mi, "providerID")
+                .or_else(|| mi.pointer("/model/providerID").and_then(Value::as_str));
             m.model = match (provider, model) {
                 (Some(p), Some(m)) => Some(format!("{p}/{m}")),
                 (None, Some(m)) => Some(m.to_string()),
@@ -263,7 +311,10 @@ fn build(info: &Value, msgs: Vec<Msg>) -> Option<Session> {
                         assemble::push_para(&mut m.content, t);
                     }
                 }
-                "reasoning" => assemble::push_opt_para(&mut m.annotations.thinking, str_of(p, "text").unwrap_or("")),
+                "reasoning" => assemble::push_opt_para(
+                    &mut m.annotations.thinking,
+                    str_of(p, "text").unwrap_or(""),
+                ),
                 "tool" => pending.push(tool_call(p)),
                 "file" => {
                     let a = file_attachment(p);
@@ -276,7 +327,12 @@ fn build(info: &Value, msgs: Vec<Msg>) -> Option<Session> {
                 }
                 "compaction" => m.kind = Some(kind::COMMAND.into()),
                 "patch" => {
-                    for f in p.get("files").and_then(Value::as_array).into_iter().flatten() {
+                    for f in p
+                        .get("files")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         if let Some(f) = f.as_str() {
                             if !m.annotations.file_refs.iter().any(|x| x == f) {
                                 m.annotations.file_refs.push(f.to_string());
@@ -290,9 +346,14 @@ fn build(info: &Value, msgs: Vec<Msg>) -> Option<Session> {
         if !injected.is_empty() {
             if role == Role::User && m.content.is_empty() && m.attachments.is_empty() {
                 m.kind = Some(kind::INJECTED_CONTEXT.into());
-                m.content = injected.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n\n");
+                m.content = injected
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
             } else {
-                m.extra.insert("injected_context".into(), Value::Array(injected));
+                m.extra
+                    .insert("injected_context".into(), Value::Array(injected));
             }
         }
         messages.push(m);
@@ -322,12 +383,16 @@ fn tool_call(p: &Value) -> ToolCall {
     let status = str_of(&state, "status");
     match status {
         Some("completed") => {
-            c.result = Some(assemble::text_of(state.get("output").unwrap_or(&Value::Null)));
+            c.result = Some(assemble::text_of(
+                state.get("output").unwrap_or(&Value::Null),
+            ));
             let exit = state.pointer("/metadata/exit").and_then(Value::as_i64);
             c.is_error = Some(exit.is_some_and(|e| e != 0));
         }
         Some("error") => {
-            c.result = Some(assemble::text_of(state.get("error").unwrap_or(&Value::Null)));
+            c.result = Some(assemble::text_of(
+                state.get("error").unwrap_or(&Value::Null),
+            ));
             c.is_error = Some(true);
         }
         _ => {}
@@ -336,7 +401,8 @@ fn tool_call(p: &Value) -> ToolCall {
         c.extra.insert("status".into(), Value::from(s));
     }
     if let Some(child) = state.pointer("/metadata/sessionId").and_then(Value::as_str) {
-        c.extra.insert("child_session_id".into(), Value::from(child));
+        c.extra
+            .insert("child_session_id".into(), Value::from(child));
     }
     c
 }
@@ -345,7 +411,15 @@ fn file_attachment(p: &Value) -> Attachment {
     let mime = str_of(p, "mime");
     let url = str_of(p, "url").unwrap_or("");
     let mut a = if url.starts_with("data:") {
-        assemble::base64_attachment(if mime.is_some_and(|m| m.starts_with("image/")) { "image" } else { "file" }, mime, url)
+        assemble::base64_attachment(
+            if mime.is_some_and(|m| m.starts_with("image/")) {
+                "image"
+            } else {
+                "file"
+            },
+            mime,
+            url,
+        )
     } else {
         Attachment {
             kind: "file".into(),
@@ -358,4 +432,64 @@ fn file_attachment(p: &Value) -> Attachment {
     };
     a.name = str_of(p, "filename").map(str::to_string);
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect(Vec<Session>, Vec<Problem>);
+    impl Sink for Collect {
+        fn session(&mut self, s: Session) {
+            self.0.push(s);
+        }
+        fn problem(&mut self, p: Problem) {
+            self.1.push(p);
+        }
+    }
+
+    #[test]
+    fn the_per_project_storage_of_mid_2025_is_found_and_read() {
+        let home = tempfile::tempdir().unwrap();
+        let storage = home
+            .path()
+            .join(".local/share/opencode/project/home-alice-shop/storage/session");
+        let write = |rel: &str, v: serde_json::Value| {
+            let p = storage.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, v.to_string()).unwrap();
+        };
+        write(
+            "info/ses_a.json",
+            serde_json::json!({"id": "ses_a", "title": "Old layout", "time": {"created": 1750000000000u64}}),
+        );
+        write(
+            "message/ses_a/msg_1.json",
+            serde_json::json!({"id": "msg_1", "role": "user", "time": {"created": 1750000001000u64}}),
+        );
+        write(
+            "part/ses_a/msg_1/prt_1.json",
+            serde_json::json!({"id": "prt_1", "type": "text", "text": "hello"}),
+        );
+        write(
+            "message/ses_a/msg_2.json",
+            serde_json::json!({"id": "msg_2", "role": "assistant", "modelID": "m", "providerID": "p", "time": {"created": 1750000002000u64}}),
+        );
+        write(
+            "part/ses_a/msg_2/prt_2.json",
+            serde_json::json!({"id": "prt_2", "type": "text", "text": "hi"}),
+        );
+        let mut env = Env::with_home(home.path());
+        env.vars.remove("XDG_DATA_HOME");
+        let sources = OpenCode.sources(&env);
+        assert_eq!(sources.len(), 1);
+        let mut c = Collect::default();
+        OpenCode.extract(&sources[0], &env, &mut c).unwrap();
+        let s = &c.0[0];
+        assert_eq!(s.meta.title.as_deref(), Some("Old layout"));
+        let texts: Vec<_> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["hello", "hi"]);
+        assert_eq!(s.meta.model.as_deref(), Some("p/m"));
+    }
 }

@@ -46,7 +46,11 @@ impl Agent for QwenCode {
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
         let buf = jsonl::read(&source.path)?;
-        let stem = source.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let stem = source
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
         let mut meta = Meta::new("qwen-code", stem);
         let mut messages: Vec<Message> = Vec::new();
         let mut calls = Calls::default();
@@ -58,7 +62,11 @@ impl Agent for QwenCode {
                 Ok(v) => v,
                 Err(Bad::Partial) => continue,
                 Err(Bad::Invalid(e)) => {
-                    sink.problem(Problem::new(&source.path, Some(line.number), format!("skipped unreadable record: {e}")));
+                    sink.problem(Problem::new(
+                        &source.path,
+                        Some(line.number),
+                        format!("skipped unreadable record: {e}"),
+                    ));
                     continue;
                 }
             };
@@ -126,7 +134,9 @@ impl Agent for QwenCode {
                 }
                 "tool_result" => {
                     for p in parts.into_iter().flatten() {
-                        let Some(fr) = p.get("functionResponse") else { continue };
+                        let Some(fr) = p.get("functionResponse") else {
+                            continue;
+                        };
                         let id = str_of(fr, "id").unwrap_or("");
                         let resp = fr.get("response").cloned().unwrap_or(Value::Null);
                         let (text, err) = match (resp.get("output"), resp.get("error")) {
@@ -172,7 +182,11 @@ fn parts_into(parts: Option<&Vec<Value>>, m: &mut Message, mut calls: Option<&mu
                 calls.push(c);
             }
         } else if let Some(d) = p.get("inlineData") {
-            let a = assemble::base64_attachment("image", str_of(d, "mimeType"), str_of(d, "data").unwrap_or(""));
+            let a = assemble::base64_attachment(
+                "image",
+                str_of(d, "mimeType"),
+                str_of(d, "data").unwrap_or(""),
+            );
             assemble::attach(m, a);
         }
     }

@@ -8,7 +8,11 @@ use serde_json::{Map, Value};
 use super::sqlite::to_io;
 
 /// Every row of `sql` as a JSON object. Text that holds JSON stays text; callers parse what they need.
-pub fn rows(conn: &Connection, sql: &str, params: impl Params) -> std::io::Result<Vec<Map<String, Value>>> {
+pub fn rows(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+) -> std::io::Result<Vec<Map<String, Value>>> {
     let mut stmt = conn.prepare(sql).map_err(to_io)?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let mut out = Vec::new();

@@ -73,7 +73,10 @@ struct Filter {
 impl Filter {
     fn keeps_source(&self, s: &Source) -> bool {
         // A file last written before DATE cannot hold activity after it.
-        match (self.since, s.modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok())) {
+        match (
+            self.since,
+            s.modified.and_then(|m| m.duration_since(UNIX_EPOCH).ok()),
+        ) {
             (Some(since), Some(m)) => m.as_secs() as i64 + 1 >= since,
             _ => true,
         }
@@ -93,14 +96,20 @@ impl Filter {
             }
         }
         if !self.sessions.is_empty()
-            && !self.sessions.iter().any(|id| m.session_id.starts_with(id.as_str()))
+            && !self
+                .sessions
+                .iter()
+                .any(|id| m.session_id.starts_with(id.as_str()))
         {
             return false;
         }
         if let Some(p) = &self.project {
             let under = m.project_path.as_deref().is_some_and(|pp| {
                 let pp = pp.trim_end_matches(['/', '\\']);
-                pp == p || pp.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with(['/', '\\']))
+                pp == p
+                    || pp
+                        .strip_prefix(p.as_str())
+                        .is_some_and(|r| r.starts_with(['/', '\\']))
             });
             if !under && m.project_hash.as_deref() != Some(p.as_str()) {
                 return false;
@@ -110,28 +119,58 @@ impl Filter {
     }
 }
 
-/// What one source produced.
-#[derive(Default)]
-struct Collected {
-    sessions: Vec<Session>,
+/// What one source produced: its kept sessions already serialized (a session's structs are dropped as soon as
+/// it is written out, so memory holds bytes, not both), or for `--list` only their count and time range.
+struct Collected<'f> {
+    filter: &'f Filter,
+    /// `None` when only counting.
+    out: Option<Vec<u8>>,
+    sessions: usize,
+    first: Option<i64>,
+    last: Option<i64>,
     problems: Vec<Problem>,
 }
 
-impl Sink for Collected {
+impl Sink for Collected<'_> {
     fn session(&mut self, s: Session) {
-        self.sessions.push(s);
+        if !self.filter.keeps(&s) {
+            return;
+        }
+        self.sessions += 1;
+        self.first = self.first.into_iter().chain(s.meta.start_time).min();
+        self.last = self.last.into_iter().chain(s.meta.end_time).max();
+        if let Some(out) = &mut self.out {
+            crate::io::writer::push_json_line(out, &s).expect("sessions serialize");
+        }
     }
     fn problem(&mut self, p: Problem) {
         self.problems.push(p);
     }
 }
 
-fn extract_one(agent: &dyn Agent, source: &Source, env: &Env, filter: &Filter) -> Collected {
-    let mut c = Collected::default();
+fn extract_one<'f>(
+    agent: &dyn Agent,
+    source: &Source,
+    env: &Env,
+    filter: &'f Filter,
+    write: bool,
+) -> Collected<'f> {
+    let mut c = Collected {
+        filter,
+        // Output is usually a little smaller than the input (tool metadata is dropped).
+        out: write.then(|| Vec::with_capacity((source.bytes as usize).min(64 << 20))),
+        sessions: 0,
+        first: None,
+        last: None,
+        problems: Vec::new(),
+    };
     if let Err(e) = agent.extract(source, env, &mut c) {
-        c.problems.push(Problem::new(&source.path, None, format!("cannot read: {e}")));
+        c.problems.push(Problem::new(
+            &source.path,
+            None,
+            format!("cannot read: {e}"),
+        ));
     }
-    c.sessions.retain(|s| filter.keeps(s));
     c
 }
 
@@ -199,45 +238,112 @@ fn select_agents(args: &Args, config: &crate::config::Config) -> Result<Vec<&'st
 }
 
 fn known_names() -> String {
-    agents::all().iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+    agents::all()
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// Sources in flight at once: enough to keep every thread busy, few enough that memory stays bounded by a
-/// handful of sessions.
-fn window() -> usize {
-    rayon::current_num_threads() * 4
-}
+/// Sources in flight ahead of the one being written: enough to keep every thread busy past a large file, few
+/// enough that memory stays bounded by a handful of sessions.
+const AHEAD_PER_THREAD: usize = 4;
 
 fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
-    let mut out = crate::io::writer::stdout();
-    let mut failed = false;
+    let mut jobs: Vec<(&'static dyn Agent, Source)> = Vec::new();
     for agent in selected {
         let mut sources = agent.sources(env);
         sources.retain(|s| filter.keeps_source(s));
-        for batch in sources.chunks(window()) {
-            let results: Vec<(Vec<u8>, Vec<Problem>)> = batch
-                .par_iter()
-                .map(|s| {
-                    let c = extract_one(*agent, s, env, filter);
-                    let mut buf = Vec::new();
-                    for session in &c.sessions {
-                        crate::io::writer::push_json_line(&mut buf, session).expect("sessions serialize");
-                    }
-                    (buf, c.problems)
-                })
-                .collect();
-            for (buf, problems) in results {
-                out.write_all(&buf)?;
-                if !problems.is_empty() {
-                    failed = true;
-                    out.flush()?;
-                    report(&problems);
+        jobs.extend(sources.into_iter().map(|s| (*agent, s)));
+    }
+    let mut out = crate::io::writer::stdout();
+    let mut failed = false;
+    let threads = rayon::current_num_threads();
+    in_order(
+        jobs.len(),
+        threads,
+        threads * AHEAD_PER_THREAD,
+        |i| {
+            let (agent, source) = &jobs[i];
+            let c = extract_one(*agent, source, env, filter, true);
+            (c.out.unwrap_or_default(), c.problems)
+        },
+        |(buf, problems)| {
+            out.write_all(&buf)?;
+            if !problems.is_empty() {
+                failed = true;
+                out.flush()?;
+                report(&problems);
+            }
+            Ok(())
+        },
+    )?;
+    out.flush()?;
+    Ok(if failed {
+        Status::Failure
+    } else {
+        Status::Success
+    })
+}
+
+/// Runs `work(0..n)` on `threads` threads and hands the results to `sink` in index order, as soon as each is
+/// next. No worker runs more than `ahead` items past the one `sink` waits for, so memory stays bounded; unlike
+/// fixed batches, one large item holds up nobody but its own slot. Stops at the first error of `sink`.
+fn in_order<T, W, S>(n: usize, threads: usize, ahead: usize, work: W, mut sink: S) -> Result<()>
+where
+    T: Send,
+    W: Fn(usize) -> T + Sync,
+    S: FnMut(T) -> Result<()>,
+{
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // The index `sink` waits for; workers sleep while they are `ahead` items past it.
+    let written = (Mutex::new(0usize), Condvar::new());
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, T)>();
+        for _ in 0..threads.max(1) {
+            let tx = tx.clone();
+            let (next, stop, written, work) = (&next, &stop, &written, &work);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                let mut w = written.0.lock().expect("lock");
+                while i >= *w + ahead && !stop.load(Ordering::Relaxed) {
+                    w = written.1.wait(w).expect("lock");
+                }
+                drop(w);
+                if stop.load(Ordering::Relaxed) || tx.send((i, work(i))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0usize;
+        let result = (|| {
+            for (i, t) in &rx {
+                pending.insert(i, t);
+                while let Some(t) = pending.remove(&want) {
+                    sink(t)?;
+                    want += 1;
+                    *written.0.lock().expect("lock") = want;
+                    written.1.notify_all();
                 }
             }
-        }
-    }
-    out.flush()?;
-    Ok(if failed { Status::Failure } else { Status::Success })
+            Ok(())
+        })();
+        // On an error (a closed pipe), release and stop the workers.
+        stop.store(true, Ordering::Relaxed);
+        written.1.notify_all();
+        drop(rx);
+        result
+    })
 }
 
 fn report(problems: &[Problem]) {
@@ -247,6 +353,9 @@ fn report(problems: &[Problem]) {
         let _ = writeln!(err, "{PROG}: {p}");
     }
 }
+
+/// What `--list` counts in one source: sessions, first and last activity, problems.
+type Found = (usize, Option<i64>, Option<i64>, Vec<Problem>);
 
 /// Per agent: where it looked, and what it found.
 fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
@@ -265,13 +374,11 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
         let mut sources = agent.sources(env);
         sources.retain(|s| filter.keeps_source(s));
         let bytes: u64 = sources.iter().map(|s| s.bytes).sum();
-        let per_source: Vec<(usize, Option<i64>, Option<i64>, Vec<Problem>)> = sources
+        let per_source: Vec<Found> = sources
             .par_iter()
             .map(|s| {
-                let c = extract_one(*agent, s, env, filter);
-                let first = c.sessions.iter().filter_map(|s| s.meta.start_time).min();
-                let last = c.sessions.iter().filter_map(|s| s.meta.end_time).max();
-                (c.sessions.len(), first, last, c.problems)
+                let c = extract_one(*agent, s, env, filter, false);
+                (c.sessions, c.first, c.last, c.problems)
             })
             .collect();
         let sessions: usize = per_source.iter().map(|p| p.0).sum();
@@ -294,7 +401,11 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
                 bytes,
                 first.map(time::to_rfc3339).unwrap_or_else(|| "-".into()),
                 last.map(time::to_rfc3339).unwrap_or_else(|| "-".into()),
-                if roots_txt.is_empty() { "(none found)".to_string() } else { roots_txt.join(", ") }
+                if roots_txt.is_empty() {
+                    "(none found)".to_string()
+                } else {
+                    roots_txt.join(", ")
+                }
             )?;
         } else {
             let v = json!({
@@ -314,5 +425,56 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
         report(&problems);
     }
     out.flush()?;
-    Ok(if failed { Status::Failure } else { Status::Success })
+    Ok(if failed {
+        Status::Failure
+    } else {
+        Status::Success
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_arrive_in_order_whatever_the_work_takes() {
+        let mut got = Vec::new();
+        in_order(
+            200,
+            4,
+            3,
+            |i| {
+                std::thread::sleep(std::time::Duration::from_micros(
+                    ((i * 7919) % 13) as u64 * 50,
+                ));
+                i
+            },
+            |i| {
+                got.push(i);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        let mut seen = 0;
+        let r = in_order(
+            1000,
+            3,
+            2,
+            |i| i,
+            |i| {
+                seen += 1;
+                if i == 10 {
+                    anyhow::bail!("closed");
+                }
+                Ok(())
+            },
+        );
+        assert!(r.is_err());
+        assert_eq!(seen, 11);
+    }
 }

@@ -287,7 +287,7 @@ fn discover(sel: &Selection, json: bool) -> anyhow::Result<Status> {
     let mut out = crate::io::writer::stdout();
     if json {
         for f in &found {
-            crate::io::writer::write_all_flush(&mut out, &crate::io::writer::json_line(f)?)?;
+            out.write_all(&crate::io::writer::json_line(f)?)?;
         }
     } else {
         front::discover::print_table(&found, &mut out)?;

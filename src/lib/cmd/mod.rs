@@ -4,3 +4,4 @@ pub mod extract;
 pub mod format;
 pub mod front;
 pub mod normalize;
+pub mod scrub;

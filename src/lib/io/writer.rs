@@ -1,6 +1,6 @@
 //! NDJSON output: compact, one object per line, stdout locked once and buffered.
 
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, BufWriter, StdoutLock};
 
 use serde::Serialize;
 
@@ -31,10 +31,4 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
-}
-
-/// Writes and flushes, so a closed pipe surfaces as an error here rather than at drop time.
-pub fn write_all_flush(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    out.write_all(bytes)?;
-    out.flush()
 }

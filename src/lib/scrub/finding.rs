@@ -1,0 +1,169 @@
+//! A finding: one span of one string that a rule wants replaced, and how overlapping findings are settled.
+
+use serde::Serialize;
+
+/// What was found, for the counts in the stamp and the `--check` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    PrivateKey,
+    Secret,
+    Email,
+    Username,
+    Name,
+    Host,
+    Ip,
+    Phone,
+    Card,
+    Iban,
+    Custom,
+    Model,
+    ProviderPhrase,
+    Invisible,
+    Space,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::PrivateKey => "private_key",
+            Kind::Secret => "secret",
+            Kind::Email => "email",
+            Kind::Username => "username",
+            Kind::Name => "name",
+            Kind::Host => "host",
+            Kind::Ip => "ip",
+            Kind::Phone => "phone",
+            Kind::Card => "card",
+            Kind::Iban => "iban",
+            Kind::Custom => "custom",
+            Kind::Model => "model",
+            Kind::ProviderPhrase => "provider_phrase",
+            Kind::Invisible => "invisible",
+            Kind::Space => "space",
+        }
+    }
+
+    /// Which of two overlapping findings wins: credentials first, cosmetic last.
+    fn priority(self) -> u8 {
+        match self {
+            Kind::PrivateKey => 100,
+            Kind::Secret => 90,
+            Kind::ProviderPhrase => 80,
+            Kind::Email => 70,
+            Kind::Custom => 65,
+            Kind::Username => 60,
+            // Above logins, so `Alice Liddell` goes whole rather than leaving a half.
+            Kind::Name => 62,
+            Kind::Card | Kind::Iban => 52,
+            Kind::Host => 50,
+            Kind::Model => 40,
+            Kind::Ip => 30,
+            Kind::Phone => 20,
+            Kind::Invisible | Kind::Space => 10,
+        }
+    }
+}
+
+/// Replace `text[start..end]` (bytes) with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+    pub rule: &'static str,
+    pub replacement: String,
+    /// Extra words for the audit log (decoded smuggled text, for instance); never the original value.
+    pub note: Option<String>,
+}
+
+impl Finding {
+    pub fn new(
+        start: usize,
+        end: usize,
+        kind: Kind,
+        rule: &'static str,
+        replacement: impl Into<String>,
+    ) -> Self {
+        Finding {
+            start,
+            end,
+            kind,
+            rule,
+            replacement: replacement.into(),
+            note: None,
+        }
+    }
+}
+
+/// Keeps a set of non-overlapping findings, sorted by position: the higher priority wins an overlap, then
+/// the longer span, then the earlier one. Findings that would change nothing are dropped.
+pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
+    found.retain(|f| {
+        f.start < f.end
+            && text.is_char_boundary(f.start)
+            && text.is_char_boundary(f.end)
+            && text[f.start..f.end] != f.replacement
+    });
+    if found.len() <= 1 {
+        return found;
+    }
+    found.sort_by(|a, b| {
+        b.kind
+            .priority()
+            .cmp(&a.kind.priority())
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
+    for f in found {
+        // `kept` is small; a linear overlap check is cheaper than a tree here.
+        if kept.iter().all(|k| f.end <= k.start || f.start >= k.end) {
+            kept.push(f);
+        }
+    }
+    kept.sort_by_key(|f| f.start);
+    kept
+}
+
+/// `text` with every (settled) finding replaced.
+pub fn apply(text: &str, findings: &[Finding]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in findings {
+        out.push_str(&text[at..f.start]);
+        out.push_str(&f.replacement);
+        at = f.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn higher_priority_wins_and_disjoint_findings_all_apply() {
+        let text = "key ghp_abc mail a@b.io";
+        let f = settle(
+            text,
+            vec![
+                Finding::new(4, 11, Kind::Model, "m", "<model>"),
+                Finding::new(4, 11, Kind::Secret, "s", "<REDACTED>"),
+                Finding::new(17, 23, Kind::Email, "e", "<email>"),
+            ],
+        );
+        assert_eq!(f.len(), 2);
+        assert_eq!(apply(text, &f), "key <REDACTED> mail <email>");
+    }
+
+    #[test]
+    fn no_op_findings_are_dropped() {
+        assert!(settle(
+            "<email>",
+            vec![Finding::new(0, 7, Kind::Email, "e", "<email>")]
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,272 @@
+//! `cc-scrub`'s engine: everything that could identify a person or unlock an account is replaced in every
+//! string of a session, deterministically and idempotently, with an audit record per replacement.
+//!
+//! One [`Scrubber`] is compiled per run and shared by all threads. A session is scrubbed in two passes: the
+//! first learns the logins it reveals (home paths, prompts, remotes), the second replaces, per string,
+//! invisible characters first and then every rule's findings (secrets, PII, paths, names, models).
+
+pub mod audit;
+pub mod finding;
+pub mod gates;
+pub mod key;
+pub mod models;
+pub mod options;
+pub mod paths;
+pub mod pem;
+pub mod pii;
+pub mod rules;
+pub mod secrets;
+pub mod stamp;
+pub mod unicode;
+pub mod walk;
+
+use sha2::{Digest, Sha256};
+
+use finding::{Finding, Kind};
+use key::PseudonymKey;
+use options::{ExampleEmails, LocalIdentity, ScrubOptions};
+use paths::{NameMatcher, PathRules};
+use rules::{RuleError, RuleSet};
+
+pub use walk::{Mode, SessionReport};
+
+/// Bumped whenever code-defined behaviour (paths, unicode, names) changes, so the rule-set hash changes too.
+const ENGINE_REVISION: &str = "paths-1 unicode-1 names-1 pem-1";
+
+/// The compiled rules plus the run's key and configured names; cheap to share across threads.
+pub struct Scrubber {
+    rules: RuleSet,
+    paths: PathRules,
+    key: PseudonymKey,
+    configured: Vec<(String, Kind, &'static str, String)>,
+    example_emails: ExampleEmails,
+    ruleset_hash: String,
+}
+
+/// A string after scrubbing, with what changed. `None` texts mean "unchanged".
+pub struct Scrubbed {
+    /// The final text.
+    pub text: Option<String>,
+    /// Invisible-character findings, with offsets into the original.
+    pub unicode: Vec<Finding>,
+    /// The text after the unicode pass, which the rules saw.
+    pub cleaned: Option<String>,
+    /// Rule findings, with offsets into the cleaned text.
+    pub findings: Vec<Finding>,
+}
+
+impl Scrubber {
+    /// Compiles every rule. `identity` is the detected local user (or `None` to skip detection).
+    pub fn new(
+        opts: &ScrubOptions,
+        key: PseudonymKey,
+        identity: Option<&LocalIdentity>,
+    ) -> Result<Scrubber, RuleError> {
+        let tables: [&'static [rules::Rule]; 3] = [secrets::RULES, pii::RULES, models::RULES];
+        let rules = RuleSet::compile(&tables)?;
+        let paths = PathRules::compile()?;
+        let mut configured = Vec::new();
+        let mut add = |s: &str, kind: Kind, rule: &'static str, rep: String| {
+            let s = s.trim();
+            if s.len() >= 2
+                && !configured
+                    .iter()
+                    .any(|(x, ..): &(String, Kind, &str, String)| x.eq_ignore_ascii_case(s))
+            {
+                configured.push((s.to_string(), kind, rule, rep));
+            }
+        };
+        for u in &opts.redact_usernames {
+            add(
+                u,
+                Kind::Username,
+                "configured-username",
+                key.user_pseudonym(u),
+            );
+        }
+        for r in &opts.redact {
+            add(
+                r,
+                Kind::Custom,
+                "configured-string",
+                "<redacted>".to_string(),
+            );
+        }
+        if let Some(id) = identity {
+            for e in &id.emails {
+                add(e, Kind::Email, "local-git-email", "<email>".to_string());
+            }
+            for n in &id.real_names {
+                add(n, Kind::Name, "local-git-name", "<name>".to_string());
+            }
+            for l in &id.logins {
+                add(l, Kind::Username, "local-login", key.user_pseudonym(l));
+            }
+            for h in &id.hostnames {
+                add(h, Kind::Host, "local-hostname", "<host>".to_string());
+            }
+        }
+        let mut h = Sha256::new();
+        h.update(ENGINE_REVISION);
+        for t in tables {
+            for r in t {
+                h.update(r.id);
+                h.update([0]);
+                h.update(r.pattern);
+                h.update([0]);
+                h.update(r.placeholder);
+                h.update([0]);
+            }
+        }
+        let ruleset_hash = h
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Scrubber {
+            rules,
+            paths,
+            key,
+            configured,
+            example_emails: opts.example_emails,
+            ruleset_hash,
+        })
+    }
+
+    pub fn key(&self) -> &PseudonymKey {
+        &self.key
+    }
+
+    pub fn ruleset_hash(&self) -> &str {
+        &self.ruleset_hash
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The name matcher for one session: configured names plus the logins the session revealed.
+    pub fn names_for(&self, learned: &paths::Learned) -> Option<NameMatcher> {
+        let mut names = self.configured.clone();
+        for l in &learned.logins {
+            if !names.iter().any(|(n, ..)| n.eq_ignore_ascii_case(l)) {
+                names.push((
+                    l.clone(),
+                    Kind::Username,
+                    "learned-login",
+                    self.key.user_pseudonym(l),
+                ));
+            }
+        }
+        NameMatcher::new(names)
+    }
+
+    /// Settled findings of every text rule (not the unicode pass) in `text`.
+    /// `paths`: the path findings for `text` if already known (from the learning pass).
+    pub fn detect(
+        &self,
+        text: &str,
+        names: Option<&NameMatcher>,
+        paths: Option<Vec<Finding>>,
+    ) -> Vec<Finding> {
+        let mut found = match paths {
+            Some(known) => known,
+            None => {
+                let mut f = Vec::new();
+                self.paths.find(text, &self.key, &mut f);
+                f
+            }
+        };
+        self.rules.find(text, &mut found);
+        pem::find(text, &mut found);
+        if let Some(n) = names {
+            n.find(text, &mut found);
+        }
+        found.retain(|f| {
+            !(f.rule == "email" && pii::keep_email(&text[f.start..f.end], self.example_emails))
+        });
+        finding::settle(text, found)
+    }
+
+    /// Scrubs one string: invisible characters first, then every rule on the cleaned text.
+    /// `paths`: path findings for `text` computed earlier, used when the unicode pass leaves `text` as is.
+    pub fn scrub_text(
+        &self,
+        text: &str,
+        names: Option<&NameMatcher>,
+        paths: Option<Vec<Finding>>,
+    ) -> Scrubbed {
+        let mut uni = Vec::new();
+        unicode::find(text, &mut uni);
+        let uni = finding::settle(text, uni);
+        let cleaned = (!uni.is_empty()).then(|| finding::apply(text, &uni));
+        let base = cleaned.as_deref().unwrap_or(text);
+        let found = self.detect(base, names, if cleaned.is_none() { paths } else { None });
+        let text = if found.is_empty() {
+            cleaned.clone()
+        } else {
+            Some(finding::apply(base, &found))
+        };
+        let mut unicode = uni;
+        for f in &mut unicode {
+            if let Some(note) = f.note.take() {
+                // Smuggled text goes to the audit log only after it has been scrubbed itself.
+                let clean = self.detect(&note, names, None);
+                f.note = Some(finding::apply(&note, &clean));
+            }
+        }
+        Scrubbed {
+            text,
+            unicode,
+            cleaned,
+            findings: found,
+        }
+    }
+
+    /// The family label for the value of a model field (`meta.model`, `message.model`, `modelID`, ...).
+    pub fn model_label(&self, value: &str) -> Option<&'static str> {
+        let v = value.trim();
+        if v.is_empty() || (v.starts_with("<model-") && v.ends_with('>')) {
+            return None;
+        }
+        let mut found = Vec::new();
+        self.rules.find(v, &mut found);
+        if let Some(f) = found.iter().find(|f| f.kind == Kind::Model) {
+            return Some(
+                models::RULES
+                    .iter()
+                    .find(|r| r.id == f.rule)
+                    .map_or("<model-other>", |r| r.placeholder),
+            );
+        }
+        let lower = v.to_ascii_lowercase();
+        let family = [
+            ("anthropic", "<model-anthropic>"),
+            ("claude", "<model-anthropic>"),
+            ("sonnet", "<model-anthropic>"),
+            ("opus", "<model-anthropic>"),
+            ("haiku", "<model-anthropic>"),
+            ("openai", "<model-openai>"),
+            ("gpt", "<model-openai>"),
+            ("gemini", "<model-google>"),
+            ("google", "<model-google>"),
+            ("llama", "<model-meta>"),
+            ("mistral", "<model-mistral>"),
+            ("deepseek", "<model-deepseek>"),
+            ("qwen", "<model-qwen>"),
+            ("grok", "<model-xai>"),
+        ];
+        if let Some((_, label)) = family.iter().find(|(k, _)| lower.contains(k)) {
+            return Some(label);
+        }
+        // Words like `auto`, `default`, `fast` name no model; anything shaped like an id does.
+        let id_like = v
+            .bytes()
+            .any(|b| b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.' | b':' | b'@'));
+        id_like.then_some("<model-other>")
+    }
+}
+
+#[cfg(test)]
+mod tests;

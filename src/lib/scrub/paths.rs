@@ -1,0 +1,556 @@
+//! Home paths, logins and the other places a user's name hides: `/home/x`, `/Users/x`, `C:\Users\x` (also
+//! `\\`-escaped and `C:/`), `/mnt/c/Users/x`, `\\wsl$\...\home\x`, percent-encoded `file://` URIs, Claude
+//! Code's escaped project folders (`-home-x-...`), `~x/`, shell prompts, ssh targets, URL user names and git
+//! remote owners. Logins learned anywhere in a session are then replaced wherever they occur as a word.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::finding::{Finding, Kind};
+use super::key::{is_user_pseudonym, PseudonymKey};
+use super::rules::{Anchors, RuleError};
+
+/// Logins that identify nobody (service accounts, CI runners, OS defaults) and placeholders.
+const GENERIC_LOGINS: &[&str] = &[
+    "root",
+    "runner",
+    "runneradmin",
+    "ubuntu",
+    "debian",
+    "ec2-user",
+    "centos",
+    "fedora",
+    "admin",
+    "administrator",
+    "user",
+    "users",
+    "username",
+    "public",
+    "default",
+    "default user",
+    "all users",
+    "shared",
+    "guest",
+    "git",
+    "vagrant",
+    "docker",
+    "node",
+    "app",
+    "www",
+    "www-data",
+    "nobody",
+    "circleci",
+    "jenkins",
+    "build",
+    "builder",
+    "travis",
+    "appveyor",
+    "vscode",
+    "codespace",
+    "gitpod",
+    "home",
+    "me",
+    "you",
+    "yourname",
+    "your-name",
+    "name",
+    "someone",
+    "x-access-token",
+    "oauth2",
+    "oauth",
+    "token",
+    "x-token-auth",
+    "postgres",
+    "mysql",
+    "redis",
+    "localhost",
+    "dev",
+    "test",
+    "tmp",
+    "temp",
+    "lib",
+    "bin",
+    "src",
+    "library",
+    "applications",
+    "desktop",
+];
+
+pub fn is_generic_login(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    GENERIC_LOGINS.contains(&lower.as_str())
+        || is_user_pseudonym(&lower)
+        || lower.starts_with('$')
+        || lower.starts_with('%')
+        || lower.starts_with('<')
+        || lower.starts_with('{')
+        || lower.contains("...")
+        || lower.len() < 2
+}
+
+fn build(p: &str) -> Result<Regex, RuleError> {
+    RegexBuilder::new(p)
+        .unicode(false)
+        .build()
+        .map_err(|error| RuleError::Regex { id: "paths", error })
+}
+
+const HOME: u8 = 1;
+const DASH: u8 = 2;
+const TILDE: u8 = 4;
+const AT: u8 = 8;
+const SSH: u8 = 16;
+const URL: u8 = 32;
+const GIT: u8 = 64;
+
+/// Literals that each regex needs, lowercase (matched case-insensitively).
+const LITERALS: &[(&str, u8)] = &[
+    ("/home/", HOME),
+    ("/users/", HOME),
+    ("\\users\\", HOME),
+    ("\\home\\", HOME),
+    ("%2fhome%2f", HOME),
+    ("%2fusers%2f", HOME),
+    (":/users/", HOME),
+    ("-home-", DASH),
+    ("-users-", DASH),
+    ("~", TILDE),
+    ("@", AT),
+    ("ssh", SSH),
+    ("scp", SSH),
+    ("sftp", SSH),
+    ("rsync", SSH),
+    ("mosh", SSH),
+    ("://", URL),
+    (".git", GIT),
+    ("git@", GIT),
+];
+
+fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
+    std::str::from_utf8(m.as_bytes()).ok()
+}
+
+/// Runs `re` when all of `need` is in `have`.
+fn gated<'r>(have: u8, need: u8, re: &'r Regex) -> Option<&'r Regex> {
+    (have & need == need).then_some(re)
+}
+
+pub struct PathRules {
+    /// Home directories whose next segment is the login (`u` group).
+    home: Regex,
+    /// Claude Code's escaped project folders: `-home-alice-work` (login up to the next dash).
+    dashed: Regex,
+    tilde: Regex,
+    prompt: Regex,
+    ssh: Regex,
+    url_user: Regex,
+    remote: Regex,
+    /// `first.last@domain`: the parts of a personal address are names.
+    email_name: Regex,
+    project: Regex,
+    prefilter: Anchors<u8>,
+}
+
+/// What the first pass over a session learned: logins (pseudonymized wherever they occur as a word).
+#[derive(Debug, Default, Clone)]
+pub struct Learned {
+    pub logins: Vec<String>,
+}
+
+impl Learned {
+    /// The value of an account field: a handle (`alice-liddell`) or a display name (`Alice Liddell`).
+    pub fn account(&mut self, value: &str) {
+        let v = value.trim();
+        if v.len() > 64 || v.contains('@') || v.contains('/') {
+            return;
+        }
+        let words: Vec<&str> = v.split_whitespace().collect();
+        let handle = |w: &str| {
+            w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        if words.len() == 1 && handle(words[0]) {
+            self.add(words[0]);
+        } else if (2..=3).contains(&words.len())
+            && words
+                .iter()
+                .all(|w| w.chars().next().is_some_and(char::is_uppercase))
+        {
+            for w in words {
+                self.add(w);
+            }
+        }
+    }
+
+    fn add(&mut self, name: &str) {
+        let name = name.trim_matches(|c: char| c == '.' || c == '-');
+        if (3..=32).contains(&name.len())
+            && !is_generic_login(name)
+            && !self.logins.iter().any(|l| l.eq_ignore_ascii_case(name))
+        {
+            self.logins.push(name.to_string());
+        }
+    }
+}
+
+impl PathRules {
+    pub fn compile() -> Result<PathRules, RuleError> {
+        const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
+        // A login never starts with a dot: `/home/.cache` is no user.
+        const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
+        Ok(PathRules {
+            home: build(&format!(
+                r"(?i)(?:(?:^|%3A|[^A-Za-z0-9_.-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}{{0,63}})"
+            ))?,
+            dashed: build(
+                r"(?:^|[/\\\s'\x22=])-(?:home|Users)-(?P<u>[A-Za-z0-9_.]{1,64})(?:-|$|[/\\\s'\x22])",
+            )?,
+            tilde: build(r"(?:^|[\s'\x22=(:])~(?P<u>[a-z_][a-z0-9_.-]{1,31})/")?,
+            prompt: build(
+                r"(?:^|[\s\[(\x22]|\\n)(?P<u>[a-z_][a-z0-9_-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9-]{0,62})(?::[~/][^\s$#\\]*| [^\]\s\\]+\])?[$#%] ",
+            )?,
+            ssh: build(
+                r"\b(?:ssh|scp|sftp|rsync|mosh|ssh-copy-id)\s[^\n|;&\\]*?(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
+            )?,
+            url_user: build(
+                r"(?i)\bhttps?://(?P<u>[A-Za-z0-9_.-]{1,64})(?::(?:<REDACTED>|[^\s@/'\x22<>\\]*))?@[A-Za-z0-9]",
+            )?,
+            remote: build(
+                r"(?i)(?P<ctx>remote\s+(?:add|set-url)\s+[A-Za-z0-9_.-]+\s+|origin\s+)?(?:https?://(?:[^@/\s'\x22\\]+@)?|ssh://(?:[a-z0-9_.-]+@)?|\bgit@)(?P<host>[a-z0-9.-]+\.[a-z]{2,})(?::\d+)?[:/](?P<o>[A-Za-z0-9_.-]{1,64})/(?P<r>[A-Za-z0-9_.-]+?)\.git\b",
+            )?,
+            email_name: build(
+                r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}",
+            )?,
+            project: build(
+                r"(?i)^(?:/home/|/Users/|/mnt/[a-z]/Users/|[a-z]:[\\/]Users[\\/])(?P<u>[^/\\]+)(?P<rest>(?:[/\\].*)?)$|^/root(?P<rrest>(?:/.*)?)$",
+            )?,
+            prefilter: Anchors::new(LITERALS.iter().copied())?,
+        })
+    }
+
+    /// Which of the regexes below can match `text` at all (one automaton pass over their literals).
+    fn wanted(&self, text: &str) -> u8 {
+        let mut bits = 0;
+        self.prefilter.for_each(text.as_bytes(), |b| bits |= b);
+        bits
+    }
+
+    /// The login segment of every home path, prompt, ssh target, URL user and remote owner in `text`, and,
+    /// when `learned` is given, the logins it reveals (for the whole session). `meta` says the text is a
+    /// session meta field, whose git remote is the user's own.
+    pub fn scan(
+        &self,
+        text: &str,
+        meta: bool,
+        key: &PseudonymKey,
+        mut learned: Option<&mut Learned>,
+        out: &mut Vec<Finding>,
+    ) {
+        let have = self.wanted(text);
+        if have == 0 {
+            return;
+        }
+        let b = text.as_bytes();
+        let login = |s: usize, e: usize, rule: &'static str, out: &mut Vec<Finding>| {
+            if let Some(u) = text.get(s..e) {
+                if !is_generic_login(u) {
+                    out.push(Finding::new(
+                        s,
+                        e,
+                        Kind::Username,
+                        rule,
+                        key.user_pseudonym(u),
+                    ));
+                }
+            }
+        };
+        let logins = [
+            (gated(have, HOME, &self.home), "home-path"),
+            (gated(have, DASH, &self.dashed), "escaped-home-path"),
+            (gated(have, TILDE, &self.tilde), "tilde-user"),
+            (gated(have, URL | AT, &self.url_user), "url-user"),
+            (gated(have, GIT, &self.remote), "git-remote-owner"),
+        ];
+        for (re, rule) in logins {
+            let Some(re) = re else { continue };
+            for c in re.captures_iter(b) {
+                let Some(u) = c.name("u").or(c.name("o")) else {
+                    continue;
+                };
+                login(u.start(), u.end(), rule, out);
+                let teaches = c.name("o").is_none() || meta || c.name("ctx").is_some();
+                if let (Some(l), true) = (learned.as_deref_mut(), teaches) {
+                    if let Some(name) = str_of(u) {
+                        l.add(name);
+                    }
+                }
+            }
+        }
+        let hosts = [
+            (gated(have, AT, &self.prompt), "shell-prompt"),
+            (gated(have, SSH | AT, &self.ssh), "ssh-target"),
+        ];
+        for (re, rule) in hosts {
+            let Some(re) = re else { continue };
+            for c in re.captures_iter(b) {
+                if let Some(u) = c.name("u") {
+                    login(u.start(), u.end(), rule, out);
+                    if let (Some(l), Some(name)) = (learned.as_deref_mut(), str_of(u)) {
+                        l.add(name);
+                    }
+                }
+                if let Some(h) = c.name("h") {
+                    let host = &text[h.start()..h.end()];
+                    if !is_public_host(host)
+                        && !host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+                    {
+                        out.push(Finding::new(h.start(), h.end(), Kind::Host, rule, "<host>"));
+                    }
+                }
+            }
+        }
+        if let (Some(l), Some(re)) = (learned, gated(have, AT, &self.email_name)) {
+            const ROLES: &[&str] = &[
+                "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
+            ];
+            for c in re.captures_iter(b) {
+                let parts: Vec<&str> = ["a", "b", "c"]
+                    .iter()
+                    .filter_map(|g| c.name(g).and_then(str_of))
+                    .collect();
+                if !parts
+                    .iter()
+                    .any(|p| ROLES.contains(&p.to_ascii_lowercase().as_str()))
+                {
+                    for p in parts {
+                        l.add(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`PathRules::scan`] without learning.
+    pub fn find(&self, text: &str, key: &PseudonymKey, out: &mut Vec<Finding>) {
+        self.scan(text, false, key, None, out);
+    }
+
+    /// `meta.project_path` under a home directory becomes `~/...`; the login goes with the prefix.
+    pub fn project_path(&self, path: &str) -> Option<String> {
+        let c = self.project.captures(path.as_bytes())?;
+        let rest = c
+            .name("rest")
+            .or(c.name("rrest"))
+            .map_or(&b""[..], |m| m.as_bytes());
+        Some(format!("~{}", String::from_utf8_lossy(rest)))
+    }
+}
+
+/// Hosts that identify nobody: code forges, package registries, model providers.
+pub fn is_public_host(host: &str) -> bool {
+    const PUBLIC: &[&str] = &[
+        "github.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "ssh.dev.azure.com",
+        "vs-ssh.visualstudio.com",
+        "codeberg.org",
+        "sr.ht",
+        "git.sr.ht",
+        "localhost",
+        "heroku.com",
+        "aur.archlinux.org",
+        "huggingface.co",
+        "hf.co",
+    ];
+    let h = host.to_ascii_lowercase();
+    PUBLIC
+        .iter()
+        .any(|p| h == *p || h.ends_with(&format!(".{p}")))
+}
+
+/// Replaces whole-word occurrences of a fixed set of strings (learned logins, configured names).
+pub struct NameMatcher {
+    ac: AhoCorasick,
+    targets: Vec<(Kind, &'static str, String)>,
+}
+
+impl NameMatcher {
+    /// `names`: (text, kind, rule id, replacement). Empty names are ignored.
+    pub fn new(names: Vec<(String, Kind, &'static str, String)>) -> Option<NameMatcher> {
+        let names: Vec<_> = names
+            .into_iter()
+            .filter(|n| !n.0.trim().is_empty())
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            // Built once per session; a DFA over a handful of names builds in microseconds and scans fastest.
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(names.iter().map(|n| n.0.as_str()))
+            .ok()?;
+        let targets = names
+            .into_iter()
+            .map(|(_, k, r, rep)| (k, r, rep))
+            .collect();
+        Some(NameMatcher { ac, targets })
+    }
+
+    pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let b = text.as_bytes();
+        for m in self.ac.find_iter(b) {
+            let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
+                continue;
+            }
+            // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
+            if m.start() >= 5 && b[..m.start()].ends_with(b"user_") {
+                continue;
+            }
+            let (kind, rule, rep) = &self.targets[m.pattern().as_usize()];
+            // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
+            if *kind == Kind::Username && b[m.start()].is_ascii_uppercase() {
+                let rest = &b[m.end()..];
+                let surname = rest.len() > 3
+                    && rest[0] == b' '
+                    && rest[1].is_ascii_uppercase()
+                    && rest[2].is_ascii_lowercase();
+                if surname {
+                    let len = 2 + rest[2..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
+                        .count();
+                    out.push(Finding::new(
+                        m.start(),
+                        m.end() + len,
+                        Kind::Name,
+                        "learned-full-name",
+                        "<name>",
+                    ));
+                    continue;
+                }
+            }
+            out.push(Finding::new(m.start(), m.end(), *kind, rule, rep.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scrub::finding::{apply, settle};
+
+    fn run(text: &str) -> (String, Vec<String>) {
+        let rules = PathRules::compile().unwrap();
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let mut learned = Learned::default();
+        let mut f = Vec::new();
+        rules.scan(text, false, &key, Some(&mut learned), &mut f);
+        let f = settle(text, f);
+        (apply(text, &f), learned.logins)
+    }
+
+    #[test]
+    fn home_paths_in_every_spelling() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let p = key.user_pseudonym("alice");
+        for (input, want) in [
+            ("cat /home/alice/.bashrc", format!("cat /home/{p}/.bashrc")),
+            ("/Users/alice/src", format!("/Users/{p}/src")),
+            (r"C:\Users\alice\proj", format!(r"C:\Users\{p}\proj")),
+            (
+                r#"{"p":"C:\\Users\\alice\\proj"}"#,
+                format!(r#"{{"p":"C:\\Users\\{p}\\proj"}}"#),
+            ),
+            ("C:/Users/alice/x", format!("C:/Users/{p}/x")),
+            ("/mnt/c/Users/alice/x", format!("/mnt/c/Users/{p}/x")),
+            (
+                r"\\wsl$\Ubuntu\home\alice\x",
+                format!(r"\\wsl$\Ubuntu\home\{p}\x"),
+            ),
+            (
+                "file:///c%3A/Users/alice/x",
+                format!("file:///c%3A/Users/{p}/x"),
+            ),
+            (
+                "file://%2Fhome%2Falice%2Fx",
+                format!("file://%2Fhome%2F{p}%2Fx"),
+            ),
+            (
+                "~/.claude/projects/-home-alice-work-shop/",
+                format!("~/.claude/projects/-home-{p}-work-shop/"),
+            ),
+            ("ls ~alice/notes", format!("ls ~{p}/notes")),
+            ("alice@laptop:~/work$ ls", format!("{p}@<host>:~/work$ ls")),
+        ] {
+            assert_eq!(run(input).0, want, "{input}");
+        }
+    }
+
+    #[test]
+    fn generic_homes_and_pseudonyms_stay() {
+        for s in [
+            "/home/runner/work",
+            "/Users/Shared/x",
+            "/root/x",
+            "/home/$USER/x",
+            "/home/user_0123abcd/x",
+            "C:\\Users\\Public\\x",
+        ] {
+            assert_eq!(run(s).0, s);
+        }
+    }
+
+    #[test]
+    fn remote_owner_goes_host_stays() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let p = key.user_pseudonym("alice-smith");
+        let (out, learned) = run("git remote set-url origin https://alice-smith:<REDACTED>@github.com/alice-smith/shop.git");
+        assert_eq!(
+            out,
+            format!("git remote set-url origin https://{p}:<REDACTED>@github.com/{p}/shop.git")
+        );
+        assert_eq!(learned, vec!["alice-smith"]);
+        let (out, _) = run("git@gitlab.com:bob-dev/tool.git");
+        assert_eq!(
+            out,
+            format!("git@gitlab.com:{}/tool.git", key.user_pseudonym("bob-dev"))
+        );
+    }
+
+    #[test]
+    fn project_path_becomes_tilde() {
+        let r = PathRules::compile().unwrap();
+        assert_eq!(
+            r.project_path("/home/alice/work/shop").as_deref(),
+            Some("~/work/shop")
+        );
+        assert_eq!(
+            r.project_path("C:\\Users\\alice\\proj").as_deref(),
+            Some("~\\proj")
+        );
+        assert_eq!(r.project_path("/Users/alice").as_deref(), Some("~"));
+        assert_eq!(r.project_path("/srv/app"), None);
+    }
+
+    #[test]
+    fn names_match_whole_words_only() {
+        let m = NameMatcher::new(vec![(
+            "alice".into(),
+            Kind::Username,
+            "learned",
+            "user_x".into(),
+        )])
+        .unwrap();
+        let mut f = Vec::new();
+        let text = "alice-private-backups malice Alice alice_b";
+        m.find(text, &mut f);
+        assert_eq!(
+            apply(text, &settle(text, f)),
+            "user_x-private-backups malice user_x user_x_b"
+        );
+    }
+}

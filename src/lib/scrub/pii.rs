@@ -1,0 +1,420 @@
+//! Personal data that is not a credential: e-mail addresses, public IP addresses, phone numbers, card and
+//! IBAN numbers, private host names and people's names on structured lines (`Author:`, `Signed-off-by:`).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+
+use super::finding::Kind;
+use super::gates;
+use super::options::ExampleEmails;
+use super::rules::{Check, Rule};
+
+const COMMON_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "mil",
+    "int",
+    "io",
+    "dev",
+    "ai",
+    "app",
+    "info",
+    "biz",
+    "xyz",
+    "tech",
+    "cloud",
+    "email",
+    "online",
+    "site",
+    "page",
+    "blog",
+    "me",
+    "co",
+    "uk",
+    "de",
+    "fr",
+    "jp",
+    "cn",
+    "in",
+    "us",
+    "ca",
+    "au",
+    "nl",
+    "ru",
+    "br",
+    "es",
+    "it",
+    "ch",
+    "se",
+    "no",
+    "fi",
+    "pl",
+    "be",
+    "at",
+    "dk",
+    "ie",
+    "nz",
+    "za",
+    "kr",
+    "tw",
+    "sg",
+    "hk",
+    "mx",
+    "ar",
+    "cz",
+    "pt",
+    "gr",
+    "il",
+    "tr",
+    "ua",
+    "eu",
+    "name",
+    "pro",
+    "mail",
+    "space",
+    "systems",
+    "solutions",
+    "agency",
+    "studio",
+    "design",
+    "software",
+    "consulting",
+    "digital",
+    "network",
+    "works",
+    "team",
+    "company",
+    "group",
+    "global",
+    "world",
+    "today",
+    "life",
+    "live",
+    "news",
+    "media",
+    "codes",
+    "engineering",
+    "local",
+    "internal",
+    "corp",
+    "lan",
+    "test",
+    "example",
+    "invalid",
+    "localhost",
+    "arpa",
+];
+/// Two-letter country TLDs that are far more often file extensions in code.
+const FILE_LIKE_TLDS: &[&str] = &[
+    "js", "py", "rs", "md", "sh", "ts", "go", "rb", "cc", "pl", "ps", "so", "db", "gz", "xz", "ml",
+    "hs", "jl", "kt", "cs", "vb", "fs", "mm", "lo", "la", "am", "ac", "in",
+];
+
+fn tld_ok(domain: &str) -> bool {
+    let tld = domain.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    COMMON_TLDS.contains(&tld.as_str())
+        || (tld.len() == 2 && !FILE_LIKE_TLDS.contains(&tld.as_str()))
+}
+
+fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> bool {
+    let m = &text[whole.clone()];
+    let Some((local, domain)) = m.split_once('@') else {
+        return false;
+    };
+    let before = &text[..whole.start];
+    let after = &text[whole.end..];
+    if before.ends_with("://") || before.ends_with('@') || before.ends_with('/') {
+        return false; // URL userinfo or `@scope/pkg@ver`
+    }
+    // `git@github.com:org/repo.git`: scp syntax, not an address.
+    if after.starts_with(':')
+        && after
+            .as_bytes()
+            .get(1)
+            .is_some_and(|b| !b.is_ascii_whitespace())
+    {
+        return false;
+    }
+    !local.starts_with('.') && !local.ends_with('.') && tld_ok(domain)
+}
+
+/// Documentation domains (RFC 2606 and friends).
+pub fn is_example_domain(domain: &str) -> bool {
+    let d = domain.to_ascii_lowercase();
+    ["example.com", "example.org", "example.net", "example.edu"]
+        .iter()
+        .any(|e| d == *e || d.ends_with(&format!(".{e}")))
+        || d.ends_with(".example")
+        || d.ends_with(".test")
+        || d.ends_with(".invalid")
+}
+
+const GENERIC_LOCALS: &[&str] = &[
+    "you",
+    "your",
+    "yourname",
+    "your.name",
+    "your_name",
+    "name",
+    "user",
+    "username",
+    "me",
+    "someone",
+    "somebody",
+    "foo",
+    "bar",
+    "baz",
+    "test",
+    "tester",
+    "john",
+    "jane",
+    "john.doe",
+    "jane.doe",
+    "johndoe",
+    "janedoe",
+    "admin",
+    "info",
+    "contact",
+    "support",
+    "hello",
+    "email",
+    "mail",
+    "example",
+    "noreply",
+    "no-reply",
+    "alice",
+    "bob",
+];
+
+/// Whether an address found by the e-mail rule stays, under the `example_emails` policy.
+pub fn keep_email(address: &str, policy: ExampleEmails) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    if !is_example_domain(domain) {
+        return false;
+    }
+    match policy {
+        ExampleEmails::Keep => true,
+        ExampleEmails::Redact => false,
+        ExampleEmails::Generic => GENERIC_LOCALS.contains(&local.to_ascii_lowercase().as_str()),
+    }
+}
+
+fn public_ipv4(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    let before = &text.as_bytes()[..whole.start];
+    let after = &text.as_bytes()[whole.end..];
+    // Part of a longer dotted number (versions, OIDs) or a version string.
+    if before
+        .last()
+        .is_some_and(|&b| b == b'.' || b.is_ascii_alphanumeric())
+        || (after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_digit))
+    {
+        return false;
+    }
+    let lower_before =
+        String::from_utf8_lossy(&before[before.len().saturating_sub(12)..]).to_ascii_lowercase();
+    if lower_before.contains("version") || lower_before.ends_with("v ") {
+        return false;
+    }
+    let Ok(ip) = text[part].parse::<Ipv4Addr>() else {
+        return false;
+    };
+    let o = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || o[0] == 0
+        || o[0] >= 240
+        || o[0] == 255
+        || (o[0] == 100 && (64..128).contains(&o[1]))
+        || (o[0] == 198 && (o[1] == 18 || o[1] == 19)))
+}
+
+fn public_ipv6(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
+    let Ok(ip) = text[part].parse::<Ipv6Addr>() else {
+        return false;
+    };
+    let s = ip.segments();
+    (0x2000..0x4000).contains(&s[0]) && !(s[0] == 0x2001 && s[1] == 0x0db8)
+}
+
+fn phone_ok(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    let v = &text[part];
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    let after = &text.as_bytes()[whole.end..];
+    (8..=15).contains(&digits)
+        && !after
+            .first()
+            .is_some_and(|&b| b == b'.' || b == b'-' || b == b':' || b.is_ascii_alphanumeric())
+        && v.bytes()
+            .any(|b| matches!(b, b' ' | b'-' | b'.' | b'(' | b'+'))
+}
+
+fn card_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
+    let v = &text[part];
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    (13..=19).contains(&digits) && gates::luhn(v) && gates::entropy(v.as_bytes()) > 2.0
+}
+
+fn iban_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
+    gates::iban_ok(&text[part])
+}
+
+fn local_host_ok(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    let host = text[part].to_ascii_lowercase();
+    let after = &text.as_bytes()[whole.end..];
+    if after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_alphanumeric) {
+        return false; // `settings.local.json`
+    }
+    if let Some(label) = host.strip_suffix(".local") {
+        // `.env.local`, `settings.local`: files. mDNS names carry a dash or a digit.
+        let last = label.rsplit('.').next().unwrap_or("");
+        return last.bytes().any(|b| b == b'-' || b.is_ascii_digit()) && !label.starts_with('.');
+    }
+    true
+}
+
+fn person_name_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
+    let v = text[part].trim();
+    let lower = v.to_ascii_lowercase();
+    v.chars().any(char::is_alphabetic)
+        && !gates::is_placeholder(v)
+        && !v.starts_with("user_")
+        && ![
+            "claude",
+            "chatgpt",
+            "copilot",
+            "gemini",
+            "codex",
+            "cursor",
+            "aider",
+            "github",
+            "dependabot",
+            "renovate",
+            "unknown",
+            "none",
+        ]
+        .iter()
+        .any(|a| lower.starts_with(a))
+}
+
+macro_rules! rule {
+    ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal) => {
+        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: $ph }
+    };
+}
+
+pub static RULES: &[Rule] = &[
+    rule!(
+        "email",
+        Email,
+        ["@"],
+        r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b",
+        Check::Custom(email_ok),
+        "<email>"
+    ),
+    rule!(
+        "ipv4",
+        Ip,
+        [],
+        r"\b(?P<s>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})\b",
+        Check::Custom(public_ipv4),
+        "<ip>"
+    ),
+    rule!(
+        "ipv6",
+        Ip,
+        [],
+        r"(?i)(?:^|[^0-9a-z:])(?P<s>[23][0-9a-f]{3}:[0-9a-f:]{2,34}[0-9a-f])(?:%[A-Za-z0-9.]+)?",
+        Check::Custom(public_ipv6),
+        "<ip>"
+    ),
+    rule!(
+        "phone-international",
+        Phone,
+        [],
+        r"(?:^|[^A-Za-z0-9_+=/])(?P<s>\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4})",
+        Check::Custom(phone_ok),
+        "<phone>"
+    ),
+    rule!(
+        "phone-national",
+        Phone,
+        [],
+        r"(?:^|[^A-Za-z0-9_])(?P<s>\(\d{3}\)\s?\d{3}[-.\s]\d{4})\b",
+        Check::Custom(phone_ok),
+        "<phone>"
+    ),
+    rule!(
+        "card-number",
+        Card,
+        [],
+        r"\b(?P<s>(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6011|65\d{2})(?:[ -]?\d{4}){2}[ -]?\d{1,4}(?:[ -]?\d{1,3})?)\b",
+        Check::Custom(card_ok),
+        "<card>"
+    ),
+    rule!(
+        "iban",
+        Iban,
+        [],
+        r"\b(?P<s>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b",
+        Check::Custom(iban_ok),
+        "<iban>"
+    ),
+    rule!(
+        "private-host",
+        Host,
+        [
+            ".internal",
+            ".corp",
+            ".lan",
+            ".intranet",
+            ".localdomain",
+            ".home.arpa",
+            ".local"
+        ],
+        r"(?i)\b(?P<s>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:internal|corp|lan|intranet|localdomain|home\.arpa|local)|(?:[a-z0-9-]+\.)+corp\.[a-z0-9-]+\.[a-z]{2,})\b",
+        Check::Custom(local_host_ok),
+        "<host>"
+    ),
+    rule!(
+        "aws-host",
+        Host,
+        ["ip-", ".rds.amazonaws.com", ".elb.amazonaws.com"],
+        r"\b(?P<s>ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.[a-z0-9-]+)*|[a-z0-9-]+\.[a-z0-9]{12}\.[a-z0-9-]+\.rds\.amazonaws\.com|[a-z0-9-]+-\d{6,}\.[a-z0-9-]+\.elb\.amazonaws\.com)\b",
+        Check::Always,
+        "<host>"
+    ),
+    rule!(
+        "windows-host",
+        Host,
+        ["desktop-", "laptop-"],
+        r"\b(?P<s>(?:DESKTOP|LAPTOP)-[A-Z0-9]{7,8})\b",
+        Check::Always,
+        "<host>"
+    ),
+    rule!(
+        "person-trailer",
+        Name,
+        ["author", "-by", "committer"],
+        r"(?i)(?:^|\n|\\n)[ \t>]*(?:author|signed-off-by|co-authored-by|reviewed-by|acked-by|tested-by|reported-by|suggested-by|committer)\s*:\s*(?P<s>[^<>\n\\@:]{2,60}?)\s*(?:<|\\n|\n|$)",
+        Check::Custom(person_name_ok),
+        "<name>"
+    ),
+    rule!(
+        "git-user-name",
+        Name,
+        ["user.name"],
+        r#"(?i)user\.name\s*=?\s*["']?(?P<s>[^"'\n\\<>=]{2,60}?)["']?\s*(?:$|\n|\\n|;|&)"#,
+        Check::Custom(person_name_ok),
+        "<name>"
+    ),
+];

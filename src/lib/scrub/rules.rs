@@ -1,0 +1,444 @@
+//! The rule engine: a table of regex rules, each reached only when one of its literal anchors occurs in the
+//! text (one Aho-Corasick pass over all anchors), then confirmed by its own byte regex and a gate.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use super::finding::{Finding, Kind};
+use super::gates;
+
+/// How a regex match is confirmed.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The shape is enough once the replaced part passes the placeholder test and this entropy floor.
+    Random(f32),
+    /// The replaced part must look random (floor) and one of the words must occur shortly before the match.
+    Near(&'static [&'static str], f32),
+    /// A value after a secret-sounding key: see [`gates::generic_value_is_secret`].
+    Generic,
+    /// Anything the regex matched.
+    Always,
+    /// A rule-specific test on (text, whole match, replaced part).
+    Custom(fn(&str, Range<usize>, Range<usize>) -> bool),
+}
+
+/// One row of a rule table. The named group `s` (or, in alternations, `t` or `u`), when present, is what
+/// gets replaced; otherwise the whole match.
+pub struct Rule {
+    pub id: &'static str,
+    pub kind: Kind,
+    /// Lowercase literals, one of which occurs (case-insensitively) in every match. Empty: always run.
+    pub anchors: &'static [&'static str],
+    pub pattern: &'static str,
+    pub check: Check,
+    pub placeholder: &'static str,
+}
+
+/// How far before a match [`Check::Near`] looks for its words.
+const NEAR_WINDOW: usize = 96;
+
+struct Compiled {
+    rule: &'static Rule,
+    re: Regex,
+    groups: Vec<usize>,
+}
+
+/// Which of a set of literals occur in a text (ASCII case-insensitively), each literal carrying payloads.
+///
+/// A literal that contains another is dropped and its payloads given to the shorter one (whenever it occurs,
+/// so does the shorter), so no two literals can match at the same position; a leftmost search restarted one
+/// byte after each match then sees every occurrence, and unlike an overlapping search it can use the
+/// automaton's prefilter to skip text with no literal at all.
+pub struct Anchors<T> {
+    ac: Option<AhoCorasick>,
+    payloads: Vec<Vec<T>>,
+}
+
+impl<T: Copy + PartialEq> Anchors<T> {
+    pub fn new<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, T)>,
+    ) -> Result<Anchors<T>, aho_corasick::BuildError> {
+        let mut lits: Vec<(String, Vec<T>)> = Vec::new();
+        for (lit, t) in pairs {
+            let lit = lit.to_ascii_lowercase();
+            match lits.iter_mut().find(|(l, _)| *l == lit) {
+                Some((_, ts)) => ts.push(t),
+                None => lits.push((lit, vec![t])),
+            }
+        }
+        let mut kept: Vec<(String, Vec<T>)> = Vec::new();
+        for (lit, _) in &lits {
+            if lits
+                .iter()
+                .any(|(other, _)| other != lit && lit.contains(other.as_str()))
+            {
+                continue;
+            }
+            let mut ts = Vec::new();
+            for (other, ots) in &lits {
+                if other.contains(lit.as_str()) {
+                    for t in ots {
+                        if !ts.contains(t) {
+                            ts.push(*t);
+                        }
+                    }
+                }
+            }
+            kept.push((lit.clone(), ts));
+        }
+        let ac = if kept.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostFirst)
+                    // A full DFA: one table lookup per byte where the prefilter cannot skip.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(kept.iter().map(|(l, _)| l))?,
+            )
+        };
+        Ok(Anchors {
+            ac,
+            payloads: kept.into_iter().map(|(_, ts)| ts).collect(),
+        })
+    }
+
+    /// Calls `f` with the payloads of every literal occurring in `text` (repeats possible).
+    pub fn for_each(&self, text: &[u8], mut f: impl FnMut(T)) {
+        let Some(ac) = &self.ac else { return };
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else {
+                break;
+            };
+            for &t in &self.payloads[m.pattern().as_usize()] {
+                f(t);
+            }
+            at = m.start() + 1;
+        }
+    }
+}
+
+/// A compiled rule table.
+pub struct RuleSet {
+    rules: Vec<Compiled>,
+    anchors: Anchors<usize>,
+    always: Vec<usize>,
+    /// Stage one for the rules without anchors: one pass says which of them can match at all.
+    unanchored: Option<RegexSet>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("rule {id}: {error}")]
+    Regex {
+        id: &'static str,
+        error: regex::Error,
+    },
+    #[error("anchor automaton: {0}")]
+    Anchors(#[from] aho_corasick::BuildError),
+}
+
+impl RuleSet {
+    pub fn compile(tables: &[&'static [Rule]]) -> Result<RuleSet, RuleError> {
+        let mut rules = Vec::new();
+        let mut anchor_text: Vec<&'static str> = Vec::new();
+        let mut woken: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for rule in tables.iter().flat_map(|t| t.iter()) {
+            let re = RegexBuilder::new(rule.pattern)
+                .unicode(false)
+                .size_limit(32 << 20)
+                .build()
+                .map_err(|error| RuleError::Regex { id: rule.id, error })?;
+            let groups = re
+                .capture_names()
+                .enumerate()
+                .filter(|(_, n)| matches!(n, Some("s" | "t" | "u")))
+                .map(|(i, _)| i)
+                .collect();
+            let i = rules.len();
+            rules.push(Compiled { rule, re, groups });
+            if rule.anchors.is_empty() {
+                always.push(i);
+            }
+            for a in rule.anchors {
+                match anchor_text.iter().position(|x| x == a) {
+                    Some(j) => woken[j].push(i),
+                    None => {
+                        anchor_text.push(a);
+                        woken.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let pairs = anchor_text
+            .iter()
+            .zip(&woken)
+            .flat_map(|(a, w)| w.iter().map(move |&i| (*a, i)));
+        let anchors = Anchors::new(pairs)?;
+        let unanchored = if always.is_empty() {
+            None
+        } else {
+            let set = RegexSetBuilder::new(always.iter().map(|&i| rules[i].rule.pattern))
+                .unicode(false)
+                .size_limit(64 << 20)
+                .build()
+                .map_err(|error| RuleError::Regex {
+                    id: "unanchored-set",
+                    error,
+                })?;
+            Some(set)
+        };
+        Ok(RuleSet {
+            rules,
+            anchors,
+            always,
+            unanchored,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Every confirmed match of every rule woken by `text`, appended to `out`.
+    pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let bytes = text.as_bytes();
+        let mut run = vec![false; self.rules.len()];
+        if let Some(set) = &self.unanchored {
+            for j in set.matches(bytes).iter() {
+                run[self.always[j]] = true;
+            }
+        }
+        self.anchors.for_each(bytes, |i| run[i] = true);
+        for (i, c) in self.rules.iter().enumerate() {
+            if run[i] {
+                c.find(text, out);
+            }
+        }
+    }
+}
+
+impl Compiled {
+    fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let bytes = text.as_bytes();
+        let mut locs = self.re.capture_locations();
+        let mut at = 0;
+        while at <= bytes.len() {
+            let Some(whole) = self.re.captures_read_at(&mut locs, bytes, at) else {
+                break;
+            };
+            let whole = whole.range();
+            at = if whole.end > whole.start {
+                whole.end
+            } else {
+                whole.end + 1
+            };
+            let part = if self.groups.is_empty() {
+                whole.clone()
+            } else {
+                match self.groups.iter().find_map(|&g| locs.get(g)) {
+                    Some((s, e)) => s..e,
+                    None => continue,
+                }
+            };
+            let part = char_bounds(text, part);
+            if part.is_empty() || !self.confirm(text, whole.clone(), part.clone()) {
+                continue;
+            }
+            out.push(Finding::new(
+                part.start,
+                part.end,
+                self.rule.kind,
+                self.rule.id,
+                self.rule.placeholder,
+            ));
+        }
+    }
+
+    fn confirm(&self, text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+        let value = &text[part.clone()];
+        match self.rule.check {
+            Check::Always => true,
+            Check::Random(floor) => gates::looks_random(value, floor),
+            Check::Near(words, floor) => {
+                gates::looks_random(value, floor) && {
+                    let from = floor_char(text, whole.start.saturating_sub(NEAR_WINDOW));
+                    let before = text[from..whole.end].to_ascii_lowercase();
+                    words.iter().any(|w| before.contains(w))
+                }
+            }
+            Check::Generic => gates::generic_value_is_secret(value),
+            Check::Custom(f) => f(text, whole, part),
+        }
+    }
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Narrows a byte range to whole characters (byte regexes may stop inside a multi-byte one).
+fn char_bounds(text: &str, r: Range<usize>) -> Range<usize> {
+    let mut s = r.start;
+    while s < r.end && !text.is_char_boundary(s) {
+        s += 1;
+    }
+    let e = floor_char(text, r.end).max(s);
+    s..e
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn time_rules() {
+        let path = std::env::var("CC_TIMING_FILE").unwrap();
+        let data = std::fs::read_to_string(path).unwrap();
+        let mut strings = Vec::new();
+        fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(s) => out.push(s.clone()),
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        for l in data.lines() {
+            walk(&serde_json::from_str(l).unwrap(), &mut strings);
+        }
+        let total: usize = strings.iter().map(|s| s.len()).sum();
+        let set = super::RuleSet::compile(&[
+            crate::scrub::secrets::RULES,
+            crate::scrub::pii::RULES,
+            crate::scrub::models::RULES,
+        ])
+        .unwrap();
+        let mut rows = Vec::new();
+        let t = std::time::Instant::now();
+        let mut n = 0;
+        for s in &strings {
+            set.anchors.for_each(s.as_bytes(), |_| n += 1);
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("anchors ({} literals)", set.anchors.payloads.len()),
+        ));
+        let paths = crate::scrub::paths::PathRules::compile().unwrap();
+        let key = crate::scrub::key::PseudonymKey::from_bytes([1; 32]);
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            paths.find(s, &key, &mut out);
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("paths.find ({} found)", out.len()),
+        ));
+        let t = std::time::Instant::now();
+        let mut l = crate::scrub::paths::Learned::default();
+        for s in &strings {
+            paths.scan(s, false, &key, Some(&mut l), &mut Vec::new());
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("paths.learn ({} learned)", l.logins.len()),
+        ));
+        let names = crate::scrub::paths::NameMatcher::new(
+            l.logins
+                .iter()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        crate::scrub::finding::Kind::Username,
+                        "x",
+                        "y".to_string(),
+                    )
+                })
+                .collect(),
+        );
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            if let Some(n) = &names {
+                n.find(s, &mut out);
+            }
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("names ({} found)", out.len()),
+        ));
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            crate::scrub::unicode::find(s, &mut out);
+            crate::scrub::pem::find(s, &mut out);
+        }
+        rows.push((t.elapsed().as_secs_f64(), "unicode+pem".to_string()));
+        let t = std::time::Instant::now();
+        let mut out = Vec::new();
+        for s in &strings {
+            set.find(s, &mut out);
+        }
+        rows.push((
+            t.elapsed().as_secs_f64(),
+            format!("RuleSet::find total ({} found)", out.len()),
+        ));
+        for c in &set.rules {
+            let t = std::time::Instant::now();
+            let mut out = Vec::new();
+            for s in &strings {
+                c.find(s, &mut out);
+            }
+            rows.push((
+                t.elapsed().as_secs_f64(),
+                format!("{} ({} found)", c.rule.id, out.len()),
+            ));
+        }
+        rows.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
+        eprintln!(
+            "{} MB in {} strings, {n} anchor hits",
+            total / 1_000_000,
+            strings.len()
+        );
+        for (t, id) in rows.iter().take(25) {
+            eprintln!("{:8.1} MB/s {t:.3}s {id}", total as f64 / 1e6 / t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_see_overlapping_and_nested_literals() {
+        let a = Anchors::new([
+            ("sk-", 1),
+            ("sk-ant-", 2),
+            ("ant", 3),
+            ("key", 4),
+            ("y-a", 5),
+        ])
+        .unwrap();
+        let mut seen = Vec::new();
+        a.for_each(b"my KEY-ANT here, sk-ant-x", |t| seen.push(t));
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+        let mut none = Vec::new();
+        a.for_each(b"nothing to see", |t| none.push(t));
+        assert!(none.is_empty());
+    }
+}

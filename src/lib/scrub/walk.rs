@@ -1,0 +1,439 @@
+//! Walks every string of a session (typed fields, `extra` maps, tool arguments, object keys) with its JSON
+//! pointer, and scrubs or checks each one.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::finding::{Finding, Kind};
+use super::paths::{Learned, NameMatcher};
+use super::Scrubber;
+use crate::schema::{Message, Session, ToolCall};
+
+/// A step of a JSON pointer.
+#[derive(Debug, Clone)]
+pub enum Seg {
+    Name(&'static str),
+    Key(String),
+    Index(usize),
+}
+
+/// `/messages/3/content`, escaped per RFC 6901.
+pub fn pointer(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        out.push('/');
+        match seg {
+            Seg::Name(n) => out.push_str(n),
+            Seg::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+            Seg::Index(i) => out.push_str(&i.to_string()),
+        }
+    }
+    out
+}
+
+/// How a string field is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Text,
+    /// Holds a model id: the whole value becomes a family label.
+    Model,
+    /// `meta.project_path`: a home prefix becomes `~`.
+    ProjectPath,
+}
+
+pub trait Visitor {
+    fn visit(&mut self, path: &[Seg], s: &mut String, field: Field);
+}
+
+struct Walk<'v, V: Visitor> {
+    v: &'v mut V,
+    path: Vec<Seg>,
+}
+
+fn is_model_key(k: &str) -> bool {
+    let k: String = k
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        k.as_str(),
+        "model"
+            | "modelid"
+            | "modelname"
+            | "modeltype"
+            | "defaultmodel"
+            | "weakmodel"
+            | "editormodel"
+            | "modelslug"
+    )
+}
+
+impl<V: Visitor> Walk<'_, V> {
+    fn s(&mut self, seg: Seg, s: &mut String, field: Field) {
+        self.path.push(seg);
+        self.v.visit(&self.path, s, field);
+        self.path.pop();
+    }
+
+    fn opt(&mut self, name: &'static str, s: &mut Option<String>, field: Field) {
+        if let Some(s) = s {
+            self.s(Seg::Name(name), s, field);
+        }
+    }
+
+    fn value(&mut self, seg: Seg, v: &mut Value, field: Field) {
+        self.path.push(seg);
+        self.value_here(v, field);
+        self.path.pop();
+    }
+
+    fn value_here(&mut self, v: &mut Value, field: Field) {
+        match v {
+            Value::String(s) => self.v.visit(&self.path, s, field),
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.value(Seg::Index(i), item, field);
+                }
+            }
+            Value::Object(map) => self.map_here(map),
+            _ => {}
+        }
+    }
+
+    /// Every member of an object, its key included: keys are file paths often enough.
+    fn map_here(&mut self, map: &mut Map<String, Value>) {
+        let old = std::mem::take(map);
+        for (mut k, mut v) in old {
+            self.v.visit(&self.path, &mut k, Field::Text);
+            while map.contains_key(&k) {
+                k.push('#'); // Two keys scrubbed to the same text: keep both.
+            }
+            let field = if is_model_key(&k) {
+                Field::Model
+            } else {
+                Field::Text
+            };
+            self.path.push(Seg::Key(k.clone()));
+            self.value_here(&mut v, field);
+            self.path.pop();
+            map.insert(k, v);
+        }
+    }
+
+    fn extra(&mut self, extra: &mut Map<String, Value>) {
+        self.map_here(extra);
+    }
+
+    fn session(&mut self, session: &mut Session) {
+        self.path.push(Seg::Name("meta"));
+        let m = &mut session.meta;
+        self.s(Seg::Name("session_id"), &mut m.session_id, Field::Text);
+        self.opt("parent_session_id", &mut m.parent_session_id, Field::Text);
+        self.opt("title", &mut m.title, Field::Text);
+        self.opt("model", &mut m.model, Field::Model);
+        self.opt("project_path", &mut m.project_path, Field::ProjectPath);
+        self.opt("git_branch", &mut m.git_branch, Field::Text);
+        self.opt("agent_version", &mut m.agent_version, Field::Text);
+        for (i, t) in m.tags.iter_mut().enumerate() {
+            self.path.push(Seg::Name("tags"));
+            self.s(Seg::Index(i), t, Field::Text);
+            self.path.pop();
+        }
+        if let Some(u) = &mut m.usage {
+            self.path.push(Seg::Name("usage"));
+            self.extra(&mut u.extra);
+            self.path.pop();
+        }
+        self.extra(&mut m.extra);
+        self.path.pop();
+        self.path.push(Seg::Name("messages"));
+        for (i, msg) in session.messages.iter_mut().enumerate() {
+            self.path.push(Seg::Index(i));
+            self.message(msg);
+            self.path.pop();
+        }
+        self.path.pop();
+        self.extra(&mut session.extra);
+    }
+
+    fn message(&mut self, m: &mut Message) {
+        self.s(Seg::Name("content"), &mut m.content, Field::Text);
+        self.opt("model", &mut m.model, Field::Model);
+        self.opt("kind", &mut m.kind, Field::Text);
+        self.path.push(Seg::Name("attachments"));
+        for (i, a) in m.attachments.iter_mut().enumerate() {
+            self.path.push(Seg::Index(i));
+            self.opt("name", &mut a.name, Field::Text);
+            self.opt("media_type", &mut a.media_type, Field::Text);
+            self.extra(&mut a.extra);
+            self.path.pop();
+        }
+        self.path.pop();
+        self.path.push(Seg::Name("annotations"));
+        let an = &mut m.annotations;
+        self.path.push(Seg::Name("file_refs"));
+        for (i, f) in an.file_refs.iter_mut().enumerate() {
+            self.s(Seg::Index(i), f, Field::Text);
+        }
+        self.path.pop();
+        self.opt("thinking", &mut an.thinking, Field::Text);
+        self.path.push(Seg::Name("tool_calls"));
+        for (i, t) in an.tool_calls.iter_mut().enumerate() {
+            self.path.push(Seg::Index(i));
+            self.tool_call(t);
+            self.path.pop();
+        }
+        self.path.pop();
+        self.extra(&mut an.extra);
+        self.path.pop();
+        self.extra(&mut m.extra);
+    }
+
+    fn tool_call(&mut self, t: &mut ToolCall) {
+        self.opt("id", &mut t.id, Field::Text);
+        self.s(Seg::Name("name"), &mut t.name, Field::Text);
+        self.value(Seg::Name("args"), &mut t.args, Field::Text);
+        self.opt("result", &mut t.result, Field::Text);
+        self.extra(&mut t.extra);
+    }
+}
+
+/// Calls `v` on every string of `session` (in a fixed order), letting it rewrite them.
+pub fn walk_session<V: Visitor>(session: &mut Session, v: &mut V) {
+    Walk {
+        v,
+        path: Vec::new(),
+    }
+    .session(session);
+}
+
+/// Keys whose values are account handles or display names (`requesterUsername`, `lastKnownUser`, `login`).
+fn is_account_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    [
+        "username",
+        "user_name",
+        "login",
+        "lastknownuser",
+        "displayname",
+        "display_name",
+        "owner",
+        "author",
+        "requester",
+    ]
+    .iter()
+    .any(|w| k.ends_with(w))
+}
+
+fn in_meta(path: &[Seg]) -> bool {
+    matches!(path.first(), Some(Seg::Name("meta")))
+}
+
+/// Whether scrubbing rewrites the session or only reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Scrub,
+    Check,
+}
+
+/// One replacement made (or, in check mode, that would be made), with where it happened.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub pointer: String,
+    pub finding: Finding,
+    /// Offsets in code points of the text the rule saw.
+    pub start: usize,
+    pub end: usize,
+    /// Keyed hash of the replaced text.
+    pub hash: String,
+    /// The text around the finding with the finding masked (only when asked for, for `--explain`).
+    pub excerpt: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SessionReport {
+    pub located: Vec<Located>,
+    pub counts: BTreeMap<Kind, u64>,
+}
+
+struct Learner<'a> {
+    s: &'a Scrubber,
+    learned: Learned,
+    /// The path findings of every string visited, in visiting order, so the second pass need not redo them.
+    paths: Vec<Vec<Finding>>,
+}
+
+impl Visitor for Learner<'_> {
+    fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
+        let mut found = Vec::new();
+        self.s.paths.scan(
+            s,
+            in_meta(path),
+            &self.s.key,
+            Some(&mut self.learned),
+            &mut found,
+        );
+        self.paths.push(found);
+        if let Some(Seg::Key(k)) = path.last() {
+            if is_account_key(k) {
+                self.learned.account(s);
+            }
+        }
+    }
+}
+
+struct Rewriter<'a> {
+    s: &'a Scrubber,
+    paths: std::vec::IntoIter<Vec<Finding>>,
+    names: Option<NameMatcher>,
+    mode: Mode,
+    excerpts: bool,
+    report: SessionReport,
+}
+
+impl Rewriter<'_> {
+    /// `context`: the final text and where the replacement sits in it, for `--explain` excerpts.
+    fn record(&mut self, path: &[Seg], seen: &str, f: Finding, context: Option<(&str, usize)>) {
+        let start = seen[..f.start].chars().count();
+        let end = start + seen[f.start..f.end].chars().count();
+        *self.report.counts.entry(f.kind).or_default() += 1;
+        let excerpt = self.excerpts.then(|| excerpt(seen, &f, context));
+        self.report.located.push(Located {
+            pointer: pointer(path),
+            hash: self.s.key.value_hash(&seen[f.start..f.end]),
+            start,
+            end,
+            excerpt,
+            finding: f,
+        });
+    }
+}
+
+/// `…before ⟦masked → placeholder⟧ after…`, the context taken from the scrubbed text so that no other
+/// finding shows through; the value itself is shown by its first three characters and its length.
+fn excerpt(seen: &str, f: &Finding, context: Option<(&str, usize)>) -> String {
+    let original = &seen[f.start..f.end];
+    let n = original.chars().count();
+    let masked = if n > 6 {
+        format!(
+            "{}…({n} chars)",
+            original.chars().take(3).collect::<String>()
+        )
+    } else {
+        format!("…({n} chars)")
+    };
+    let (before, after) = match context {
+        Some((text, at)) => {
+            let end = at + f.replacement.len();
+            let before: Vec<char> = text[..at].chars().rev().take(30).collect();
+            (
+                before.into_iter().rev().collect::<String>(),
+                text[end..].chars().take(30).collect::<String>(),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "{}⟦{masked} → {}⟧{}",
+        before.replace('\n', "⏎"),
+        f.replacement,
+        after.replace('\n', "⏎")
+    )
+}
+
+impl Visitor for Rewriter<'_> {
+    fn visit(&mut self, path: &[Seg], s: &mut String, field: Field) {
+        // Both passes visit the same strings in the same order.
+        let mut paths = self.paths.next();
+        if field == Field::ProjectPath {
+            if let Some(tilde) = self.s.paths.project_path(s) {
+                let f = Finding::new(
+                    0,
+                    s.len(),
+                    Kind::Username,
+                    "project-path-home",
+                    tilde.clone(),
+                );
+                let seen = s.clone();
+                self.record(path, &seen, f, Some((&tilde, 0)));
+                if self.mode == Mode::Scrub {
+                    paths = None;
+                    *s = tilde;
+                } else {
+                    return;
+                }
+            }
+        }
+        if field == Field::Model {
+            if let Some(label) = self.s.model_label(s) {
+                let seen = s.clone();
+                self.record(
+                    path,
+                    &seen,
+                    Finding::new(0, s.len(), Kind::Model, "model-field", label),
+                    Some((label, 0)),
+                );
+                if self.mode == Mode::Scrub {
+                    *s = label.to_string();
+                }
+                return;
+            }
+        }
+        let out = self.s.scrub_text(s, self.names.as_ref(), paths);
+        if out.findings.is_empty() && out.unicode.is_empty() {
+            return;
+        }
+        for f in out.unicode {
+            self.record(path, s, f, None);
+        }
+        let seen = out.cleaned.as_deref().unwrap_or(s);
+        let fin = out.text.as_deref().unwrap_or(seen);
+        let mut shift: isize = 0;
+        for f in out.findings {
+            let at = (f.start as isize + shift) as usize;
+            shift += f.replacement.len() as isize - (f.end - f.start) as isize;
+            self.record(path, seen, f, Some((fin, at)));
+        }
+        if self.mode == Mode::Scrub {
+            if let Some(t) = out.text {
+                *s = t;
+            }
+        }
+    }
+}
+
+impl Scrubber {
+    /// Scrubs (or, in check mode, only inspects) one session and reports what changed. In scrub mode the
+    /// session's `meta.scrub` stamp is updated.
+    pub fn scrub_session(
+        &self,
+        session: &mut Session,
+        mode: Mode,
+        excerpts: bool,
+    ) -> SessionReport {
+        let stamp = session.meta.scrub.take();
+        let mut learner = Learner {
+            s: self,
+            learned: Learned::default(),
+            paths: Vec::new(),
+        };
+        walk_session(session, &mut learner);
+        let mut rw = Rewriter {
+            s: self,
+            paths: learner.paths.into_iter(),
+            names: self.names_for(&learner.learned),
+            mode,
+            excerpts,
+            report: SessionReport::default(),
+        };
+        walk_session(session, &mut rw);
+        let report = rw.report;
+        session.meta.scrub = match mode {
+            Mode::Scrub => Some(super::stamp::stamp(self, stamp.as_ref(), &report.counts)),
+            Mode::Check => stamp,
+        };
+        report
+    }
+}
