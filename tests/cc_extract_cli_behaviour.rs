@@ -148,8 +148,12 @@ fn all_agents_in_a_stable_order_and_the_home_is_left_byte_identical() {
         .any(|s| s.meta.title.as_deref() == Some("From the WAL")));
     // Output order: agents in registry order, whatever the thread count.
     let order: Vec<&str> = all.iter().map(|s| s.meta.source_agent.as_str()).collect();
+    let registry: Vec<&str> = codercrucible::agents::all()
+        .iter()
+        .map(|a| a.name())
+        .collect();
     let mut sorted = order.clone();
-    sorted.sort_by_key(|a| AGENTS.iter().position(|x| x == a));
+    sorted.sort_by_key(|a| registry.iter().position(|x| x == a));
     assert_eq!(order, sorted);
     let one = cmd()
         .args(["--all", "--threads", "1", "--home"])
@@ -268,9 +272,16 @@ fn list_says_where_it_looked_and_what_it_found() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), AGENTS.len());
-    let claude = &rows[0];
-    assert_eq!(claude["agent"], "claude-code");
+    // One row per agent, in registry order (the IDE agents' rows are there too, with nothing found).
+    let names: Vec<&str> = rows.iter().map(|r| r["agent"].as_str().unwrap()).collect();
+    let mine: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| AGENTS.contains(n))
+        .collect();
+    assert_eq!(mine, AGENTS);
+    let row = |a: &str| rows.iter().find(|r| r["agent"] == a).unwrap();
+    let claude = row("claude-code");
     assert_eq!(claude["sessions"], 4);
     assert_eq!(claude["sources"], 4);
     assert_eq!(claude["first"], "2025-08-29T19:45:05Z");
@@ -278,8 +289,8 @@ fn list_says_where_it_looked_and_what_it_found() {
     let root = &claude["roots"][0];
     assert_eq!(root["exists"], true);
     assert!(root["path"].as_str().unwrap().ends_with(".claude/projects"));
-    assert_eq!(rows[1]["agent"], "codex");
-    assert_eq!(rows[1]["sessions"], 3);
+    assert_eq!(row("codex")["sessions"], 3);
+    assert_eq!(row("crush")["sessions"], 2);
     // --list writes nothing else to stdout.
     assert!(rows.iter().all(|r| r.get("messages").is_none()));
 }

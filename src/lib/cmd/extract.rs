@@ -249,6 +249,33 @@ fn known_names() -> String {
 /// enough that memory stays bounded by a handful of sessions.
 const AHEAD_PER_THREAD: usize = 4;
 
+/// Sources larger than this (a 1 GB Cursor `state.vscdb` holds every composer) are extracted alone and write
+/// each session as it is built, so memory holds one session rather than the source's whole output.
+const STREAM_ABOVE: u64 = 64 << 20;
+
+/// Writes each kept session straight out; the first write error (a closed pipe) is kept and ends the run.
+struct Streamed<'a, W: Write> {
+    filter: &'a Filter,
+    out: &'a mut W,
+    error: Option<io::Error>,
+    problems: Vec<Problem>,
+}
+
+impl<W: Write> Sink for Streamed<'_, W> {
+    fn session(&mut self, s: Session) {
+        if self.error.is_some() || !self.filter.keeps(&s) {
+            return;
+        }
+        let line = crate::io::writer::json_line(&s).expect("sessions serialize");
+        if let Err(e) = self.out.write_all(&line) {
+            self.error = Some(e);
+        }
+    }
+    fn problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+}
+
 fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<Status> {
     let mut jobs: Vec<(&'static dyn Agent, Source)> = Vec::new();
     for agent in selected {
@@ -259,25 +286,58 @@ fn extract(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Resul
     let mut out = crate::io::writer::stdout();
     let mut failed = false;
     let threads = rayon::current_num_threads();
-    in_order(
-        jobs.len(),
-        threads,
-        threads * AHEAD_PER_THREAD,
-        |i| {
-            let (agent, source) = &jobs[i];
-            let c = extract_one(*agent, source, env, filter, true);
-            (c.out.unwrap_or_default(), c.problems)
-        },
-        |(buf, problems)| {
-            out.write_all(&buf)?;
+    let mut start = 0;
+    while start < jobs.len() {
+        let (agent, source) = &jobs[start];
+        if source.bytes > STREAM_ABOVE {
+            let mut sink = Streamed {
+                filter,
+                out: &mut out,
+                error: None,
+                problems: Vec::new(),
+            };
+            if let Err(e) = agent.extract(source, env, &mut sink) {
+                let problem = Problem::new(&source.path, None, format!("cannot read: {e}"));
+                sink.problems.push(problem);
+            }
+            let (error, problems) = (sink.error, sink.problems);
+            if let Some(e) = error {
+                return Err(e.into());
+            }
             if !problems.is_empty() {
                 failed = true;
                 out.flush()?;
                 report(&problems);
             }
-            Ok(())
-        },
-    )?;
+            start += 1;
+            continue;
+        }
+        let end = jobs[start..]
+            .iter()
+            .position(|(_, s)| s.bytes > STREAM_ABOVE)
+            .map_or(jobs.len(), |p| start + p);
+        let run = &jobs[start..end];
+        in_order(
+            run.len(),
+            threads,
+            threads * AHEAD_PER_THREAD,
+            |i| {
+                let (agent, source) = &run[i];
+                let c = extract_one(*agent, source, env, filter, true);
+                (c.out.unwrap_or_default(), c.problems)
+            },
+            |(buf, problems)| {
+                out.write_all(&buf)?;
+                if !problems.is_empty() {
+                    failed = true;
+                    out.flush()?;
+                    report(&problems);
+                }
+                Ok(())
+            },
+        )?;
+        start = end;
+    }
     out.flush()?;
     Ok(if failed {
         Status::Failure
