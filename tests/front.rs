@@ -533,7 +533,9 @@ fn cc_extract_honours_the_config() {
 #[test]
 fn cc_scrub_honours_the_configs_redact_lists() {
     let w = World::new();
-    w.cmd(&["config", "--redact", "Project Nightjar"]).assert().success();
+    w.cmd(&["config", "--redact", "Project Nightjar"])
+        .assert()
+        .success();
     let line = r#"{"meta":{"source_agent":"codex","session_id":"s1","project_hash":null,"start_time":null,"end_time":null,"quality_score":null,"schema_version":"1.0"},"messages":[{"index":0,"role":"user","content":"status of Project Nightjar?","timestamp":null,"annotations":{}}]}"#;
     let out = common::bin("cc-scrub")
         .args(["--no-audit", "--no-local-identity"])
@@ -545,5 +547,8 @@ fn cc_scrub_honours_the_configs_redact_lists() {
         .get_output()
         .clone();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(!text.contains("Nightjar") && text.contains("<redacted>"), "{text}");
+    assert!(
+        !text.contains("Nightjar") && text.contains("<redacted>"),
+        "{text}"
+    );
 }
