@@ -552,3 +552,60 @@ fn cc_scrub_honours_the_configs_redact_lists() {
         "{text}"
     );
 }
+
+#[test]
+fn archive_of_editor_agents_takes_their_logs_not_the_whole_editor_profile() {
+    let w = World::new();
+    let home = w.path("ide-home");
+    for agent in ["copilot", "cursor"] {
+        copy_dir(
+            &common::repo_path(&format!("tests/fixtures/agents/{agent}/home")),
+            &home,
+        );
+    }
+    let user = home.join(".config/Code/User");
+    std::fs::create_dir_all(user.join("History/abc")).unwrap();
+    std::fs::write(user.join("History/abc/entry.txt"), "local file history").unwrap();
+    std::fs::write(user.join("settings.json"), "{}").unwrap();
+    let extract = |h: &Path| {
+        let out = common::bin("cc-extract")
+            .args(["copilot", "cursor", "--home"])
+            .arg(h)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", w.path("user"))
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        common::values(&out.stdout)
+    };
+    let original = extract(&home);
+    assert!(!original.is_empty());
+    w.cmd(&[
+        "archive",
+        "arch",
+        "--home",
+        home.to_str().unwrap(),
+        "--source",
+        "copilot",
+        "--source",
+        "cursor",
+    ])
+    .assert()
+    .success();
+    let mirror = w.path("arch/home/.config/Code/User");
+    assert!(!mirror.join("History").exists() && !mirror.join("settings.json").exists());
+    let archived = extract(&w.path("arch/home"));
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|s| {
+                (
+                    s["meta"]["session_id"].clone(),
+                    s["messages"].as_array().unwrap().len(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&archived), ids(&original));
+}

@@ -40,8 +40,9 @@ struct Entry {
     sha256: String,
 }
 
-/// The files to archive for one agent: its whole log directories, or (for agents whose root is the home or a
-/// scan directory, which hold far more than logs) just its sources and their SQLite write-ahead logs.
+/// The files to archive for one agent: its whole log directories, or, where a root holds far more than the
+/// agent's logs (the home, a scan directory, an editor's whole `User` directory with every extension's
+/// storage), just its sources with their SQLite write-ahead logs and workspace descriptions.
 pub fn files_of(agent: &dyn Agent, env: &Env) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let broad = |r: &Path| {
@@ -50,9 +51,13 @@ pub fn files_of(agent: &dyn Agent, env: &Env) -> Vec<PathBuf> {
                 .scan
                 .iter()
                 .any(|s| s.starts_with(r) || r.starts_with(s))
+            || r.file_name().is_some_and(|n| n == "User")
     };
     let mut narrow = false;
     for root in agent.roots(env) {
+        if root.file_name().is_some_and(|n| n == "User") && root.is_dir() {
+            editor_chat_files(&root, &mut out);
+        }
         if broad(&root) {
             narrow = true;
         } else if root.is_dir() {
@@ -71,12 +76,31 @@ pub fn files_of(agent: &dyn Agent, env: &Env) -> Vec<PathBuf> {
                     out.push(p);
                 }
             }
+            if let Some(ws) = s.path.parent().map(|d| d.join("workspace.json")) {
+                if ws.is_file() {
+                    out.push(ws);
+                }
+            }
             out.push(s.path);
         }
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// What a VS Code-family profile keeps of its chats: every workspace's storage, the global database, and
+/// the chats of windows without a workspace; not the file history, settings or other extensions' storage.
+fn editor_chat_files(user: &Path, out: &mut Vec<PathBuf>) {
+    walk_files(&user.join("workspaceStorage"), out);
+    walk_files(&user.join("globalStorage/emptyWindowChatSessions"), out);
+    if let Ok(rd) = fs::read_dir(user.join("globalStorage")) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_file()) {
+                out.push(e.path());
+            }
+        }
+    }
 }
 
 fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) {
