@@ -40,7 +40,9 @@ impl Fingerprint {
             for c in &m.annotations.tool_calls {
                 content.update(c.name.as_bytes());
                 content.update([0]);
-                content.update(c.args.to_string().as_bytes());
+                // Straight into the hasher: no intermediate string.
+                serde_json::to_writer(HashWriter(&mut content), &c.args)
+                    .expect("hashing cannot fail");
                 content.update([0]);
                 let result = c.result.as_deref().unwrap_or("");
                 content.update(result.as_bytes());
@@ -53,6 +55,19 @@ impl Fingerprint {
             content: truncate(content.finalize().as_slice()),
             completeness: (s.messages.len(), bytes, s.meta.end_time.unwrap_or(i64::MIN)),
         }
+    }
+}
+
+/// Lets serde_json write into a running hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -131,7 +131,7 @@ fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
 }
 
 /// Runs `re` when all of `need` is in `have`.
-fn gated<'r>(have: u8, need: u8, re: &'r Regex) -> Option<&'r Regex> {
+fn gated(have: u8, need: u8, re: &Regex) -> Option<&Regex> {
     (have & need == need).then_some(re)
 }
 
@@ -200,7 +200,7 @@ impl PathRules {
         const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
         Ok(PathRules {
             home: build(&format!(
-                r"(?i)(?:(?:^|%3A|[^A-Za-z0-9_.-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}{{0,63}})"
+                r"(?i)(?:(?:^|file://|%3A|[^A-Za-z0-9_./-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}{{0,63}})"
             ))?,
             dashed: build(
                 r"(?:^|[/\\\s'\x22=])-(?:home|Users)-(?P<u>[A-Za-z0-9_.]{1,64})(?:-|$|[/\\\s'\x22])",
@@ -460,6 +460,7 @@ mod tests {
         for (input, want) in [
             ("cat /home/alice/.bashrc", format!("cat /home/{p}/.bashrc")),
             ("/Users/alice/src", format!("/Users/{p}/src")),
+            ("file:///home/alice/x", format!("file:///home/{p}/x")),
             (r"C:\Users\alice\proj", format!(r"C:\Users\{p}\proj")),
             (
                 r#"{"p":"C:\\Users\\alice\\proj"}"#,
@@ -493,6 +494,8 @@ mod tests {
     #[test]
     fn generic_homes_and_pseudonyms_stay() {
         for s in [
+            "fixtures/aider//home/notes",
+            "docker/home/app",
             "/home/runner/work",
             "/Users/Shared/x",
             "/root/x",
