@@ -6,14 +6,17 @@
 pub mod agents;
 pub mod cli;
 pub mod cmd;
+pub mod code;
 pub mod config;
 pub mod docs;
 pub mod exit;
 pub mod format;
 pub mod front;
+pub mod index;
 pub mod io;
 pub mod normalize;
 pub mod schema;
 pub mod scrub;
+pub mod search;
 pub mod time;
 pub mod validate;

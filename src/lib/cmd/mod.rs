@@ -3,5 +3,7 @@
 pub mod extract;
 pub mod format;
 pub mod front;
+pub mod grep;
+pub mod index;
 pub mod normalize;
 pub mod scrub;

@@ -116,6 +116,28 @@ fn legitimate(chars: &[char], i: usize, class: Class) -> bool {
     }
 }
 
+/// UTF-8 lead bytes of every character [`class`] knows: U+00A0..U+00AD (C2), U+034F (CD), U+061C (D8),
+/// U+115F..U+180E (E1), U+2000..U+206F (E2), U+3000..U+3164 (E3), U+FE00..U+FFFB (EF), U+E0000.. (F3).
+const LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    let leads = [0xC2, 0xCD, 0xD8, 0xE1, 0xE2, 0xE3, 0xEF, 0xF3];
+    let mut i = 0;
+    while i < leads.len() {
+        t[leads[i]] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether `text` holds any character with a class: a byte scan, decoding only at the few lead bytes that
+/// could start one (most text, CJK and emoji included, never decodes at all).
+fn has_candidate(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        LEAD[b as usize] && text[i..].chars().next().is_some_and(|c| class(c).is_some())
+    })
+}
+
 fn class_of(c: char) -> Option<Class> {
     class(c)
 }
@@ -157,7 +179,7 @@ fn rule_of(class: Class) -> (&'static str, Kind) {
 
 /// The findings for `text` (byte offsets, runs of one class merged). ASCII text costs one SIMD scan.
 pub fn find(text: &str, out: &mut Vec<Finding>) {
-    if text.is_ascii() || !text.chars().any(|c| class(c).is_some()) {
+    if !has_candidate(text) {
         return;
     }
     let chars: Vec<char> = text.chars().collect();

@@ -1,0 +1,36 @@
+//! Code in conversations: fenced blocks, their language, and (feature `ast`) the symbols they define,
+//! call and import.
+
+#[cfg(feature = "ast")]
+pub mod facts;
+pub mod fence;
+pub mod lang;
+
+/// What a piece of code names. Order is first appearance; no duplicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub defs: Vec<String>,
+    pub calls: Vec<String>,
+    pub imports: Vec<String>,
+}
+
+/// Facts for code, from a shared cache; empty without the `ast` feature or for languages without a grammar.
+#[derive(Default)]
+pub struct CodeFacts {
+    #[cfg(feature = "ast")]
+    cache: facts::FactCache,
+}
+
+impl CodeFacts {
+    pub fn facts(&self, lang: &str, code: &str) -> Option<std::sync::Arc<Facts>> {
+        #[cfg(feature = "ast")]
+        {
+            self.cache.facts(lang, code)
+        }
+        #[cfg(not(feature = "ast"))]
+        {
+            let _ = (lang, code);
+            None
+        }
+    }
+}
