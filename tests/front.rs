@@ -609,3 +609,38 @@ fn archive_of_editor_agents_takes_their_logs_not_the_whole_editor_profile() {
     };
     assert_eq!(ids(&archived), ids(&original));
 }
+
+#[test]
+fn index_and_search_the_export_in_process() {
+    let w = World::new();
+    let home = w.home();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
+    let idx = w.path("idx");
+    w.cmd(&["index", "--index", idx.to_str().unwrap()])
+        .assert()
+        .success();
+    let hits = w.stdout(&[
+        "search",
+        "rounding money",
+        "--limit",
+        "3",
+        "--json",
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    let hits = common::values(hits.as_bytes());
+    assert!(!hits.is_empty() && hits.len() <= 3, "{hits:?}");
+    assert_eq!(hits[0]["title"], "Rounding money in Python and Postgres");
+    // Nothing matches: exit 1, like grep.
+    w.cmd(&[
+        "search",
+        "zyxwvut",
+        "--json",
+        "--index",
+        idx.to_str().unwrap(),
+    ])
+    .assert()
+    .code(1);
+}

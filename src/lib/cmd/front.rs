@@ -54,6 +54,10 @@ pub enum Command {
     /// Publish a confirmed, scrubbed export to a Hugging Face dataset repo (private by default): new sessions
     /// only, as new shards, with a regenerated dataset card. Never deletes anything in the repo.
     Push(PushArgs),
+    /// Add an export (default: the last one) to the search index that `search` queries (cc-index).
+    Index(IndexArgs),
+    /// Search the index: the best sessions for QUERY (cc-grep's query language).
+    Search(SearchArgs),
     /// Run every pipeline stage on the sample data in examples/ and show what each produced.
     Demo {
         /// The examples directory (holding the sample home in home/).
@@ -179,6 +183,41 @@ pub struct ConfirmArgs {
 }
 
 #[derive(Debug, ClapArgs)]
+pub struct IndexArgs {
+    /// The sessions to index (default: the last export).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Index directory (default: $XDG_DATA_HOME/codercrucible/index).
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Start a fresh index from this file instead of adding to the existing one.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SearchArgs {
+    /// Words, "phrases", -excluded words and field:value filters (see cc-grep(1)).
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+    /// Most sessions to show.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+    /// NDJSON hits even on a terminal.
+    #[arg(long)]
+    pub json: bool,
+    /// Add the BM25F arithmetic of each hit's best chunk.
+    #[arg(long)]
+    pub explain: bool,
+    /// Index directory (default: $XDG_DATA_HOME/codercrucible/index).
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
 pub struct PushArgs {
     /// The dataset repo, OWNER/NAME (default: the config's push.repo).
     #[arg(value_name = "OWNER/NAME")]
@@ -226,6 +265,7 @@ QUICK START:
   codercrucible confirm --yes                     # leak gate, review, HTML report; records the confirmation
   codercrucible push me/my-sessions               # new sessions only, private by default (needs `hf`)
   codercrucible archive                           # keep raw logs safe from the agents' cleanup
+  codercrucible index && codercrucible search \"authentication bug\" --limit 10
 
 FILES:
   $XDG_CONFIG_HOME/codercrucible/config.toml      settings (sources, exclude_projects, [scrub], [push])
@@ -256,6 +296,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Command::Export(e) => export(&e),
         Command::Confirm(c) => confirm(&c),
         Command::Push(p) => push(&p),
+        Command::Index(i) => index(i),
+        Command::Search(q) => search(q),
         Command::Demo { examples, out } => front::demo::demo(&examples, &out),
         Command::Generate { what } => {
             let written = match what {
@@ -487,6 +529,40 @@ fn confirm(a: &ConfirmArgs) -> anyhow::Result<Status> {
         review.sessions
     ));
     Ok(Status::Success)
+}
+
+/// cc-index, in-process, over an export.
+fn index(a: IndexArgs) -> anyhow::Result<Status> {
+    let file = record::export_file(a.file.as_deref())?;
+    crate::cmd::index::run(crate::cmd::index::Args {
+        index: a.index,
+        rebuild: a.rebuild,
+        filter: cli::FilterArgs {
+            files: vec![file],
+            on_invalid: OnInvalid::Warn,
+            threads: a.threads,
+        },
+    })
+}
+
+/// cc-grep, in-process, in index mode.
+fn search(a: SearchArgs) -> anyhow::Result<Status> {
+    let dir = crate::cmd::index::resolve_dir(a.index)?;
+    crate::cmd::grep::run(crate::cmd::grep::Args {
+        query: Some(a.query),
+        queries: None,
+        limit: a.limit,
+        json: a.json,
+        explain: a.explain,
+        index: Some(dir),
+        stream: false,
+        regex: false,
+        filter: cli::FilterArgs {
+            files: Vec::new(),
+            on_invalid: OnInvalid::Warn,
+            threads: None,
+        },
+    })
 }
 
 /// Asks on the terminal; anything but y/yes (or no terminal) is no.
