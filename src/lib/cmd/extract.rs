@@ -23,6 +23,7 @@ const PROG: &str = "cc-extract";
 #[command(name = "cc-extract", version, about, long_about = None)]
 pub struct Args {
     /// Agents to extract: claude-code, codex, gemini, opencode, aider, qwen-code, amp, goose, crush, ...
+    /// (default: the config's `sources`, see codercrucible config).
     #[arg(value_name = "AGENT")]
     pub agents: Vec<String>,
     /// Every known agent.
@@ -63,6 +64,8 @@ pub fn main() -> ExitCode {
 /// Which sessions to keep.
 struct Filter {
     since: Option<i64>,
+    /// The user's config: projects never extracted.
+    config: crate::config::Config,
     sessions: Vec<String>,
     project: Option<String>,
 }
@@ -81,6 +84,12 @@ impl Filter {
 
     fn keeps(&self, s: &Session) -> bool {
         let m = &s.meta;
+        if self
+            .config
+            .excludes_project(m.project_path.as_deref(), m.project_hash.as_deref())
+        {
+            return false;
+        }
         if let Some(since) = self.since {
             if m.end_time.or(m.start_time).is_some_and(|t| t < since) {
                 return false;
@@ -166,7 +175,8 @@ fn extract_one<'f>(
 }
 
 pub fn run(args: Args) -> Result<Status> {
-    let selected = select_agents(&args)?;
+    let config = crate::config::Config::load()?;
+    let selected = select_agents(&args, &config)?;
     let mut env = match &args.home {
         Some(h) => {
             if !h.is_dir() {
@@ -183,6 +193,7 @@ pub fn run(args: Args) -> Result<Status> {
     };
     let filter = Filter {
         since,
+        config,
         sessions: args.session.clone(),
         project: args
             .project
@@ -201,9 +212,12 @@ pub fn run(args: Args) -> Result<Status> {
     })
 }
 
-fn select_agents(args: &Args) -> Result<Vec<&'static dyn Agent>> {
+fn select_agents(args: &Args, config: &crate::config::Config) -> Result<Vec<&'static dyn Agent>> {
     if args.all {
         return Ok(agents::all());
+    }
+    if args.agents.is_empty() && !config.sources.is_empty() {
+        return crate::front::select::agents(&[], config);
     }
     if args.agents.is_empty() {
         bail!(

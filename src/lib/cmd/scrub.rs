@@ -95,7 +95,11 @@ struct Done {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Status> {
-    let opts = args.options();
+    let mut opts = args.options();
+    // The config's names (codercrucible config --redact-usernames/--redact) are redacted too.
+    let config = crate::config::Config::load()?;
+    crate::config::add_unique(&mut opts.redact_usernames, &config.scrub.redact_usernames);
+    crate::config::add_unique(&mut opts.redact, &config.scrub.redact);
     let key_path = match &opts.key_file {
         Some(p) => p.clone(),
         None => PseudonymKey::default_path()?,

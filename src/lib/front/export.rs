@@ -1,0 +1,431 @@
+//! `codercrucible export`: extract → normalize → scrub → format in one streaming run.
+//!
+//! Pass one works on a bounded window of sources at a time, in parallel: extract, drop excluded projects,
+//! normalize, (with `--since-last`) skip sessions unchanged since the last export, scrub and stamp, render in
+//! the output format; results go to a spool file in input order, with each session's dedupe fingerprint
+//! kept. Pass two copies the spooled sessions that survive deduplication to the output and their records to
+//! the audit log. Memory stays bounded by the window and the fingerprints, whatever the home's size.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::agents::{Agent, Env, Problem, Sink, Source};
+use crate::cli::{Diagnostics, OnInvalid};
+use crate::config::{self, Config};
+use crate::format::{self, Format};
+use crate::normalize::dedupe::{Deduper, Fingerprint};
+use crate::normalize::{self, Counts, Settings};
+use crate::schema::Session;
+
+use super::progress::Progress;
+use super::record::{self, ExportRecord};
+use super::scrub_stage::ScrubStage;
+
+pub const PROG: &str = "codercrucible";
+
+pub struct Job<'a> {
+    pub agents: Vec<&'static dyn Agent>,
+    pub env: Env,
+    pub config: &'a Config,
+    pub scrub: &'a ScrubStage,
+    pub format: Format,
+    pub format_options: format::Options,
+    pub output: PathBuf,
+    pub audit_log: Option<PathBuf>,
+    pub since_last: bool,
+    pub threads: usize,
+    pub max_tool_output: Option<usize>,
+    /// Show the progress line (only when stderr is a terminal, decided by the caller).
+    pub progress: bool,
+}
+
+/// What an export did, for the summary and the record.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub sessions: u64,
+    pub per_agent: BTreeMap<String, u64>,
+    pub redactions: BTreeMap<String, u64>,
+    pub records: u64,
+    pub excluded: u64,
+    pub unchanged: u64,
+    pub normalize: Counts,
+    pub problems: u64,
+    pub source_bytes: u64,
+}
+
+/// Sessions seen by earlier exports: `agent \t id` → content hash of the normalized session.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SeenState {
+    sessions: HashMap<String, String>,
+}
+
+fn seen_state_path() -> anyhow::Result<PathBuf> {
+    config::state_dir()
+        .map(|d| d.join("export-seen.json"))
+        .context("no state directory (set XDG_STATE_HOME or HOME)")
+}
+
+#[derive(Default)]
+struct Collected {
+    sessions: Vec<Session>,
+    problems: Vec<Problem>,
+}
+
+impl Sink for Collected {
+    fn session(&mut self, s: Session) {
+        self.sessions.push(s);
+    }
+    fn problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+}
+
+/// One session after pass one: everything pass two needs, and the key to skip or dedupe it.
+struct Done {
+    agent: &'static str,
+    output: Vec<u8>,
+    audit: Vec<u8>,
+    records: u64,
+    counts: Vec<(&'static str, u64)>,
+    fingerprint: Fingerprint,
+    key: String,
+    hash: String,
+}
+
+/// One source after pass one.
+#[derive(Default)]
+struct SourceOut {
+    done: Vec<Done>,
+    problems: Vec<Problem>,
+    counts: Counts,
+    excluded: u64,
+    unchanged: u64,
+}
+
+impl Job<'_> {
+    pub fn run(&self, diag: &mut Diagnostics) -> anyhow::Result<Summary> {
+        let mut summary = Summary::default();
+        let seen_path = if self.since_last {
+            Some(seen_state_path()?)
+        } else {
+            None
+        };
+        let mut seen: SeenState = match &seen_path {
+            Some(p) if p.exists() => record::read_json(p)?,
+            _ => SeenState::default(),
+        };
+        let dir = self
+            .output
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+
+        // Pass one, in parallel over sources: extract, normalize, scrub, render; spooled in order.
+        let spool = tempfile::NamedTempFile::new_in(dir).context("cannot create a spool file")?;
+        let mut deduper = Deduper::default();
+        let mut keys: Vec<(String, String)> = Vec::new();
+        {
+            let mut w = BufWriter::with_capacity(1 << 20, spool.as_file());
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(self.threads)
+                .build()?;
+            let sources: Vec<(&'static dyn Agent, Source)> = self
+                .agents
+                .iter()
+                .flat_map(|a| a.sources(&self.env).into_iter().map(move |s| (*a, s)))
+                .collect();
+            summary.source_bytes = sources.iter().map(|(_, s)| s.bytes).sum();
+            let mut progress = Progress::with_output("export", summary.source_bytes, self.progress);
+            let window = (self.threads * 4).max(4);
+            for batch in sources.chunks(window) {
+                let outs: Vec<SourceOut> = pool.install(|| {
+                    batch
+                        .par_iter()
+                        .map(|(agent, src)| self.pass_one(*agent, src, &seen))
+                        .collect()
+                });
+                for (out, (_, src)) in outs.into_iter().zip(batch) {
+                    summary.normalize.add(&out.counts);
+                    summary.excluded += out.excluded;
+                    summary.unchanged += out.unchanged;
+                    let n = out.done.len() as u64;
+                    for d in out.done {
+                        spool_write(&mut w, &d)?;
+                        deduper.add(d.fingerprint);
+                        keys.push((d.key, d.hash));
+                    }
+                    for p in &out.problems {
+                        diag.error(&p.to_string());
+                    }
+                    summary.problems += out.problems.len() as u64;
+                    progress.advance(src.bytes, n);
+                }
+            }
+            progress.finish();
+            w.flush()?;
+        }
+        let survivors = deduper.survivors();
+        summary.normalize.duplicates_dropped = survivors.iter().filter(|k| !**k).count() as u64;
+
+        // Pass two, in order: the survivors' bytes to the output and their records to the audit log.
+        let tmp_out = tempfile::NamedTempFile::new_in(dir).context("cannot create the output")?;
+        let mut audit = match &self.audit_log {
+            Some(p) => Some(super::scrub_stage::open_audit(p)?),
+            None => None,
+        };
+        let mut hasher = Sha256::new();
+        let mut bytes = 0u64;
+        {
+            let mut w = BufWriter::with_capacity(1 << 20, tmp_out.as_file());
+            let mut r = BufReader::with_capacity(1 << 20, std::fs::File::open(spool.path())?);
+            for keep in &survivors {
+                let d = spool_read(&mut r)?;
+                if !keep {
+                    continue;
+                }
+                w.write_all(&d.output)?;
+                hasher.update(&d.output);
+                bytes += d.output.len() as u64;
+                summary.sessions += 1;
+                summary.records += d.records;
+                *summary.per_agent.entry(d.agent).or_default() += 1;
+                for (k, n) in d.counts {
+                    *summary.redactions.entry(k).or_default() += n;
+                }
+                if let Some(a) = &mut audit {
+                    a.write_all(&d.audit).context("writing the audit log")?;
+                }
+            }
+            w.flush()?;
+        }
+        if let Some(a) = &mut audit {
+            a.flush().context("writing the audit log")?;
+        }
+        tmp_out
+            .persist(&self.output)
+            .with_context(|| format!("cannot write {}", self.output.display()))?;
+
+        let file = std::path::absolute(&self.output)?;
+        let rec = ExportRecord {
+            file: file.clone(),
+            format: format_name(self.format),
+            sha256: super::hex(&hasher.finalize()),
+            bytes,
+            sessions: summary.sessions,
+            sessions_per_agent: summary.per_agent.clone(),
+            redactions: summary.redactions.clone(),
+            scrub_rules: self.scrub.ruleset_hash().to_string(),
+            audit_log: match &self.audit_log {
+                Some(p) => Some(std::path::absolute(p)?),
+                None => None,
+            },
+            created: super::now(),
+        };
+        record::write_json(&record::export_record_path(&self.output), &rec)?;
+        // A confirmation stands only for the exact bytes reviewed: an export that came out the same (nothing
+        // new since, as in `export` → `confirm` → `export --push`) keeps it; any other loses it.
+        let cpath = record::confirmation_path(&self.output);
+        let same = cpath.exists()
+            && record::read_json::<record::Confirmation>(&cpath)
+                .is_ok_and(|c| c.sha256 == rec.sha256);
+        if !same {
+            let _ = std::fs::remove_file(&cpath);
+        }
+        record::remember_last_export(&file)?;
+        if let Some(p) = &seen_path {
+            for (k, h) in keys {
+                seen.sessions.insert(k, h);
+            }
+            record::write_json(p, &seen)?;
+        }
+        Ok(summary)
+    }
+
+    fn pass_one(&self, agent: &dyn Agent, src: &Source, seen: &SeenState) -> SourceOut {
+        let mut c = Collected::default();
+        if let Err(e) = agent.extract(src, &self.env, &mut c) {
+            c.problems
+                .push(Problem::new(&src.path, None, format!("cannot read: {e}")));
+        }
+        let mut out = SourceOut {
+            problems: c.problems,
+            ..SourceOut::default()
+        };
+        let settings = Settings {
+            max_tool_output: self.max_tool_output,
+        };
+        let source_name = src.path.display().to_string();
+        for (i, s) in c.sessions.into_iter().enumerate() {
+            if self.config.excludes_project(
+                s.meta.project_path.as_deref(),
+                s.meta.project_hash.as_deref(),
+            ) {
+                out.excluded += 1;
+                continue;
+            }
+            let Some(mut s) = normalize::normalize(s, settings, &mut out.counts) else {
+                continue;
+            };
+            let key = format!("{}\t{}", s.meta.source_agent, s.meta.session_id);
+            // Only --since-last compares contents (before scrubbing, so unchanged sessions cost no scrub).
+            let hash = if self.since_last {
+                let line = crate::io::writer::json_line(&s).expect("a Session always serializes");
+                let h = super::hex(&Sha256::digest(&line)[..16]);
+                if seen.sessions.get(&key) == Some(&h) {
+                    out.unchanged += 1;
+                    continue;
+                }
+                h
+            } else {
+                String::new()
+            };
+            let fingerprint = Fingerprint::of(&s);
+            // The audit names the session by the agent's file and its place in it.
+            let scrubbed = self.scrub.scrub(&mut s, &source_name, i as u64 + 1);
+            let mut output = Vec::new();
+            let records = if self.format == Format::Jsonl {
+                crate::io::writer::push_json_line(&mut output, &s)
+                    .expect("a Session always serializes");
+                1
+            } else {
+                format::render(&s, self.format, self.format_options, &mut output) as u64
+            };
+            out.done.push(Done {
+                agent: agent.name(),
+                output,
+                audit: scrubbed.audit,
+                records,
+                counts: scrubbed.counts,
+                fingerprint,
+                key,
+                hash,
+            });
+        }
+        out
+    }
+}
+
+/// A spooled session: agent, output, audit records and counts, length-prefixed.
+fn spool_write(w: &mut impl Write, d: &Done) -> std::io::Result<()> {
+    let put = |w: &mut dyn Write, b: &[u8]| -> std::io::Result<()> {
+        w.write_all(&(b.len() as u64).to_le_bytes())?;
+        w.write_all(b)
+    };
+    put(w, d.agent.as_bytes())?;
+    put(w, &d.output)?;
+    put(w, &d.audit)?;
+    w.write_all(&(d.records).to_le_bytes())?;
+    w.write_all(&(d.counts.len() as u64).to_le_bytes())?;
+    for (k, n) in &d.counts {
+        put(w, k.as_bytes())?;
+        w.write_all(&n.to_le_bytes())?;
+    }
+    Ok(())
+}
+
+struct Spooled {
+    agent: String,
+    output: Vec<u8>,
+    audit: Vec<u8>,
+    records: u64,
+    counts: Vec<(String, u64)>,
+}
+
+fn spool_read(r: &mut impl Read) -> std::io::Result<Spooled> {
+    fn u64_(r: &mut dyn Read) -> std::io::Result<u64> {
+        let mut b = [0u8; 8];
+        r.read_exact(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn bytes(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+        let n = u64_(r)? as usize;
+        let mut v = vec![0u8; n];
+        r.read_exact(&mut v)?;
+        Ok(v)
+    }
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_default();
+    let agent = text(bytes(r)?);
+    let output = bytes(r)?;
+    let audit = bytes(r)?;
+    let records = u64_(r)?;
+    let n = u64_(r)?;
+    let mut counts = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let k = text(bytes(r)?);
+        counts.push((k, u64_(r)?));
+    }
+    Ok(Spooled {
+        agent,
+        output,
+        audit,
+        records,
+        counts,
+    })
+}
+
+pub fn format_name(f: Format) -> String {
+    use clap::ValueEnum;
+    f.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// The end-of-run summary, on stderr.
+pub fn print_summary(s: &Summary, output: &Path, audit: Option<&Path>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{PROG}: exported {} sessions ({} records) to {}",
+        s.sessions,
+        s.records,
+        output.display()
+    );
+    for (agent, n) in &s.per_agent {
+        let _ = writeln!(err, "  {agent:<14} {n:>7} sessions");
+    }
+    let total: u64 = s.redactions.values().sum();
+    let _ = writeln!(err, "  redactions: {total}");
+    for (kind, n) in &s.redactions {
+        let _ = writeln!(err, "    {kind:<16} {n:>7}");
+    }
+    let mut notes = Vec::new();
+    if s.unchanged > 0 {
+        notes.push(format!("{} unchanged since the last export", s.unchanged));
+    }
+    if s.excluded > 0 {
+        notes.push(format!("{} in excluded projects", s.excluded));
+    }
+    if s.normalize.duplicates_dropped > 0 {
+        notes.push(format!("{} duplicates", s.normalize.duplicates_dropped));
+    }
+    if s.normalize.empty_sessions_dropped > 0 {
+        notes.push(format!("{} empty", s.normalize.empty_sessions_dropped));
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(err, "  left out: {}", notes.join(", "));
+    }
+    match audit {
+        Some(a) => {
+            let _ = writeln!(err, "  audit log: {}", a.display());
+        }
+        None => {
+            let _ = writeln!(err, "  audit log: none (--no-audit)");
+        }
+    }
+    let _ = writeln!(
+        err,
+        "  next: review it with `codercrucible confirm`, then publish with `codercrucible push REPO`"
+    );
+}
+
+/// Diagnostics for an export: every problem is reported and makes the exit status 2.
+pub fn diagnostics() -> Diagnostics {
+    Diagnostics::new(PROG, OnInvalid::Warn)
+}
