@@ -439,3 +439,18 @@ proptest! {
         prop_assert_eq!(back, want);
     }
 }
+
+/// Found by `scrub_is_idempotent_passes_check_and_leaks_nothing`: a genuine-shaped AWS key id whose random
+/// part repeats a few letters (entropy 2.9 bits) was taken for a placeholder and kept.
+#[test]
+fn aws_key_ids_with_repeated_letters_are_still_redacted() {
+    let s = scrubber();
+    for key in ["AKIAIIIDSJOIOKUIULEJ", "AKIA6VIW457P6JGG7CRG"] {
+        let (v, _) = (json!({"meta": {"source_agent": "codex", "session_id": "s", "project_hash": null,
+            "start_time": null, "end_time": null, "quality_score": null, "schema_version": "1.0"},
+            "messages": [{"index": 0, "role": "user", "content": format!("key {key} here"),
+            "timestamp": null, "annotations": {"file_refs": [], "tool_calls": [], "thinking": null}}]}), ());
+        let out = scrub_line(&s, &line(&v));
+        assert!(!out.contains(key), "{key} survived: {out}");
+    }
+}
