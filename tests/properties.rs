@@ -52,22 +52,44 @@ fn login() -> impl Strategy<Value = String> {
 
 fn planted() -> impl Strategy<Value = Planted> {
     prop_oneof![
-        (lower(3, 8), lower(3, 8), lower(4, 10), prop::sample::select(vec!["com", "org", "io", "net", "de"]))
+        (
+            lower(3, 8),
+            lower(3, 8),
+            lower(4, 10),
+            prop::sample::select(vec!["com", "org", "io", "net", "de"])
+        )
             .prop_map(|(a, b, d, t)| {
                 let e = format!("{a}.{b}@{d}mail.{t}");
-                Planted { text: e.clone(), needle: e }
+                Planted {
+                    text: e.clone(),
+                    needle: e,
+                }
             }),
         from_alphabet(BASE32, 16).prop_map(|k| {
             let k = format!("AKIA{k}");
-            Planted { text: k.clone(), needle: k }
+            Planted {
+                text: k.clone(),
+                needle: k,
+            }
         }),
         from_alphabet(AN, 30).prop_map(|body| {
             let t = format!("ghp_{body}{}", base62_6(crc32(body.as_bytes())));
-            Planted { text: t.clone(), needle: t }
+            Planted {
+                text: t.clone(),
+                needle: t,
+            }
         }),
-        (login(), lower(3, 10), prop::sample::select(vec!["/home/", "/Users/"])).prop_map(|(l, p, root)| {
-            Planted { text: format!("{root}{l}/{p}/src/main.rs"), needle: l }
-        }),
+        (
+            login(),
+            lower(3, 10),
+            prop::sample::select(vec!["/home/", "/Users/"])
+        )
+            .prop_map(|(l, p, root)| {
+                Planted {
+                    text: format!("{root}{l}/{p}/src/main.rs"),
+                    needle: l,
+                }
+            }),
         (login(), lower(3, 10)).prop_map(|(l, p)| Planted {
             text: format!("C:\\Users\\{l}\\{p}\\app.py"),
             needle: l,
@@ -195,37 +217,39 @@ fn message() -> impl Strategy<Value = (Value, Vec<Planted>)> {
         proptest::option::of(text(3)),
         unknown_fields(),
     )
-        .prop_map(|(role, (content, mut planted), ts, refs, calls, thinking, extra)| {
-            let file_refs: Vec<Value> = refs
-                .into_iter()
-                .map(|(r, p)| {
+        .prop_map(
+            |(role, (content, mut planted), ts, refs, calls, thinking, extra)| {
+                let file_refs: Vec<Value> = refs
+                    .into_iter()
+                    .map(|(r, p)| {
+                        planted.extend(p);
+                        json!(r)
+                    })
+                    .collect();
+                let tool_calls: Vec<Value> = calls
+                    .into_iter()
+                    .map(|(c, p)| {
+                        planted.extend(p);
+                        c
+                    })
+                    .collect();
+                let thinking = thinking.map(|(t, p)| {
                     planted.extend(p);
-                    json!(r)
-                })
-                .collect();
-            let tool_calls: Vec<Value> = calls
-                .into_iter()
-                .map(|(c, p)| {
-                    planted.extend(p);
-                    c
-                })
-                .collect();
-            let thinking = thinking.map(|(t, p)| {
-                planted.extend(p);
-                t
-            });
-            let mut m = Map::new();
-            m.insert("index".into(), json!(0));
-            m.insert("role".into(), json!(role));
-            m.insert("content".into(), json!(content));
-            m.insert("timestamp".into(), json!(ts));
-            m.insert(
-                "annotations".into(),
-                json!({"file_refs": file_refs, "tool_calls": tool_calls, "thinking": thinking}),
-            );
-            m.extend(extra);
-            (Value::Object(m), planted)
-        })
+                    t
+                });
+                let mut m = Map::new();
+                m.insert("index".into(), json!(0));
+                m.insert("role".into(), json!(role));
+                m.insert("content".into(), json!(content));
+                m.insert("timestamp".into(), json!(ts));
+                m.insert(
+                    "annotations".into(),
+                    json!({"file_refs": file_refs, "tool_calls": tool_calls, "thinking": thinking}),
+                );
+                m.extend(extra);
+                (Value::Object(m), planted)
+            },
+        )
 }
 
 /// One v1 session as a JSON value, with every value planted in it.
@@ -242,47 +266,49 @@ fn session() -> impl Strategy<Value = (Value, Vec<Planted>)> {
         unknown_fields(),
         unknown_fields(),
     )
-        .prop_map(|(agent, id, hash, times, quality, title, project, msgs, meta_extra, extra)| {
-            let mut planted = Vec::new();
-            let mut meta = Map::new();
-            meta.insert("source_agent".into(), json!(agent));
-            meta.insert("session_id".into(), json!(id));
-            meta.insert("project_hash".into(), json!(hash));
-            let (start, end) = match times {
-                Some((s, d)) => (json!(s), json!(s + d)),
-                None => (Value::Null, Value::Null),
-            };
-            meta.insert("start_time".into(), start);
-            meta.insert("end_time".into(), end);
-            meta.insert(
-                "quality_score".into(),
-                json!(quality.map(|q| f64::from(q) / 8.0)),
-            );
-            meta.insert("schema_version".into(), json!("1.0"));
-            if let Some((t, p)) = title {
-                meta.insert("title".into(), json!(t));
-                planted.extend(p);
-            }
-            if let Some(p) = project {
-                meta.insert("project_path".into(), json!(p.text));
-                planted.push(p);
-            }
-            meta.extend(meta_extra);
-            let messages: Vec<Value> = msgs
-                .into_iter()
-                .enumerate()
-                .map(|(i, (mut m, p))| {
-                    m["index"] = json!(i);
+        .prop_map(
+            |(agent, id, hash, times, quality, title, project, msgs, meta_extra, extra)| {
+                let mut planted = Vec::new();
+                let mut meta = Map::new();
+                meta.insert("source_agent".into(), json!(agent));
+                meta.insert("session_id".into(), json!(id));
+                meta.insert("project_hash".into(), json!(hash));
+                let (start, end) = match times {
+                    Some((s, d)) => (json!(s), json!(s + d)),
+                    None => (Value::Null, Value::Null),
+                };
+                meta.insert("start_time".into(), start);
+                meta.insert("end_time".into(), end);
+                meta.insert(
+                    "quality_score".into(),
+                    json!(quality.map(|q| f64::from(q) / 8.0)),
+                );
+                meta.insert("schema_version".into(), json!("1.0"));
+                if let Some((t, p)) = title {
+                    meta.insert("title".into(), json!(t));
                     planted.extend(p);
-                    m
-                })
-                .collect();
-            let mut s = Map::new();
-            s.insert("meta".into(), Value::Object(meta));
-            s.insert("messages".into(), Value::Array(messages));
-            s.extend(extra);
-            (Value::Object(s), planted)
-        })
+                }
+                if let Some(p) = project {
+                    meta.insert("project_path".into(), json!(p.text));
+                    planted.push(p);
+                }
+                meta.extend(meta_extra);
+                let messages: Vec<Value> = msgs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (mut m, p))| {
+                        m["index"] = json!(i);
+                        planted.extend(p);
+                        m
+                    })
+                    .collect();
+                let mut s = Map::new();
+                s.insert("meta".into(), Value::Object(meta));
+                s.insert("messages".into(), Value::Array(messages));
+                s.extend(extra);
+                (Value::Object(s), planted)
+            },
+        )
 }
 
 fn scrubber() -> Scrubber {
@@ -446,10 +472,13 @@ proptest! {
 fn aws_key_ids_with_repeated_letters_are_still_redacted() {
     let s = scrubber();
     for key in ["AKIAIIIDSJOIOKUIULEJ", "AKIA6VIW457P6JGG7CRG"] {
-        let (v, _) = (json!({"meta": {"source_agent": "codex", "session_id": "s", "project_hash": null,
+        let (v, _) = (
+            json!({"meta": {"source_agent": "codex", "session_id": "s", "project_hash": null,
             "start_time": null, "end_time": null, "quality_score": null, "schema_version": "1.0"},
             "messages": [{"index": 0, "role": "user", "content": format!("key {key} here"),
-            "timestamp": null, "annotations": {"file_refs": [], "tool_calls": [], "thinking": null}}]}), ());
+            "timestamp": null, "annotations": {"file_refs": [], "tool_calls": [], "thinking": null}}]}),
+            (),
+        );
         let out = scrub_line(&s, &line(&v));
         assert!(!out.contains(key), "{key} survived: {out}");
     }
