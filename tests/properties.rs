@@ -483,3 +483,25 @@ fn aws_key_ids_with_repeated_letters_are_still_redacted() {
         assert!(!out.contains(key), "{key} survived: {out}");
     }
 }
+
+/// Found by the scrubber fuzz target: a home directory name longer than 64 bytes (here 20 three-byte
+/// characters) was pseudonymized only up to byte 64, leaving its tail, and a second pass changed it again.
+#[test]
+fn a_long_non_ascii_login_is_replaced_whole() {
+    let s = scrubber();
+    for login in [
+        format!("alic{}e", "\u{fffd}".repeat(20)),
+        "ü".repeat(40),
+        "a".repeat(80),
+    ] {
+        let v = json!({"meta": {"source_agent": "codex", "session_id": "s", "project_hash": null,
+            "start_time": null, "end_time": null, "quality_score": null, "schema_version": "1.0"},
+            "messages": [{"index": 0, "role": "user",
+            "content": format!("x: \"/home/{login}/work/shop/src\" and C:\\Users\\{login}\\src"),
+            "timestamp": null, "annotations": {"file_refs": [], "tool_calls": [], "thinking": null}}]});
+        let once = scrub_line(&s, &line(&v));
+        let tail: String = login.chars().skip(login.chars().count() - 4).collect();
+        assert!(!once.contains(&tail), "the login's tail survived: {once}");
+        assert_eq!(scrub_line(&s, &once), once);
+    }
+}
