@@ -2,7 +2,7 @@
 //! with everything it produces thrown away (the fuzzer looks for panics, hangs and runaway allocation).
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use codercrucible::agents::{self, Env, Problem, Sink, Source};
 use codercrucible::schema::Session;
@@ -23,22 +23,22 @@ impl Sink for Discard {
     }
 }
 
-/// The fixture home of `agent` (tests/fixtures/agents/AGENT/home), copied once per process.
-pub fn home(agent: &'static str) -> &'static Path {
-    static HOMES: OnceLock<std::sync::Mutex<Vec<(&'static str, &'static Path)>>> = OnceLock::new();
-    let homes = HOMES.get_or_init(Default::default);
-    let mut homes = homes.lock().unwrap();
-    if let Some((_, p)) = homes.iter().find(|(a, _)| *a == agent) {
-        return p;
+/// The fixture home of `agent` (tests/fixtures/agents/AGENT/home), copied once per process and kept (in a
+/// static, so the leak checker sees it is still owned) until the fuzzer exits.
+pub fn home(agent: &'static str) -> PathBuf {
+    static HOMES: OnceLock<Mutex<Vec<(&'static str, tempfile::TempDir)>>> = OnceLock::new();
+    let mut homes = HOMES.get_or_init(Default::default).lock().unwrap();
+    if let Some((_, dir)) = homes.iter().find(|(a, _)| *a == agent) {
+        return dir.path().to_path_buf();
     }
-    let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+    let dir = tempfile::tempdir().unwrap();
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/agents")
         .join(agent)
         .join("home");
     copy_dir(&from, dir.path());
-    let p: &'static Path = Box::leak(dir.path().to_path_buf().into_boxed_path());
-    homes.push((agent, p));
+    let p = dir.path().to_path_buf();
+    homes.push((agent, dir));
     p
 }
 
@@ -70,7 +70,7 @@ pub fn extract_file(agent: &'static str, rel: &str, data: &[u8]) -> Discard {
     let path = home.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, data).unwrap();
-    extract(agent, home, path)
+    extract(agent, &home, path)
 }
 
 /// Stores `data` in the agent's fixture database with `sql` (one `?1` parameter) and extracts it.
@@ -80,5 +80,5 @@ pub fn extract_db_value(agent: &'static str, rel_db: &str, sql: &str, data: &[u8
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute(sql, [data]).unwrap();
     drop(conn);
-    extract(agent, home, db)
+    extract(agent, &home, db)
 }
