@@ -29,5 +29,8 @@ fuzz_target!(|data: &[u8]| {
     s.scrub_session(&mut session, Mode::Scrub, false);
     let once = session.messages[0].content.clone();
     s.scrub_session(&mut session, Mode::Scrub, false);
-    assert_eq!(session.messages[0].content, once, "scrubbing scrubbed text changed it");
+    assert_eq!(
+        session.messages[0].content, once,
+        "scrubbing scrubbed text changed it"
+    );
 });
