@@ -23,16 +23,15 @@ fi
 claude_home() {
   local mb=$1 home=$dir/claude-home-$1
   if [ ! -d "$home/.claude" ]; then
-    python3 "$make_home" "$home" --projects 10 --sessions $(( mb * 1000000 / (10 * 20 * 5000) + 1 )) --turns 20
+    python3 "$make_home" "$home" --projects 10 --sessions $(( mb * 1000000 / (10 * 20 * 5000) + 1 )) --turns 20 >&2
   fi
   echo "$home"
 }
 
-# peak_kb CMD...: the command's peak resident set in KiB (its stdout is discarded, its stderr kept aside).
+# peak_kb CMD...: the command's peak resident set in KiB (stdout discarded, stderr in $dir/stderr.txt).
 peak_kb() {
-  local t
-  t=$( { /usr/bin/time -f '%M' "$@" > /dev/null 2> "$dir/stderr.txt"; } 2>&1 | tail -1)
-  echo "$t"
+  /usr/bin/time -o "$dir/time.txt" -f '%M' "$@" > /dev/null 2> "$dir/stderr.txt" || true
+  tail -1 "$dir/time.txt"
 }
 
 declare -A rss
