@@ -23,13 +23,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Copies `db` (and its `-wal`/`-shm` companions, when present) and opens the copy.
+    /// Copies `db` (and its `-wal`/`-shm`/`-journal` companions, when present) and opens the copy.
     pub fn open(db: &Path) -> io::Result<Snapshot> {
         let dir = tempfile::Builder::new().prefix("cc-sqlite-").tempdir()?;
         let name = db.file_name().unwrap_or_else(|| "db".as_ref());
         let copy = dir.path().join(name);
         fs::copy(db, &copy)?;
-        for suffix in ["-wal", "-shm"] {
+        // After the database, so every page a writer has overwritten since has its original in the copied
+        // rollback journal: the copy, with no writer holding a lock, rolls that hot journal back on open.
+        for suffix in ["-wal", "-shm", "-journal"] {
             let side = companion(db, suffix);
             if side.is_file() {
                 fs::copy(&side, companion(&copy, suffix))?;

@@ -196,11 +196,12 @@ impl Learned {
 impl PathRules {
     pub fn compile() -> Result<PathRules, RuleError> {
         const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
-        // A login never starts with a dot: `/home/.cache` is no user.
+        // A login never starts with a dot: `/home/.cache` is no user. The login segment is unbounded: a cap
+        // (bytes, not characters) left the tail of a long or non-ASCII name in the clear, cut mid-character.
         const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
         Ok(PathRules {
             home: build(&format!(
-                r"(?i)(?:(?:^|file://|%3A|[^A-Za-z0-9_./-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}{{0,63}})"
+                r"(?i)(?:(?:^|file://|%3A|[^A-Za-z0-9_./-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}*)"
             ))?,
             dashed: build(
                 r"(?:^|[/\\\s'\x22=])-(?:home|Users)-(?P<u>[A-Za-z0-9_.]{1,64})(?:-|$|[/\\\s'\x22])",
