@@ -215,3 +215,25 @@ fn since_sees_rows_that_live_in_the_wal() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("\"session_id\":\"new\""));
 }
+
+#[test]
+fn list_says_windsurf_bodies_are_encrypted() {
+    let out = Command::cargo_bin("cc-extract")
+        .unwrap()
+        .args(["windsurf", "--list", "--home"])
+        .arg(home("windsurf"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let row: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row["agent"], "windsurf");
+    assert!(row["note"].as_str().unwrap().contains("encrypted"), "{row}");
+    let out = Command::cargo_bin("cc-extract")
+        .unwrap()
+        .args(["codex", "--list", "--home"])
+        .arg(home("codex"))
+        .output()
+        .unwrap();
+    let row: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(row["note"].is_null());
+}

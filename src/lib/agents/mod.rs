@@ -172,6 +172,10 @@ pub trait Agent: Sync {
     fn aliases(&self) -> &'static [&'static str] {
         &[]
     }
+    /// What `--list` should tell the user about this agent's data beyond counts (a limit of the format).
+    fn note(&self) -> Option<&'static str> {
+        None
+    }
     /// Every directory (or file) this agent may keep its logs in, existing or not, most specific first.
     fn roots(&self, env: &Env) -> Vec<PathBuf>;
     /// The sources found under the roots, in a stable order.

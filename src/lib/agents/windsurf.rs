@@ -35,6 +35,9 @@ impl Agent for Windsurf {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn note(&self) -> Option<&'static str> {
+        Some("conversation bodies are encrypted and never decrypted: titles, times and models only, full steps where the readable cache has them")
+    }
 
     fn aliases(&self) -> &'static [&'static str] {
         &["cascade", "codeium"]

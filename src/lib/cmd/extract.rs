@@ -467,6 +467,9 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
                     roots_txt.join(", ")
                 }
             )?;
+            if let Some(note) = agent.note() {
+                writeln!(out, "{:<12} note: {note}", "")?;
+            }
         } else {
             let v = json!({
                 "agent": agent.name(),
@@ -477,6 +480,7 @@ fn list(selected: &[&'static dyn Agent], env: &Env, filter: &Filter) -> Result<S
                 "first": first.map(time::to_rfc3339),
                 "last": last.map(time::to_rfc3339),
                 "problems": problems.len(),
+                "note": agent.note(),
             });
             serde_json::to_writer(&mut out, &v)?;
             out.write_all(b"\n")?;
