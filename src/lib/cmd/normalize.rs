@@ -134,7 +134,7 @@ impl Job {
             })?;
             return Ok(counts);
         }
-        let mut spool = BufWriter::new(tempfile::tempfile()?);
+        let mut spool = BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
         let mut deduper = Deduper::default();
         cli::map_lines(reader, threads, diag, process, &mut |n: Normalized| {
             counts.add(&n.counts);
@@ -146,7 +146,7 @@ impl Job {
         })?;
         let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
         spool.rewind()?;
-        let mut lines = BufReader::with_capacity(256 * 1024, spool);
+        let mut lines = BufReader::with_capacity(1 << 20, spool);
         let mut buf = Vec::new();
         for keep in deduper.survivors() {
             buf.clear();
