@@ -894,15 +894,7 @@ fn fold_result(messages: &mut [Message], b: &mut Block, calls: &mut Calls) {
 mod tests {
     use super::*;
 
-    struct Collect(Vec<Session>, Vec<Problem>);
-    impl Sink for Collect {
-        fn session(&mut self, s: Session) {
-            self.0.push(s);
-        }
-        fn problem(&mut self, p: Problem) {
-            self.1.push(p);
-        }
-    }
+    use crate::agents::Collect;
 
     fn run(name: &str, text: &str) -> Collect {
         let mut c = Collect(Vec::new(), Vec::new());

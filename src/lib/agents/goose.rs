@@ -255,18 +255,8 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agents::Problem;
 
-    #[derive(Default)]
-    struct Collect(Vec<Session>, Vec<Problem>);
-    impl Sink for Collect {
-        fn session(&mut self, s: Session) {
-            self.0.push(s);
-        }
-        fn problem(&mut self, p: Problem) {
-            self.1.push(p);
-        }
-    }
+    use crate::agents::Collect;
 
     #[test]
     fn the_sqlite_store_with_columns_chosen_by_name() {

@@ -215,3 +215,18 @@ pub fn find(name: &str) -> Option<&'static dyn Agent> {
         .into_iter()
         .find(|a| a.name() == name || a.aliases().contains(&name))
 }
+
+/// A sink that keeps everything, for the agents' unit tests.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Collect(pub Vec<Session>, pub Vec<Problem>);
+
+#[cfg(test)]
+impl Sink for Collect {
+    fn session(&mut self, s: Session) {
+        self.0.push(s);
+    }
+    fn problem(&mut self, p: Problem) {
+        self.1.push(p);
+    }
+}

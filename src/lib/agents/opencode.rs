@@ -438,16 +438,7 @@ fn file_attachment(p: &Value) -> Attachment {
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Collect(Vec<Session>, Vec<Problem>);
-    impl Sink for Collect {
-        fn session(&mut self, s: Session) {
-            self.0.push(s);
-        }
-        fn problem(&mut self, p: Problem) {
-            self.1.push(p);
-        }
-    }
+    use crate::agents::Collect;
 
     #[test]
     fn the_per_project_storage_of_mid_2025_is_found_and_read() {
