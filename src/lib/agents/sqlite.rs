@@ -2,8 +2,9 @@
 //!
 //! A read-only connection on a database in WAL mode still wants to create or map the `-shm` file, and
 //! `immutable=1` avoids that only by ignoring the write-ahead log, which loses the newest rows. So we take a
-//! consistent snapshot instead: the database, its `-wal` and `-shm` are copied into a private temporary
-//! directory and opened there. The originals are only ever read, byte for byte; the copy replays the WAL.
+//! consistent snapshot instead: the database, its `-wal`, `-shm` and rollback `-journal` are copied into a private
+//! temporary directory and opened there. The originals are only ever read, byte for byte; the copy replays the
+//! WAL, and a hot journal rolls back a writer's unfinished transaction instead of letting us read its pages.
 
 use std::fs;
 use std::io;
