@@ -255,6 +255,12 @@ impl Session {
             extra: Extra::new(),
         }
     }
+
+    /// The earliest and latest message timestamps, each `None` when no message has a time.
+    pub fn message_time_span(&self) -> (Option<i64>, Option<i64>) {
+        let times = self.messages.iter().filter_map(|m| m.timestamp);
+        (times.clone().min(), times.max())
+    }
 }
 
 #[cfg(test)]

@@ -31,13 +31,7 @@ pub fn finish(session: &mut Session) {
     for (i, m) in session.messages.iter_mut().enumerate() {
         m.index = i as u64;
     }
-    let times = session.messages.iter().filter_map(|m| m.timestamp);
-    let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
-        (
-            Some(lo.map_or(t, |l| l.min(t))),
-            Some(hi.map_or(t, |h| h.max(t))),
-        )
-    });
+    let (lo, hi) = session.message_time_span();
     let meta = &mut session.meta;
     // The agent's own session times, widened to cover every message.
     meta.start_time = match (meta.start_time, lo) {

@@ -79,13 +79,7 @@ pub fn normalize(mut s: Session, settings: Settings, counts: &mut Counts) -> Opt
 
 /// `start_time`/`end_time` from the messages when the producer left them out.
 fn fill_times(s: &mut Session) {
-    let times = s.messages.iter().filter_map(|m| m.timestamp);
-    let (min, max) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
-        (
-            Some(lo.map_or(t, |l| l.min(t))),
-            Some(hi.map_or(t, |h| h.max(t))),
-        )
-    });
+    let (min, max) = s.message_time_span();
     s.meta.start_time = s.meta.start_time.or(min);
     s.meta.end_time = s.meta.end_time.or(max);
 }
