@@ -1,6 +1,7 @@
 //! `cc-normalize`: validate, repair, dedupe and score sessions; import foreign datasets.
 
-use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
 use clap::{CommandFactory, Parser};
 use serde_json::Value;
@@ -107,12 +108,13 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn run(
+    /// Generic over the writer so that, for stdout or a file, the deduplicated lines go out by a kernel copy.
+    pub fn run<W: Write>(
         &self,
         reader: crate::io::LineReader,
         threads: usize,
         diag: &mut Diagnostics,
-        out: &mut dyn Write,
+        out: &mut W,
     ) -> anyhow::Result<Counts> {
         let mut counts = Counts::default();
         let process = |line: &Line| -> Result<Normalized, String> {
@@ -134,31 +136,75 @@ impl Job {
             })?;
             return Ok(counts);
         }
-        let mut spool = BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
-        let mut deduper = Deduper::default();
+        let mut spool = Spool::new()?;
         cli::map_lines(reader, threads, diag, process, &mut |n: Normalized| {
             counts.add(&n.counts);
             if let Some((bytes, fp)) = n.kept {
-                spool.write_all(&bytes)?;
-                deduper.add(fp);
+                spool.push(&bytes, fp)?;
             }
             Ok(())
         })?;
-        let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
-        spool.rewind()?;
-        let mut lines = BufReader::with_capacity(1 << 20, spool);
-        let mut buf = Vec::new();
-        for keep in deduper.survivors() {
-            buf.clear();
-            lines.read_until(b'\n', &mut buf)?;
-            if keep {
-                out.write_all(&buf)?;
-            } else {
-                counts.duplicates_dropped += 1;
-                counts.sessions_out -= 1;
-            }
-        }
+        spool.drain_survivors(out, &mut counts)?;
         Ok(counts)
+    }
+}
+
+/// Normalized lines held in a temporary file until deduplication, which needs the whole input, knows which
+/// of them survive.
+struct Spool {
+    file: BufWriter<File>,
+    lengths: Vec<u64>,
+    deduper: Deduper,
+}
+
+impl Spool {
+    fn new() -> io::Result<Spool> {
+        Ok(Spool {
+            file: BufWriter::with_capacity(1 << 20, tempfile::tempfile()?),
+            lengths: Vec::new(),
+            deduper: Deduper::default(),
+        })
+    }
+
+    fn push(&mut self, line: &[u8], fp: Fingerprint) -> io::Result<()> {
+        self.file.write_all(line)?;
+        self.lengths.push(line.len() as u64);
+        self.deduper.add(fp);
+        Ok(())
+    }
+
+    /// Writes the surviving lines to `out` in input order. Each run of consecutive survivors is one
+    /// `io::copy`, which the standard library turns into sendfile/splice/copy_file_range when `out` is
+    /// stdout or a file: the bytes do not pass through this process again.
+    fn drain_survivors<W: Write>(self, out: &mut W, counts: &mut Counts) -> io::Result<()> {
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        let mut file = &file;
+        file.rewind()?;
+        let mut run = 0u64;
+        for (keep, len) in self.deduper.survivors().into_iter().zip(self.lengths) {
+            if keep {
+                run += len;
+                continue;
+            }
+            copy_exactly(file, run, out)?;
+            run = 0;
+            file.seek(SeekFrom::Current(len as i64))?;
+            counts.duplicates_dropped += 1;
+            counts.sessions_out -= 1;
+        }
+        copy_exactly(file, run, out)
+    }
+}
+
+fn copy_exactly<W: Write>(file: &File, len: u64, out: &mut W) -> io::Result<()> {
+    let copied = io::copy(&mut file.take(len), out)?;
+    if copied == len {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the temporary spool file ended early",
+        ))
     }
 }
 
