@@ -1,6 +1,7 @@
 //! Google Gemini CLI: `~/.gemini/tmp/<project>/chats/session-*.json` (whole-file JSON, ≤ Mar 2026) and
 //! `session-*.jsonl` (an append log with `$set` and `$rewindTo` operations, ≥ Apr 2026); subagent chats in
-//! `chats/<parentSessionId>/<id>.jsonl`. See `formats/cli-agents.md` §3.
+//! `chats/<parentSessionId>/<id>.jsonl`; the per-project prompt log `logs.json`, the only trace of sessions
+//! older than chat recording (Aug 2025), which become prompt-only sessions. See `formats/cli-agents.md` §3.
 
 use std::collections::HashMap;
 use std::io;
@@ -57,6 +58,10 @@ impl Agent for Gemini {
                     });
                     out.extend(subs.into_iter().map(Source::at));
                 }
+                let prompts = project.join(PROMPT_LOG);
+                if prompts.is_file() {
+                    out.push(Source::at(prompts));
+                }
             }
         }
         out
@@ -65,6 +70,10 @@ impl Agent for Gemini {
     fn extract(&self, source: &Source, env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
         let path = &source.path;
         let buf = jsonl::read(path)?;
+        if walk::name(path) == PROMPT_LOG {
+            prompt_log(path, &buf, env, sink);
+            return Ok(());
+        }
         let record = if path.extension().is_some_and(|e| e == "json") {
             if buf.trim().is_empty() {
                 return Ok(()); // an empty file from an interrupted rewrite
@@ -84,6 +93,99 @@ impl Agent for Gemini {
         }
         Ok(())
     }
+}
+
+/// The per-project log of user prompts, `[{sessionId, messageId, timestamp, type: "user", message}]`.
+const PROMPT_LOG: &str = "logs.json";
+
+/// Sessions known only from the prompt log: those without a chat file (the chat has everything the log has,
+/// and more). They hold the user's prompts and no replies, and are tagged `prompt-log` to say so.
+fn prompt_log(path: &Path, buf: &str, env: &Env, sink: &mut dyn Sink) {
+    if buf.trim().is_empty() {
+        return;
+    }
+    let entries: Vec<Value> = match serde_json::from_str(buf) {
+        Ok(Value::Array(a)) => a,
+        Ok(_) => {
+            sink.problem(Problem::new(path, None, "not a JSON array of prompts"));
+            return;
+        }
+        Err(e) => {
+            sink.problem(Problem::new(path, None, format!("not JSON: {e}")));
+            return;
+        }
+    };
+    let project = path.parent().unwrap_or(Path::new("."));
+    let recorded = recorded_chats(&project.join("chats"));
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_session: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for e in &entries {
+        let Some(id) = str_of(e, "sessionId") else {
+            continue;
+        };
+        if recorded.iter().any(|r| id.starts_with(r.as_str())) {
+            continue;
+        }
+        by_session
+            .entry(id)
+            .or_insert_with(|| {
+                order.push(id);
+                Vec::new()
+            })
+            .push(e);
+    }
+    let gemini_home = Gemini.roots(env).remove(0);
+    let gemini_home = gemini_home.parent().unwrap_or(Path::new("."));
+    let project_path = project_root(project, gemini_home, None);
+    for id in order {
+        let mut prompts = by_session.remove(id).unwrap_or_default();
+        prompts.sort_by_key(|e| e.get("messageId").and_then(Value::as_u64));
+        let mut meta = Meta::new("gemini", id);
+        meta.project_path = project_path.clone();
+        meta.project_hash = project_path.as_deref().map(assemble::project_hash);
+        meta.tags.push("prompt-log".into());
+        let mut s = Session::new(meta);
+        for e in prompts {
+            let text = str_of(e, "message").unwrap_or("");
+            if str_of(e, "type").is_some_and(|t| t != "user") || text.trim().is_empty() {
+                continue;
+            }
+            let mut msg = Message::new(0, Role::User, text);
+            msg.timestamp = e.get("timestamp").and_then(time::from_value);
+            if text.trim_start().starts_with('/') {
+                msg.kind = Some(kind::COMMAND.into());
+            }
+            s.messages.push(msg);
+        }
+        if s.messages.iter().any(|m| m.kind.is_none()) {
+            assemble::finish(&mut s);
+            sink.session(s);
+        }
+    }
+}
+
+/// What the chat files of a project identify: the 8-character session id prefix in `session-<time>-<id8>`
+/// names, and whole ids of subagent chats and their parents' directories.
+fn recorded_chats(chats: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    for p in walk::files(chats, 0, &|_: &Path| true) {
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if let Some(rest) = stem.strip_prefix("session-") {
+            if let Some((_, id8)) = rest.rsplit_once('-') {
+                ids.push(id8.to_string());
+            }
+        }
+    }
+    for sub in walk::subdirs(chats) {
+        ids.push(walk::name(&sub).to_string());
+        for p in walk::files(&sub, 0, &|_: &Path| true) {
+            if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
+                ids.push(stem.to_string());
+            }
+        }
+    }
+    ids.retain(|id| !id.is_empty());
+    ids
 }
 
 /// Replays a JSONL log into the whole-file shape: metadata fields plus `messages`.
@@ -386,4 +488,70 @@ fn tool_call(tc: &Value) -> ToolCall {
         call.extra.insert("agent_id".into(), Value::from(a));
     }
     call
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::Collect;
+
+    fn prompt(session: &str, n: u64, text: &str) -> Value {
+        serde_json::json!({"sessionId": session, "messageId": n, "type": "user", "message": text,
+                           "timestamp": format!("2025-06-01T10:0{n}:00.000Z")})
+    }
+
+    #[test]
+    fn the_prompt_log_gives_sessions_that_have_no_chat_file() {
+        let home = tempfile::tempdir().unwrap();
+        let project = home.path().join(".gemini/tmp/shop");
+        std::fs::create_dir_all(project.join("chats")).unwrap();
+        std::fs::write(project.join(".project_root"), "/home/u/shop").unwrap();
+        std::fs::write(
+            project.join("chats/session-2025-09-02T18-20-9d0f784a.json"),
+            "{}",
+        )
+        .unwrap();
+        let log = serde_json::json!([
+            prompt("0ld5e55-1", 1, "and then?"),
+            prompt("9d0f784a-a064-45ce", 0, "recorded in a chat"),
+            prompt("0ld5e55-1", 0, "why does the import fail?"),
+            prompt("0ld5e55-1", 2, "/stats"),
+        ]);
+        std::fs::write(project.join("logs.json"), log.to_string()).unwrap();
+
+        let env = Env::with_home(home.path());
+        let source = Gemini
+            .sources(&env)
+            .into_iter()
+            .find(|s| walk::name(&s.path) == PROMPT_LOG)
+            .expect("logs.json is a source");
+        let mut c = Collect::default();
+        Gemini.extract(&source, &env, &mut c).unwrap();
+        assert!(c.1.is_empty(), "{:?}", c.1);
+        assert_eq!(c.0.len(), 1, "the chat-recorded session is not repeated");
+        let s = &c.0[0];
+        assert_eq!(s.meta.session_id, "0ld5e55-1");
+        assert_eq!(s.meta.tags, vec!["prompt-log".to_string()]);
+        assert_eq!(s.meta.project_path.as_deref(), Some("/home/u/shop"));
+        let texts: Vec<&str> = s.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["why does the import fail?", "and then?", "/stats"]);
+        assert!(s.messages.iter().all(|m| m.role == Role::User));
+        assert_eq!(s.messages[2].kind.as_deref(), Some(kind::COMMAND));
+        assert!(s.meta.start_time.is_some() && s.meta.start_time < s.meta.end_time);
+    }
+
+    #[test]
+    fn a_broken_prompt_log_is_a_problem_not_a_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PROMPT_LOG);
+        let mut c = Collect::default();
+        prompt_log(
+            &path,
+            "[{\"sessionId\": ",
+            &Env::with_home(dir.path()),
+            &mut c,
+        );
+        assert!(c.0.is_empty());
+        assert_eq!(c.1.len(), 1);
+    }
 }
