@@ -91,6 +91,17 @@ impl Env {
         }
     }
 
+    /// Only `home`: none of the process's overrides (`CODEX_HOME`, `XDG_DATA_HOME`, ...), which point at the
+    /// real agents' data. For the sample home of `codercrucible demo`.
+    pub fn isolated(home: impl Into<PathBuf>) -> Env {
+        Env {
+            home: home.into(),
+            vars: HashMap::new(),
+            os: Os::current(),
+            scan: Vec::new(),
+        }
+    }
+
     /// A non-empty environment variable.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.vars

@@ -16,7 +16,6 @@ use crate::normalize::import::From;
 use crate::normalize::Settings;
 
 use super::scrub_stage::{self, ScrubStage};
-use super::select;
 
 const NAME: &str = crate::cmd::front::NAME;
 
@@ -33,8 +32,8 @@ pub fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
     let mut diag = Diagnostics::new(NAME, OnInvalid::Warn);
     let threads = crate::io::default_threads();
 
-    // extract: every agent, the sample home instead of the real one.
-    let env = select::env(Some(&home), &[])?;
+    // extract: every agent, the sample home and nothing else, whatever the environment points at.
+    let env = crate::agents::Env::isolated(std::path::absolute(&home)?);
     let extracted = out.join("sessions.extracted.ndjson");
     let mut w = BufWriter::new(File::create(&extracted)?);
     let mut n = 0;
