@@ -289,6 +289,62 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
 }
 
 #[test]
+fn push_from_a_machine_without_local_state_reads_the_repos_manifest() {
+    let Some(w) = world() else { return };
+    let examples = common::repo_path("examples/home");
+    copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
+    let home = w.home().display().to_string();
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
+    w.cmd(&["confirm", "--yes"]).assert().success();
+    w.cmd(&["push", "tester/sessions"]).assert().success();
+
+    // The local record of what was pushed is gone (another machine, a wiped state directory).
+    std::fs::remove_dir_all(w.dir.path().join("state/codercrucible/push")).unwrap();
+    copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
+    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+        .assert()
+        .success();
+    w.cmd(&["confirm", "--yes"]).assert().success();
+    let out = w.cmd(&["push", "tester/sessions"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+
+    let reqs = w.hub.requests();
+    assert!(
+        reqs.iter().any(|r| r["method"] == "GET"
+            && r["path"] == "/datasets/tester/sessions/resolve/main/codercrucible-manifest.json"),
+        "the second push read the repo's manifest"
+    );
+    let repo = w.hub.repo("datasets/tester/sessions");
+    let files = repo["files"].as_object().unwrap();
+    let mut shards: Vec<&String> = files
+        .keys()
+        .filter(|k| k.starts_with("data/train-") && k.ends_with(".jsonl"))
+        .collect();
+    shards.sort();
+    assert_eq!(shards.len(), 2, "{:?}", files.keys());
+    let sessions: Vec<Value> = shards
+        .iter()
+        .flat_map(|p| lines(files[p.as_str()].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        sessions.len(),
+        3 + 4,
+        "the codex sessions were not pushed twice: {stdout}"
+    );
+    let manifest: Value =
+        serde_json::from_str(files["codercrucible-manifest.json"].as_str().unwrap()).unwrap();
+    assert_eq!(manifest["sessions"].as_array().unwrap().len(), 7);
+    assert_eq!(manifest["shards"].as_array().unwrap().len(), 2);
+    let card = files["README.md"].as_str().unwrap();
+    assert!(
+        card.contains("| codex | 3 |") && card.contains("| gemini | 4 |"),
+        "{card}"
+    );
+}
+
+#[test]
 fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
     let Some(w) = world() else { return };
     let examples = common::repo_path("examples/home");

@@ -2,7 +2,8 @@
 """A fake Hugging Face Hub for tests, on 127.0.0.1 only.
 
 Implements what `hf upload` needs in regular (non-LFS) mode: create repo, repo info, preupload (every file
-"regular") and commit (NDJSON with base64 file contents). It keeps each repo's files in memory, answers
+"regular") and commit (NDJSON with base64 file contents); and what `hf download` of one file needs: HEAD and
+GET of /{type}s/{owner}/{name}/resolve/{revision}/{path}, with the Hub's X-Error-Code on a 404. It keeps each repo's files in memory, answers
 nothing it does not understand (404, logged), and appends one JSON line per request to LOG so a test can
 assert what was received; after each change it writes every repo's state to LOG.state.json.
 
@@ -49,11 +50,51 @@ class Hub(BaseHTTPRequestHandler):
         # /api/{type}s/{owner}/{name}/...
         return f"{parts[1]}/{parts[2]}/{parts[3]}"
 
+    def resolve(self, parts):
+        """(repo, file path) for /{type}s/{owner}/{name}/resolve/{revision}/{path...}, else None."""
+        if len(parts) >= 6 and parts[0] in ("datasets", "models", "spaces") and parts[3] == "resolve":
+            return REPOS.get(f"{parts[0]}/{parts[1]}/{parts[2]}"), "/".join(parts[5:])
+        return None
+
+    def send_file(self, parts, head):
+        repo, name = self.resolve(parts)
+        if repo is None or name not in repo["files"]:
+            code = "RepoNotFound" if repo is None else "EntryNotFound"
+            body = json.dumps({"error": f"{code}: {name}"}).encode()
+            self.send_response(404)
+            self.send_header("X-Error-Code", code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+            return
+        data = repo["files"][name]
+        self.send_response(200)
+        self.send_header("X-Repo-Commit", repo_sha(repo))
+        self.send_header("ETag", '"' + hashlib.sha1(data).hexdigest() + '"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def do_HEAD(self):
+        path = self.path.split("?")[0]
+        parts = path.strip("/").split("/")
+        log({"method": "HEAD", "path": path, "auth": self.headers.get("Authorization")})
+        if self.resolve(parts) is not None:
+            return self.send_file(parts, head=True)
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_GET(self):
         path = self.path.split("?")[0]
         parts = path.strip("/").split("/")
         entry = {"method": "GET", "path": path, "auth": self.headers.get("Authorization")}
         log(entry)
+        if self.resolve(parts) is not None:
+            return self.send_file(parts, head=False)
         if path == "/api/whoami-v2":
             return self.reply(200, {"type": "user", "name": "tester", "orgs": [], "auth": {}})
         if len(parts) >= 4 and parts[0] == "api" and parts[1] in ("datasets", "models", "spaces"):

@@ -1,7 +1,8 @@
 //! `codercrucible push REPO`: publishes a confirmed, scrub-stamped export to a Hugging Face dataset repo.
 //!
 //! Our part is the dataset folder: the sessions not pushed before (by `agent/session_id`, from a manifest
-//! kept in the state directory and committed to the repo as `codercrucible-manifest.json`) as new shards
+//! kept in the state directory and committed to the repo as `codercrucible-manifest.json`; when something
+//! looks new, the repo's copy is read too, so another machine's pushes count) as new shards
 //! `data/train-<hash>.jsonl`, the manifest, and a regenerated dataset card (`README.md` with a YAML header).
 //! The transfer goes through the official `hf` CLI (`hf upload`, which handles large files, Xet and retries);
 //! the folder holds only new files and no delete pattern is ever passed, so nothing in the repo is removed.
@@ -36,6 +37,28 @@ pub struct Manifest {
     pub sessions: BTreeSet<String>,
     pub per_agent: BTreeMap<String, u64>,
     pub shards: Vec<Shard>,
+}
+
+impl Manifest {
+    /// Adds what another copy of the manifest (the repo's) records.
+    pub fn merge(&mut self, other: Manifest) {
+        self.sessions.extend(other.sessions);
+        for shard in other.shards {
+            if !self.shards.iter().any(|s| s.path == shard.path) {
+                self.shards.push(shard);
+            }
+        }
+        self.count_agents();
+    }
+
+    /// `per_agent` from the session keys (`agent/session_id`).
+    fn count_agents(&mut self) {
+        self.per_agent.clear();
+        for key in &self.sessions {
+            let agent = key.split_once('/').map_or(key.as_str(), |(a, _)| a);
+            *self.per_agent.entry(agent.to_string()).or_default() += 1;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,15 +149,31 @@ pub fn push(job: &Job) -> anyhow::Result<Outcome> {
         }
     };
     let staging_root = mpath.with_extension("staging");
-    let _ = std::fs::remove_dir_all(&staging_root);
-    std::fs::create_dir_all(staging_root.join("data"))
-        .with_context(|| format!("cannot create {}", staging_root.display()))?;
-
-    let (shards, new_keys, new_per_agent, already) =
-        write_shards(&job.file, &staging_root, &manifest, &confirmation)?;
+    let mut staged = stage(job, &staging_root, &manifest, &confirmation)?;
+    if staged.1.is_empty() {
+        let _ = std::fs::remove_dir_all(&staging_root);
+        return Ok(Outcome {
+            new_sessions: 0,
+            already: staged.2,
+            shards: staged.0,
+            folder: None,
+            total_sessions: manifest.sessions.len(),
+        });
+    }
+    // Something is new here. The repo's own manifest may know more (pushed from another machine, or this
+    // state directory was lost): what it lists is not pushed again, and its record is kept.
+    if let Some(remote) = remote_manifest(job, &staging_root)? {
+        let known = staged.1.iter().any(|k| remote.sessions.contains(k));
+        manifest.merge(remote);
+        if known {
+            staged = stage(job, &staging_root, &manifest, &confirmation)?;
+        }
+    }
+    let (shards, new_keys, already) = staged;
     let new_sessions = new_keys.len() as u64;
     if new_sessions == 0 {
         let _ = std::fs::remove_dir_all(&staging_root);
+        record::write_json(&mpath, &manifest)?;
         return Ok(Outcome {
             new_sessions,
             already,
@@ -144,9 +183,7 @@ pub fn push(job: &Job) -> anyhow::Result<Outcome> {
         });
     }
     manifest.sessions.extend(new_keys);
-    for (a, n) in new_per_agent {
-        *manifest.per_agent.entry(a).or_default() += n;
-    }
+    manifest.count_agents();
     manifest.shards.extend(shards.iter().cloned());
     record::write_json(&staging_root.join(MANIFEST), &manifest)?;
     std::fs::write(
@@ -174,7 +211,65 @@ pub fn push(job: &Job) -> anyhow::Result<Outcome> {
     })
 }
 
-type Shards = (Vec<Shard>, Vec<String>, BTreeMap<String, u64>, u64);
+/// The shards written, the keys of the sessions in them, and how many sessions were already pushed.
+type Shards = (Vec<Shard>, Vec<String>, u64);
+
+/// A fresh staging folder with the shards of what `manifest` does not list.
+fn stage(
+    job: &Job,
+    staging_root: &Path,
+    manifest: &Manifest,
+    confirmation: &Confirmation,
+) -> anyhow::Result<Shards> {
+    let _ = std::fs::remove_dir_all(staging_root);
+    std::fs::create_dir_all(staging_root.join("data"))
+        .with_context(|| format!("cannot create {}", staging_root.display()))?;
+    write_shards(&job.file, staging_root, manifest, confirmation)
+}
+
+/// The repo's manifest, through `hf download`; `None` when the repo or the file does not exist yet.
+fn remote_manifest(job: &Job, staging_root: &Path) -> anyhow::Result<Option<Manifest>> {
+    let dir = staging_root.with_extension("remote");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new(&job.hf);
+    cmd.arg("download")
+        .arg(&job.repo)
+        .arg(MANIFEST)
+        .args(["--repo-type", "dataset", "--local-dir"])
+        .arg(&dir);
+    let out = match cmd.output() {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(hf_missing(job)),
+        Err(e) => return Err(e).with_context(|| format!("cannot run {}", job.hf.display())),
+    };
+    let result = if out.status.success() {
+        record::read_json(&dir.join(MANIFEST))
+            .map(Some)
+            .with_context(|| format!("the {MANIFEST} in {} is not readable", job.repo))
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.to_lowercase().contains("not found") {
+            Ok(None)
+        } else {
+            // Pushing without knowing what the repo holds could publish sessions twice.
+            Err(anyhow::anyhow!(
+                "cannot read {MANIFEST} from {} (`hf download` failed: {}); nothing was pushed",
+                job.repo,
+                stderr.trim()
+            ))
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn hf_missing(job: &Job) -> String {
+    format!(
+        "the Hugging Face CLI `{}` is not installed: `pip install -U huggingface_hub` (or \
+         `pipx install huggingface_hub`) provides `hf`; then `hf auth login` or set HF_TOKEN",
+        job.hf.display()
+    )
+}
 
 /// Reads the export, refusing anything not scrub-stamped, and writes the new sessions as shards.
 fn write_shards(
@@ -186,7 +281,6 @@ fn write_shards(
     let f = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut shards = Vec::new();
     let mut keys = Vec::new();
-    let mut per_agent: BTreeMap<String, u64> = BTreeMap::new();
     let mut already = 0u64;
     let mut seen_now = BTreeSet::new();
     let mut current: Option<(BufWriter<File>, PathBuf, Sha256, u64, u64)> = None;
@@ -240,13 +334,12 @@ fn write_shards(
         cur.2.update(b"\n");
         cur.3 += line.len() as u64 + 1;
         cur.4 += 1;
-        *per_agent.entry(s.meta.source_agent.clone()).or_default() += 1;
         keys.push(key);
     }
     if let Some(c) = current.take() {
         shards.push(close_shard(c, staging)?);
     }
-    Ok((shards, keys, per_agent, already))
+    Ok((shards, keys, already))
 }
 
 fn close_shard(
@@ -281,11 +374,7 @@ fn upload(job: &Job, folder: &Path, new_sessions: u64) -> anyhow::Result<()> {
     }
     let status = match cmd.status() {
         Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "the Hugging Face CLI `{}` is not installed: `pip install -U huggingface_hub` (or \
-             `pipx install huggingface_hub`) provides `hf`; then `hf auth login` or set HF_TOKEN",
-            job.hf.display()
-        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(hf_missing(job)),
         Err(e) => return Err(e).with_context(|| format!("cannot run {}", job.hf.display())),
     };
     if !status.success() {
