@@ -202,16 +202,23 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
     let files = repo["files"].as_object().unwrap();
     let shards: Vec<&String> = files
         .keys()
-        .filter(|k| k.starts_with("data/train-"))
+        .filter(|k| k.starts_with("data/train-") && k.ends_with(".jsonl"))
         .collect();
     assert_eq!(shards.len(), 1, "{:?}", files.keys());
-    assert!(shards[0].ends_with(".jsonl"));
+    // The same sessions as Parquet, named by the same hash (the hub keeps text: the magic number survives).
+    let parquet = shards[0].replace(".jsonl", ".parquet");
+    let pq = files[parquet.as_str()].as_str().unwrap();
+    assert!(pq.starts_with("PAR1") && pq.ends_with("PAR1"), "{parquet}");
     let pushed = lines(files[shards[0].as_str()].as_str().unwrap());
     assert_eq!(pushed, first, "the shard is the confirmed export");
     let card = files["README.md"].as_str().unwrap();
     assert!(card.starts_with("---\nlicense: other\n"), "{card}");
     assert!(
-        card.contains("path: data/train-*.jsonl") && card.contains("7 sessions in 1 shards"),
+        card.contains(
+            "config_name: default\n  data_files:\n  - split: train\n    path: data/train-*.parquet"
+        ) && card.contains(
+            "config_name: universal\n  data_files:\n  - split: train\n    path: data/train-*.jsonl"
+        ) && card.contains("7 sessions in 1 shards"),
         "{card}"
     );
     let manifest: Value =
@@ -268,9 +275,11 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
     );
     let mut paths: Vec<&str> = ops.iter().filter_map(|o| o["path"].as_str()).collect();
     paths.sort();
-    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(paths.len(), 4, "{paths:?}");
     assert_eq!(&paths[..2], ["README.md", "codercrucible-manifest.json"]);
     assert!(paths[2].starts_with("data/train-") && paths[2] != shards[0].as_str());
+    assert!(paths[2].ends_with(".jsonl"));
+    assert_eq!(paths[3], paths[2].replace(".jsonl", ".parquet"));
 
     let repo = w.hub.repo("datasets/tester/sessions");
     let files = repo["files"].as_object().unwrap();

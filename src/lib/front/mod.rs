@@ -8,6 +8,8 @@ pub mod confirm;
 pub mod demo;
 pub mod discover;
 pub mod export;
+#[cfg(feature = "parquet")]
+pub mod parquet_shard;
 pub mod progress;
 pub mod push;
 pub mod record;

@@ -3,12 +3,12 @@
 //! Our part is the dataset folder: the sessions not pushed before (by `agent/session_id`, from a manifest
 //! kept in the state directory and committed to the repo as `codercrucible-manifest.json`; when something
 //! looks new, the repo's copy is read too, so another machine's pushes count) as new shards
-//! `data/train-<hash>.jsonl`, the manifest, and a regenerated dataset card (`README.md` with a YAML header).
+//! `data/train-<hash>.jsonl` (and `.parquet`, feature `parquet`), the manifest, and a regenerated dataset card
+//! (`README.md` with a YAML header).
 //! The transfer goes through the official `hf` CLI (`hf upload`, which handles large files, Xet and retries);
 //! the folder holds only new files and no delete pattern is ever passed, so nothing in the repo is removed.
 //! The repo is created private unless `--public`. Token from `HF_TOKEN` or the CLI's login; `HF_ENDPOINT`
-//! honoured (the CLI reads both). Shards are JSONL only: arrow-rs's `parquet` would add minutes of build on
-//! two cores for a format the Hub converts to on its own.
+//! honoured (the CLI reads both).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -63,7 +63,11 @@ impl Manifest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Shard {
+    /// The JSONL file.
     pub path: String,
+    /// The same sessions as Parquet, when built with the `parquet` feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parquet: Option<String>,
     pub sessions: u64,
     pub bytes: u64,
     pub sha256: String,
@@ -283,7 +287,7 @@ fn write_shards(
     let mut keys = Vec::new();
     let mut already = 0u64;
     let mut seen_now = BTreeSet::new();
-    let mut current: Option<(BufWriter<File>, PathBuf, Sha256, u64, u64)> = None;
+    let mut current: Option<ShardWriter> = None;
     for (i, line) in BufReader::with_capacity(1 << 20, f)
         .split(b'\n')
         .enumerate()
@@ -315,49 +319,95 @@ fn write_shards(
             already += 1;
             continue;
         }
-        if current.as_ref().is_some_and(|c| c.3 >= SHARD_BYTES) {
-            shards.push(close_shard(current.take().expect("checked"), staging)?);
+        if current.as_ref().is_some_and(|c| c.bytes >= SHARD_BYTES) {
+            shards.push(current.take().expect("checked").close()?);
         }
         let cur = match &mut current {
             Some(c) => c,
-            None => {
-                let tmp = staging
-                    .join("data")
-                    .join(format!("shard-{}.tmp", shards.len()));
-                let w = BufWriter::new(File::create(&tmp)?);
-                current.insert((w, tmp, Sha256::new(), 0, 0))
-            }
+            None => current.insert(ShardWriter::create(staging, shards.len())?),
         };
-        cur.0.write_all(line)?;
-        cur.0.write_all(b"\n")?;
-        cur.2.update(line);
-        cur.2.update(b"\n");
-        cur.3 += line.len() as u64 + 1;
-        cur.4 += 1;
+        cur.push(line, &s)?;
         keys.push(key);
     }
     if let Some(c) = current.take() {
-        shards.push(close_shard(c, staging)?);
+        shards.push(c.close()?);
     }
     Ok((shards, keys, already))
 }
 
-fn close_shard(
-    (mut w, tmp, h, bytes, sessions): (BufWriter<File>, PathBuf, Sha256, u64, u64),
-    staging: &Path,
-) -> anyhow::Result<Shard> {
-    w.flush()?;
-    drop(w);
-    let sha = super::hex(&h.finalize());
-    let path = format!("data/train-{}.jsonl", &sha[..16]);
-    std::fs::rename(&tmp, staging.join(&path))?;
-    Ok(Shard {
-        path,
-        sessions,
-        bytes,
-        sha256: sha,
-        pushed: super::now(),
-    })
+/// One shard being written: `data/train-<hash>.jsonl` (the sessions as confirmed, byte for byte) and, with
+/// the `parquet` feature, `data/train-<hash>.parquet` (the same sessions as columns); named by the SHA-256 of
+/// the JSONL once it is complete.
+struct ShardWriter {
+    staging: PathBuf,
+    jsonl: BufWriter<File>,
+    jsonl_tmp: PathBuf,
+    #[cfg(feature = "parquet")]
+    parquet: super::parquet_shard::ParquetShard,
+    #[cfg(feature = "parquet")]
+    parquet_tmp: PathBuf,
+    hash: Sha256,
+    bytes: u64,
+    sessions: u64,
+}
+
+impl ShardWriter {
+    fn create(staging: &Path, n: usize) -> anyhow::Result<ShardWriter> {
+        let tmp = |ext: &str| staging.join("data").join(format!("shard-{n}.{ext}.tmp"));
+        let jsonl_tmp = tmp("jsonl");
+        #[cfg(feature = "parquet")]
+        let parquet_tmp = tmp("parquet");
+        Ok(ShardWriter {
+            staging: staging.to_path_buf(),
+            jsonl: BufWriter::new(File::create(&jsonl_tmp)?),
+            jsonl_tmp,
+            #[cfg(feature = "parquet")]
+            parquet: super::parquet_shard::ParquetShard::create(File::create(&parquet_tmp)?)?,
+            #[cfg(feature = "parquet")]
+            parquet_tmp,
+            hash: Sha256::new(),
+            bytes: 0,
+            sessions: 0,
+        })
+    }
+
+    fn push(&mut self, line: &[u8], _session: &Session) -> anyhow::Result<()> {
+        self.jsonl.write_all(line)?;
+        self.jsonl.write_all(b"\n")?;
+        self.hash.update(line);
+        self.hash.update(b"\n");
+        #[cfg(feature = "parquet")]
+        self.parquet.push(_session)?;
+        self.bytes += line.len() as u64 + 1;
+        self.sessions += 1;
+        Ok(())
+    }
+
+    fn close(mut self) -> anyhow::Result<Shard> {
+        self.jsonl.flush()?;
+        drop(self.jsonl);
+        let sha = super::hex(&self.hash.finalize());
+        let stem = format!("data/train-{}", &sha[..16]);
+        let path = format!("{stem}.jsonl");
+        std::fs::rename(&self.jsonl_tmp, self.staging.join(&path))?;
+        #[cfg(feature = "parquet")]
+        let parquet = {
+            self.parquet.finish()?;
+            let p = format!("{stem}.parquet");
+            std::fs::rename(&self.parquet_tmp, self.staging.join(&p))?;
+            Some(p)
+        };
+        #[cfg(not(feature = "parquet"))]
+        let parquet = None;
+        Ok(Shard {
+            path,
+            parquet,
+            sessions: self.sessions,
+            bytes: self.bytes,
+            sha256: sha,
+            pushed: super::now(),
+        })
+    }
 }
 
 fn upload(job: &Job, folder: &Path, new_sessions: u64) -> anyhow::Result<()> {
@@ -407,12 +457,25 @@ pub fn dataset_card(m: &Manifest, license: &str, rules: &str) -> String {
     s.push_str("task_categories:\n- text-generation\n");
     s.push_str("tags:\n- codercrucible\n- coding-agents\n- conversations\n- code\n");
     s.push_str(&format!("size_categories:\n- {}\n", size_category(total)));
-    s.push_str("configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*.jsonl\n");
+    // The viewer and `datasets` read the Parquet shards; the JSONL ones are the exact v1 sessions.
+    let config = |name: &str, ext: &str| {
+        format!("- config_name: {name}\n  data_files:\n  - split: train\n    path: data/train-*.{ext}\n")
+    };
+    s.push_str("configs:\n");
+    if m.shards.iter().any(|sh| sh.parquet.is_some()) {
+        s.push_str(&config("default", "parquet"));
+        s.push_str(&config("universal", "jsonl"));
+    } else {
+        s.push_str(&config("default", "jsonl"));
+    }
     s.push_str("---\n\n");
     s.push_str(&format!("# {name}\n\n"));
     s.push_str(&format!(
         "Conversations with AI coding assistants, exported with CoderCrucible: \
-         {total} sessions in {} shards, one session per line in the universal schema v1 (`meta` and `messages`).\n\n",
+         {total} sessions in {} shards. `data/train-*.jsonl` has one session per line in the universal schema v1 \
+         (`meta` and `messages`); `data/train-*.parquet`, where present, has the same sessions as columns \
+         (`messages` as a list of `role`, `content`, `timestamp`, `kind`, `thinking`, `tool_calls` as JSON text; \
+         the whole `meta` as JSON text).\n\n",
         m.shards.len()
     ));
     s.push_str("| agent | sessions |\n|---|---:|\n");
