@@ -2,7 +2,7 @@
 # Peak RSS of each filter at two input sizes, and the ratio between them: a streaming filter's memory must
 # not grow with its input (ratio near 1, whatever the sizes).
 #
-#   scripts/bench_memory.sh [SMALL_MB BIG_MB]        (default: 100 1000)
+#   scripts/bench_memory.sh [SMALL_MB BIG_MB]        (default: 100 1000; SKIP_INDEX=1 leaves out cc-index)
 #
 # Inputs: synthetic v1 sessions (scripts/gen_sessions.py) for cc-normalize, cc-format and cc-scrub, and a
 # synthetic Claude Code home (make_synthetic_home.py, from ../shared/bench or $MAKE_HOME) for cc-extract,
@@ -15,7 +15,8 @@ dir=${BENCH_DIR:-/tmp/cc-bench}
 make_home=${MAKE_HOME:-../shared/bench/make_synthetic_home.py}
 mkdir -p "$dir"
 if [ -z "${BIN_DIR:-}" ]; then
-  cargo build --release --quiet --bin cc-normalize --bin cc-format --bin cc-scrub --bin cc-extract
+  cargo build --release --quiet --bin cc-normalize --bin cc-format --bin cc-scrub --bin cc-extract --bin cc-grep \
+    --bin cc-index
   BIN_DIR=target/release
 fi
 
@@ -44,10 +45,17 @@ for mb in "$small" "$big"; do
   rss[format-$mb]=$(peak_kb "$BIN_DIR/cc-format" chatml "$input")
   rss[scrub-$mb]=$(peak_kb "$BIN_DIR/cc-scrub" --no-audit --no-local-identity --key-file "$dir/scrub.key" "$input")
   rss[extract-$mb]=$(peak_kb env -u CLAUDE_CONFIG_DIR "$BIN_DIR/cc-extract" claude-code --home "$home")
+  rss[grep-$mb]=$(peak_kb "$BIN_DIR/cc-grep" --stream 'parser error' "$input")
+  if [ -z "${SKIP_INDEX:-}" ]; then  # the slowest: minutes at 1 GB
+    rm -rf "$dir/index-$mb"
+    rss[index-$mb]=$(peak_kb "$BIN_DIR/cc-index" --index "$dir/index-$mb" "$input")
+    rm -rf "$dir/index-$mb"
+  fi
 done
 
 printf '%-14s %14s %14s %8s\n' filter "RSS@${small}MB" "RSS@${big}MB" ratio
-for f in normalize format scrub extract; do
+for f in normalize format scrub extract grep index; do
+  [ -n "${rss[$f-$small]:-}" ] || continue
   awk -v f="cc-$f" -v a="${rss[$f-$small]}" -v b="${rss[$f-$big]}" \
     'BEGIN { printf "%-14s %11.1f MB %11.1f MB %7.2fx\n", f, a / 1024, b / 1024, b / a }'
 done
