@@ -6,6 +6,8 @@
 //! Tests run as root in CI, so a directory or file without read permission cannot be simulated here (root
 //! reads it anyway); a missing directory and a session "file" that is a directory are tested instead.
 
+mod common;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -71,21 +73,8 @@ fn fixture_home(agent: &str) -> tempfile::TempDir {
         .join("tests/fixtures/agents")
         .join(agent)
         .join("home");
-    copy_dir(&from, dir.path());
+    common::copy_dir(&from, dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 fn find(dir: &Path, pred: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {

@@ -46,22 +46,9 @@ impl World {
     fn home(&self) -> String {
         let h = self.path("home");
         if !h.exists() {
-            copy_dir(&common::repo_path("examples/home"), &h);
+            common::copy_dir(&common::repo_path("examples/home"), &h);
         }
         h.display().to_string()
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
     }
 }
 
@@ -558,7 +545,7 @@ fn archive_of_editor_agents_takes_their_logs_not_the_whole_editor_profile() {
     let w = World::new();
     let home = w.path("ide-home");
     for agent in ["copilot", "cursor"] {
-        copy_dir(
+        common::copy_dir(
             &common::repo_path(&format!("tests/fixtures/agents/{agent}/home")),
             &home,
         );

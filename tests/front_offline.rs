@@ -19,19 +19,6 @@ fn ip_traffic(trace: &Path) -> Vec<String> {
         .collect()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 #[test]
 fn no_command_but_push_opens_an_ip_socket() {
     let can_trace = StdCommand::new("strace")
@@ -48,7 +35,7 @@ fn no_command_but_push_opens_an_ip_socket() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let home = d.join("home");
-    copy_dir(&common::repo_path("examples/home"), &home);
+    common::copy_dir(&common::repo_path("examples/home"), &home);
     std::fs::create_dir_all(d.join("user")).unwrap();
     let bin: PathBuf = assert_cmd::cargo::cargo_bin("codercrucible");
     let home = home.display().to_string();

@@ -133,19 +133,6 @@ fn world() -> Option<World> {
     Some(World { dir, hf, hub })
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 fn lines(text: &str) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -162,8 +149,8 @@ fn commits(reqs: &[Value]) -> Vec<&Value> {
 fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
     let Some(w) = world() else { return };
     let examples = common::repo_path("examples/home");
-    copy_dir(&examples.join(".claude"), &w.home().join(".claude"));
-    copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
+    common::copy_dir(&examples.join(".claude"), &w.home().join(".claude"));
+    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
 
     w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
@@ -247,7 +234,7 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
     assert_eq!(w.hub.requests().len(), n_before);
 
     // More sessions appear: the second push adds only them, as a new shard, and deletes nothing.
-    copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
+    common::copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
     w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
         .assert()
         .success();
@@ -301,7 +288,7 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
 fn push_from_a_machine_without_local_state_reads_the_repos_manifest() {
     let Some(w) = world() else { return };
     let examples = common::repo_path("examples/home");
-    copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
+    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
     w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
         .assert()
@@ -311,7 +298,7 @@ fn push_from_a_machine_without_local_state_reads_the_repos_manifest() {
 
     // The local record of what was pushed is gone (another machine, a wiped state directory).
     std::fs::remove_dir_all(w.dir.path().join("state/codercrucible/push")).unwrap();
-    copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
+    common::copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
     w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
         .assert()
         .success();
@@ -357,7 +344,7 @@ fn push_from_a_machine_without_local_state_reads_the_repos_manifest() {
 fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
     let Some(w) = world() else { return };
     let examples = common::repo_path("examples/home");
-    copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
+    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
     w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
         .assert()
@@ -400,7 +387,7 @@ fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
 fn public_push_and_missing_cli() {
     let Some(w) = world() else { return };
     let examples = common::repo_path("examples/home");
-    copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
+    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
     let home = w.home().display().to_string();
     w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
         .assert()

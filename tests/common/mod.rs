@@ -1,7 +1,7 @@
 //! Shared helpers for the binaries' tests: hermetic commands and generated inputs.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
@@ -15,6 +15,20 @@ pub fn bin(name: &str) -> Command {
         }
     }
     cmd
+}
+
+/// A recursive copy of a directory tree (a sample home a test may change).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {
