@@ -610,6 +610,9 @@ fn push(a: &PushArgs) -> anyhow::Result<Status> {
             s.sessions,
             front::human_bytes(s.bytes)
         );
+        if let Some(p) = &s.parquet {
+            println!("{p}  the same sessions as Parquet");
+        }
     }
     match &o.folder {
         Some(f) => println!(
