@@ -391,3 +391,23 @@ fn usage_errors_exit_2_with_a_message() {
         .code(2)
         .stderr(predicates::str::contains("--since"));
 }
+
+#[test]
+fn a_copied_home_gives_the_same_session_ids() {
+    // An archive or a backup of a home must not look like new sessions to `--since-last` or push.
+    let ids = |home: &Path| -> Vec<(String, String)> {
+        let out = cmd().arg("--all").arg("--home").arg(home).output().unwrap();
+        let mut ids: Vec<(String, String)> = sessions(&out.stdout)
+            .into_iter()
+            .map(|s| (s.meta.source_agent, s.meta.session_id))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let a = merged_home();
+    let b = tempfile::tempdir().unwrap();
+    copy_tree(a.path(), &b.path().join("elsewhere/deeper"));
+    let first = ids(a.path());
+    assert!(first.iter().any(|(agent, _)| agent == "aider"));
+    assert_eq!(first, ids(&b.path().join("elsewhere/deeper")));
+}

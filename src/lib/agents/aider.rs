@@ -145,8 +145,8 @@ fn parse(path: &Path, text: &str, inputs: &[(i64, String)]) -> Vec<Session> {
                 flush(&mut cur, &mut block, inputs, &mut input_cursor);
                 sessions.extend(cur.take());
                 ordinal += 1;
-                let id = session_id(path, ts.trim(), ordinal);
-                let mut meta = Meta::new("aider", id);
+                // Made the session's id once its first message is known.
+                let mut meta = Meta::new("aider", ordinal.to_string());
                 meta.start_time = Some(t);
                 meta.project_path = project.clone();
                 cur = Some(Session::new(meta));
@@ -178,18 +178,22 @@ fn parse(path: &Path, text: &str, inputs: &[(i64, String)]) -> Vec<Session> {
     sessions.extend(cur);
     sessions.retain(|s| s.messages.iter().any(|m| m.role != Role::System));
     for s in &mut sessions {
+        s.meta.session_id = session_id(s);
         assemble::finish(s);
     }
     sessions
 }
 
-fn session_id(path: &Path, started: &str, ordinal: usize) -> String {
+/// An id from what the session is (its start, its place among the file's sessions, its first message), not
+/// from where the file lies: an archived or copied home gives the same ids, so nothing is exported twice.
+fn session_id(s: &Session) -> String {
     let mut h = Sha256::new();
-    h.update(path.as_os_str().as_encoded_bytes());
+    h.update(s.meta.start_time.unwrap_or(0).to_le_bytes());
+    h.update(s.meta.session_id.as_bytes()); // the ordinal
     h.update(b"\0");
-    h.update(started.as_bytes());
-    h.update(b"\0");
-    h.update(ordinal.to_string().as_bytes());
+    if let Some(m) = s.messages.first() {
+        h.update(m.content.as_bytes());
+    }
     assemble::hex(&h.finalize())[..32].to_string()
 }
 
