@@ -142,7 +142,12 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
                 .key()
                 .session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
             let report = scrubber.scrub_session(&mut session, mode, explain);
-            let mut output = Vec::new();
+            // Sized once: growing by doubling costs fresh zeroed pages for every large session.
+            let mut output = Vec::with_capacity(if mode == Mode::Scrub {
+                line.bytes.len() + line.bytes.len() / 4 + 1024
+            } else {
+                0
+            });
             let mut audit_buf = Vec::new();
             let location = line.location();
             match mode {

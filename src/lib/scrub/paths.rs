@@ -102,9 +102,10 @@ const AT: u8 = 8;
 const SSH: u8 = 16;
 const URL: u8 = 32;
 const GIT: u8 = 64;
+const GH: u8 = 128;
 
 /// Literals that each regex needs, lowercase (matched case-insensitively).
-const LITERALS: &[(&str, u8)] = &[
+pub const LITERALS: &[(&str, u8)] = &[
     ("/home/", HOME),
     ("/users/", HOME),
     ("\\users\\", HOME),
@@ -124,6 +125,8 @@ const LITERALS: &[(&str, u8)] = &[
     ("://", URL),
     (".git", GIT),
     ("git@", GIT),
+    ("gh ", GH),
+    ("hub ", GH),
 ];
 
 fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
@@ -145,6 +148,8 @@ pub struct PathRules {
     ssh: Regex,
     url_user: Regex,
     remote: Regex,
+    /// `gh pr list --repo OWNER/NAME`, `gh repo clone OWNER/NAME`, `gh api repos/OWNER/NAME`: a remote owner.
+    gh_repo: Regex,
     /// `first.last@domain`: the parts of a personal address are names.
     email_name: Regex,
     project: Regex,
@@ -219,6 +224,9 @@ impl PathRules {
             remote: build(
                 r"(?i)(?P<ctx>remote\s+(?:add|set-url)\s+[A-Za-z0-9_.-]+\s+|origin\s+)?(?:https?://(?:[^@/\s'\x22\\]+@)?|ssh://(?:[a-z0-9_.-]+@)?|\bgit@)(?P<host>[a-z0-9.-]+\.[a-z]{2,})(?::\d+)?[:/](?P<o>[A-Za-z0-9_.-]{1,64})/(?P<r>[A-Za-z0-9_.-]+?)\.git\b",
             )?,
+            gh_repo: build(
+                r"(?i)\b(?:gh|hub)\s[^\n|;&\\]*?(?:--repo(?:=|\s+)|\s(?-i:-R)\s*|\brepo\s+(?:clone|view|fork|edit|delete|archive|unarchive|rename|sync|set-default)\s+|\bapi\s+/?repos/)[\x22']?(?:(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/)?(?P<o>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<r>[A-Za-z0-9_.-]+)",
+            )?,
             email_name: build(
                 r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}",
             )?,
@@ -244,10 +252,22 @@ impl PathRules {
         text: &str,
         meta: bool,
         key: &PseudonymKey,
+        learned: Option<&mut Learned>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.scan_with(self.wanted(text), text, meta, key, learned, out);
+    }
+
+    /// [`PathRules::scan`] given which of [`LITERALS`]' bits `text` holds (from a pass done elsewhere).
+    pub fn scan_with(
+        &self,
+        have: u8,
+        text: &str,
+        meta: bool,
+        key: &PseudonymKey,
         mut learned: Option<&mut Learned>,
         out: &mut Vec<Finding>,
     ) {
-        let have = self.wanted(text);
         if have == 0 {
             return;
         }
@@ -271,6 +291,7 @@ impl PathRules {
             (gated(have, TILDE, &self.tilde), "tilde-user"),
             (gated(have, URL | AT, &self.url_user), "url-user"),
             (gated(have, GIT, &self.remote), "git-remote-owner"),
+            (gated(have, GH, &self.gh_repo), "gh-repo-owner"),
         ];
         for (re, rule) in logins {
             let Some(re) = re else { continue };
@@ -373,6 +394,7 @@ pub fn is_public_host(host: &str) -> bool {
 /// Replaces whole-word occurrences of a fixed set of strings (learned logins, configured names).
 pub struct NameMatcher {
     ac: AhoCorasick,
+    names: Vec<Vec<u8>>,
     targets: Vec<(Kind, &'static str, String)>,
 }
 
@@ -389,53 +411,104 @@ impl NameMatcher {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            // Built once per session; a DFA over a handful of names builds in microseconds and scans fastest.
+            // Built once per set of names (cached by the scrubber); a DFA over a handful of names scans fastest.
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(names.iter().map(|n| n.0.as_str()))
             .ok()?;
+        let texts = names.iter().map(|n| n.0.as_bytes().to_vec()).collect();
         let targets = names
             .into_iter()
             .map(|(_, k, r, rep)| (k, r, rep))
             .collect();
-        Some(NameMatcher { ac, targets })
+        Some(NameMatcher {
+            ac,
+            names: texts,
+            targets,
+        })
     }
 
+    /// Every whole-word occurrence of a name; where names overlap, the leftmost and then the longest wins
+    /// (`alice-smith` whole rather than `alice` and a surname left over).
     pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let b = text.as_bytes();
-        for m in self.ac.find_iter(b) {
-            let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
-            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
+        let mut at = 0;
+        while at < b.len() {
+            let Some(m) = self.ac.find(aho_corasick::Input::new(b).range(at..)) else {
+                break;
+            };
+            // The longest name here may fail its word test (`alice-smith` in `alice-smitheckout`) where a
+            // shorter one passes (`alice`): try them all at this position, longest first.
+            let Some((end, pattern)) =
+                self.whole_word_at(b, m.start(), m.end(), m.pattern().as_usize())
+            else {
+                at = m.start() + 1;
                 continue;
-            }
-            // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
-            if m.start() >= 5 && b[..m.start()].ends_with(b"user_") {
-                continue;
-            }
-            let (kind, rule, rep) = &self.targets[m.pattern().as_usize()];
-            // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
-            if *kind == Kind::Username && b[m.start()].is_ascii_uppercase() {
-                let rest = &b[m.end()..];
-                let surname = rest.len() > 3
-                    && rest[0] == b' '
-                    && rest[1].is_ascii_uppercase()
-                    && rest[2].is_ascii_lowercase();
-                if surname {
-                    let len = 2 + rest[2..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
-                        .count();
-                    out.push(Finding::new(
-                        m.start(),
-                        m.end() + len,
-                        Kind::Name,
-                        "learned-full-name",
-                        "<name>",
-                    ));
-                    continue;
-                }
-            }
-            out.push(Finding::new(m.start(), m.end(), *kind, rule, rep.clone()));
+            };
+            at = self.push(b, m.start(), end, pattern, out);
         }
+    }
+
+    /// The longest name at `start` that stands as a whole word, `first` (the automaton's choice) first.
+    fn whole_word_at(
+        &self,
+        b: &[u8],
+        start: usize,
+        end: usize,
+        first: usize,
+    ) -> Option<(usize, usize)> {
+        let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+        // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
+        if (start > 0 && word(start - 1)) || b[..start].ends_with(b"user_") {
+            return None;
+        }
+        if !word(end) {
+            return Some((end, first));
+        }
+        self.names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                let e = start + n.len();
+                e < end && b.get(start..e).is_some_and(|s| s.eq_ignore_ascii_case(n)) && !word(e)
+            })
+            .max_by_key(|(_, n)| n.len())
+            .map(|(i, n)| (start + n.len(), i))
+    }
+
+    /// Records one name at `start..end` and returns where the search goes on.
+    fn push(
+        &self,
+        b: &[u8],
+        start: usize,
+        end: usize,
+        pattern: usize,
+        out: &mut Vec<Finding>,
+    ) -> usize {
+        let (kind, rule, rep) = &self.targets[pattern];
+        // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
+        if *kind == Kind::Username && b[start].is_ascii_uppercase() {
+            let rest = &b[end..];
+            let surname = rest.len() > 3
+                && rest[0] == b' '
+                && rest[1].is_ascii_uppercase()
+                && rest[2].is_ascii_lowercase();
+            if surname {
+                let len = 2 + rest[2..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
+                    .count();
+                out.push(Finding::new(
+                    start,
+                    end + len,
+                    Kind::Name,
+                    "learned-full-name",
+                    "<name>",
+                ));
+                return end + len;
+            }
+        }
+        out.push(Finding::new(start, end, *kind, rule, rep.clone()));
+        end
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Kind};
 use super::paths::{Learned, NameMatcher};
-use super::Scrubber;
+use super::{Prescan, Scrubber};
 use crate::schema::{Message, Session, ToolCall};
 
 /// A step of a JSON pointer.
@@ -261,21 +261,14 @@ pub struct SessionReport {
 struct Learner<'a> {
     s: &'a Scrubber,
     learned: Learned,
-    /// The path findings of every string visited, in visiting order, so the second pass need not redo them.
-    paths: Vec<Vec<Finding>>,
+    /// The prescan of every string visited, in visiting order, so the second pass need not redo it.
+    paths: Vec<Prescan>,
 }
 
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
-        let mut found = Vec::new();
-        self.s.paths.scan(
-            s,
-            in_meta(path),
-            &self.s.key,
-            Some(&mut self.learned),
-            &mut found,
-        );
-        self.paths.push(found);
+        let pre = self.s.prescan(s, in_meta(path), Some(&mut self.learned));
+        self.paths.push(pre);
         if let Some(Seg::Key(k)) = path.last() {
             if is_account_key(k) {
                 self.learned.account(s);
@@ -286,8 +279,8 @@ impl Visitor for Learner<'_> {
 
 struct Rewriter<'a> {
     s: &'a Scrubber,
-    paths: std::vec::IntoIter<Vec<Finding>>,
-    names: Option<NameMatcher>,
+    paths: std::vec::IntoIter<Prescan>,
+    names: Option<std::sync::Arc<NameMatcher>>,
     mode: Mode,
     excerpts: bool,
     report: SessionReport,
@@ -381,7 +374,7 @@ impl Visitor for Rewriter<'_> {
                 return;
             }
         }
-        let out = self.s.scrub_text(s, self.names.as_ref(), paths);
+        let out = self.s.scrub_prescanned(s, self.names.as_deref(), paths);
         if out.findings.is_empty() && out.unicode.is_empty() {
             return;
         }
