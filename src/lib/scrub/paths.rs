@@ -3,7 +3,6 @@
 //! Code's escaped project folders (`-home-x-...`), `~x/`, shell prompts, ssh targets, URL user names and git
 //! remote owners. Logins learned anywhere in a session are then replaced wherever they occur as a word.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{Finding, Kind};
@@ -392,101 +391,109 @@ pub fn is_public_host(host: &str) -> bool {
 }
 
 /// Replaces whole-word occurrences of a fixed set of strings (learned logins, configured names).
+///
+/// A handful of names, matched ASCII case-insensitively: each is found by a SIMD scan for its rarest byte
+/// (both cases) and checked around each hit, which beats walking an automaton over every byte.
 pub struct NameMatcher {
-    ac: AhoCorasick,
-    names: Vec<Vec<u8>>,
-    targets: Vec<(Kind, &'static str, String)>,
+    names: Vec<Name>,
+}
+
+struct Name {
+    text: Vec<u8>,
+    /// Offset in `text` of the byte scanned for, and its two cases.
+    at: usize,
+    needles: (u8, u8),
+    kind: Kind,
+    rule: &'static str,
+    replacement: String,
+}
+
+/// How common a byte is in text and code (higher: more common), to pick the one to scan for.
+fn commonness(b: u8) -> u8 {
+    let l = b.to_ascii_lowercase();
+    match l {
+        b' ' | b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 250 - l / 8,
+        b'h' | b'l' | b'd' | b'c' | b'u' | b'm' | b'p' | b'f' | b'g' => 200 - l / 8,
+        b'.' | b'-' | b'_' | b'/' | b'0'..=b'9' => 160,
+        b'a'..=b'z' => 120 - l / 8,
+        _ => 40,
+    }
 }
 
 impl NameMatcher {
     /// `names`: (text, kind, rule id, replacement). Empty names are ignored.
     pub fn new(names: Vec<(String, Kind, &'static str, String)>) -> Option<NameMatcher> {
-        let names: Vec<_> = names
+        let names: Vec<Name> = names
             .into_iter()
             .filter(|n| !n.0.trim().is_empty())
+            .map(|(text, kind, rule, replacement)| {
+                let text = text.into_bytes();
+                let at = (0..text.len())
+                    .min_by_key(|&i| commonness(text[i]))
+                    .unwrap_or(0);
+                let b = text[at];
+                Name {
+                    needles: (b.to_ascii_lowercase(), b.to_ascii_uppercase()),
+                    at,
+                    text,
+                    kind,
+                    rule,
+                    replacement,
+                }
+            })
             .collect();
-        if names.is_empty() {
-            return None;
-        }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            // Built once per set of names (cached by the scrubber); a DFA over a handful of names scans fastest.
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(names.iter().map(|n| n.0.as_str()))
-            .ok()?;
-        let texts = names.iter().map(|n| n.0.as_bytes().to_vec()).collect();
-        let targets = names
-            .into_iter()
-            .map(|(_, k, r, rep)| (k, r, rep))
-            .collect();
-        Some(NameMatcher {
-            ac,
-            names: texts,
-            targets,
-        })
+        (!names.is_empty()).then_some(NameMatcher { names })
     }
 
     /// Every whole-word occurrence of a name; where names overlap, the leftmost and then the longest wins
-    /// (`alice-smith` whole rather than `alice` and a surname left over).
+    /// (`alice-smith` whole rather than `alice` and a surname left over; `alice` in `alice-smitheckout`,
+    /// where `alice-smith` is no whole word).
     pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let b = text.as_bytes();
-        let mut at = 0;
-        while at < b.len() {
-            let Some(m) = self.ac.find(aho_corasick::Input::new(b).range(at..)) else {
-                break;
-            };
-            // The longest name here may fail its word test (`alice-smith` in `alice-smitheckout`) where a
-            // shorter one passes (`alice`): try them all at this position, longest first.
-            let Some((end, pattern)) =
-                self.whole_word_at(b, m.start(), m.end(), m.pattern().as_usize())
-            else {
-                at = m.start() + 1;
-                continue;
-            };
-            at = self.push(b, m.start(), end, pattern, out);
-        }
-    }
-
-    /// The longest name at `start` that stands as a whole word, `first` (the automaton's choice) first.
-    fn whole_word_at(
-        &self,
-        b: &[u8],
-        start: usize,
-        end: usize,
-        first: usize,
-    ) -> Option<(usize, usize)> {
         let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
-        // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
-        if (start > 0 && word(start - 1)) || b[..start].ends_with(b"user_") {
-            return None;
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, n) in self.names.iter().enumerate() {
+            let (lo, up) = n.needles;
+            let scan = |f: &mut dyn FnMut(usize)| {
+                if lo == up {
+                    memchr::memchr_iter(lo, b).for_each(f);
+                } else {
+                    memchr::memchr2_iter(lo, up, b).for_each(f);
+                }
+            };
+            scan(&mut |p| {
+                let Some(start) = p.checked_sub(n.at) else {
+                    return;
+                };
+                let end = start + n.text.len();
+                if b.get(start..end).is_some_and(|s| s.eq_ignore_ascii_case(&n.text))
+                    && !(start > 0 && word(start - 1))
+                    && !word(end)
+                    // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
+                    && !b[..start].ends_with(b"user_")
+                {
+                    hits.push((start, end, i));
+                }
+            });
         }
-        if !word(end) {
-            return Some((end, first));
+        if hits.is_empty() {
+            return;
         }
-        self.names
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| {
-                let e = start + n.len();
-                e < end && b.get(start..e).is_some_and(|s| s.eq_ignore_ascii_case(n)) && !word(e)
-            })
-            .max_by_key(|(_, n)| n.len())
-            .map(|(i, n)| (start + n.len(), i))
+        hits.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
+        let mut taken = 0;
+        for (start, end, i) in hits {
+            if start < taken {
+                continue;
+            }
+            taken = self.push(b, start, end, i, out);
+        }
     }
 
-    /// Records one name at `start..end` and returns where the search goes on.
-    fn push(
-        &self,
-        b: &[u8],
-        start: usize,
-        end: usize,
-        pattern: usize,
-        out: &mut Vec<Finding>,
-    ) -> usize {
-        let (kind, rule, rep) = &self.targets[pattern];
+    /// Records one name at `start..end` and returns where the next may start.
+    fn push(&self, b: &[u8], start: usize, end: usize, i: usize, out: &mut Vec<Finding>) -> usize {
+        let n = &self.names[i];
         // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
-        if *kind == Kind::Username && b[start].is_ascii_uppercase() {
+        if n.kind == Kind::Username && b[start].is_ascii_uppercase() {
             let rest = &b[end..];
             let surname = rest.len() > 3
                 && rest[0] == b' '
@@ -507,7 +514,13 @@ impl NameMatcher {
                 return end + len;
             }
         }
-        out.push(Finding::new(start, end, *kind, rule, rep.clone()));
+        out.push(Finding::new(
+            start,
+            end,
+            n.kind,
+            n.rule,
+            n.replacement.clone(),
+        ));
         end
     }
 }
