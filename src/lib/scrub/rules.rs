@@ -118,10 +118,6 @@ impl Wake {
     fn set(&mut self, i: usize) {
         self.rules[i / 64] |= 1 << (i % 64);
     }
-
-    fn get(&self, i: usize) -> bool {
-        self.rules[i / 64] & (1 << (i % 64)) != 0
-    }
 }
 
 /// Rules a [`Wake`] can hold.
@@ -244,13 +240,21 @@ impl RuleSet {
     pub fn find_woken(&self, text: &str, wake: &Wake, out: &mut Vec<Finding>) {
         let mut wake = *wake;
         if let Some(set) = &self.unanchored {
-            for j in set.matches(text.as_bytes()).iter() {
-                wake.set(self.always[j]);
+            // Most strings are short and match nothing: a yes/no search first spares the full one.
+            if text.len() > 256 || set.is_match(text.as_bytes()) {
+                for j in set.matches(text.as_bytes()).iter() {
+                    wake.set(self.always[j]);
+                }
             }
         }
-        for (i, c) in self.rules.iter().enumerate() {
-            if wake.get(i) {
-                c.find(text, out);
+        for (w, &word) in wake.rules.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(c) = self.rules.get(i) {
+                    c.find(text, out);
+                }
             }
         }
     }

@@ -51,23 +51,29 @@ struct Walk<'v, V: Visitor> {
     path: Vec<Seg>,
 }
 
+/// `model`, `modelId`, `model_name`, `default-model`, ...: compared without `_`/`-` and case, allocation-free
+/// (it runs for every key of every object).
 fn is_model_key(k: &str) -> bool {
-    let k: String = k
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    matches!(
-        k.as_str(),
-        "model"
-            | "modelid"
-            | "modelname"
-            | "modeltype"
-            | "defaultmodel"
-            | "weakmodel"
-            | "editormodel"
-            | "modelslug"
-    )
+    const KEYS: &[&str] = &[
+        "model",
+        "modelid",
+        "modelname",
+        "modeltype",
+        "defaultmodel",
+        "weakmodel",
+        "editormodel",
+        "modelslug",
+    ];
+    if k.len() > 16 {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for b in k.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    KEYS.iter().any(|w| w.as_bytes() == &buf[..n])
 }
 
 impl<V: Visitor> Walk<'_, V> {
@@ -115,10 +121,15 @@ impl<V: Visitor> Walk<'_, V> {
             } else {
                 Field::Text
             };
-            self.path.push(Seg::Key(k.clone()));
+            // The key goes into the path and comes back out of it: no copy per member.
+            self.path.push(Seg::Key(k));
             self.value_here(&mut v, field);
-            self.path.pop();
-            map.insert(k, v);
+            match self.path.pop() {
+                Some(Seg::Key(k)) => {
+                    map.insert(k, v);
+                }
+                other => debug_assert!(false, "path out of step: {other:?}"),
+            }
         }
     }
 
@@ -211,7 +222,7 @@ pub fn walk_session<V: Visitor>(session: &mut Session, v: &mut V) {
 
 /// Keys whose values are account handles or display names (`requesterUsername`, `lastKnownUser`, `login`).
 fn is_account_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
+    let k = k.as_bytes();
     [
         "username",
         "user_name",
@@ -224,7 +235,7 @@ fn is_account_key(k: &str) -> bool {
         "requester",
     ]
     .iter()
-    .any(|w| k.ends_with(w))
+    .any(|w| k.len() >= w.len() && k[k.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes()))
 }
 
 fn in_meta(path: &[Seg]) -> bool {
