@@ -497,8 +497,9 @@ impl NameMatcher {
         let mut check = |start: usize, i: usize| {
             let n = &self.names[i];
             let end = start + n.text.len();
+            let starts_word = start == 0 || !word(start - 1);
             if b.get(start..end).is_some_and(|s| s.eq_ignore_ascii_case(&n.text))
-                && !(start > 0 && word(start - 1))
+                && starts_word
                 && !word(end)
                 // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
                 && !b[..start].ends_with(b"user_")
