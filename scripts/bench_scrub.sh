@@ -2,7 +2,8 @@
 # Throughput of cc-scrub (release build, every rule on, audit log written) against detect-secrets 1.5.0 and,
 # when available, gitleaks, on the same generated input in one run. Prints MB/s and ratios.
 # Env: MB (input size, default 50), BENCH_DIR (default /tmp/cc-bench-scrub), PEERS (default /tmp/cc-peers),
-#      RUNS (best of N for cc-scrub, default 3), SKIP_PEERS=1 to time cc-scrub alone.
+#      RUNS (best of N for cc-scrub, default 3), SKIP_PEERS=1 to time cc-scrub alone,
+#      BASELINE=/path/to/an/older/cc-scrub to time it too (same input, same runs) and print the speed-up.
 set -euo pipefail
 MB=${MB:-50}
 DIR=${BENCH_DIR:-/tmp/cc-bench-scrub}
@@ -27,7 +28,7 @@ declare -A secs
 # Best of RUNS: the machine is shared, so the fastest run is the least disturbed one. Also records the CPU
 # seconds (user + sys) of that run in $DIR/cpu-j<threads>, a figure less sensitive to other load.
 time_scrub() {
-  local threads=$1 best="" cpu=""
+  local threads=$1 bin=${2:-$bin} tag=${3:-} best="" cpu=""
   for _ in $(seq "$RUNS"); do
     rm -f "$DIR/audit.ndjson"
     local t0 t1 d c
@@ -38,7 +39,7 @@ time_scrub() {
     d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
     if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN { exit !(d < b) }'; then best=$d; cpu=$c; fi
   done
-  echo "$cpu" > "$DIR/cpu-j$threads"
+  echo "$cpu" > "$DIR/cpu${tag}-j$threads"
   echo "$best"
 }
 
@@ -48,6 +49,10 @@ t0=$(now); "$bin" --help > /dev/null; echo '{"meta":{"source_agent":"x","session
 echo "startup incl. rule compilation: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
 secs[cc-scrub-j1]=$(time_scrub 1)
 secs[cc-scrub-j2]=$(time_scrub 2)
+if [ -n "${BASELINE:-}" ]; then
+  secs[baseline-j1]=$(time_scrub 1 "$BASELINE" -baseline)
+  secs[baseline-j2]=$(time_scrub 2 "$BASELINE" -baseline)
+fi
 leaks=$(XDG_CONFIG_HOME="$DIR/xdg" XDG_STATE_HOME="$DIR/xdg" "$bin" --check "$DIR/out.ndjson" | tail -1 | cut -f2 || true)
 echo "cc-scrub: $(grep -c '"kind":"secret"' "$DIR/audit.ndjson" || true) secrets, $(wc -l < "$DIR/audit.ndjson") replacements in all; findings left in its output (--check): ${leaks:-?}"
 
@@ -77,11 +82,15 @@ fi
 
 for j in 1 2; do
   echo "cc-scrub -j$j: $(cat "$DIR/cpu-j$j") CPU seconds, $(rate "$(cat "$DIR/cpu-j$j")") MB per CPU second"
+  if [ -n "${BASELINE:-}" ]; then
+    echo "baseline -j$j: $(cat "$DIR/cpu-baseline-j$j") CPU seconds, $(rate "$(cat "$DIR/cpu-baseline-j$j")") MB per CPU second"
+  fi
 done
 base=${secs[cc-scrub-j2]}
 printf '\n%-16s %10s %10s %26s\n' tool seconds MB/s "cc-scrub -j2 is N x faster"
-for t in cc-scrub-j2 cc-scrub-j1 detect-secrets gitleaks; do
+for t in cc-scrub-j2 cc-scrub-j1 baseline-j2 baseline-j1 detect-secrets gitleaks; do
   [ -n "${secs[$t]:-}" ] || continue
   printf '%-16s %10.2f %10s %26s\n' "$t" "${secs[$t]}" "$(rate "${secs[$t]}")" \
     "$(awk -v a="${secs[$t]}" -v b="$base" 'BEGIN { printf "%.1f", a / b }')"
 done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -310,3 +310,25 @@ fn configured_names_are_redacted() {
     );
     assert!(s.contains("<redacted>") && s.contains("user_"));
 }
+
+#[test]
+fn a_configured_login_inside_a_longer_owner_goes_whole_in_one_pass() {
+    let sb = Sandbox::new();
+    let content = "gh pr list --repo alice-smith/shop; push: https://alice-smith:hunter2hunter2@github.com/alice-smith/shop.git; PR: https://github.com/alice-smith/shop/pull/7 and https://github.com/alice-smitheckout-rounding";
+    let line = format!(
+        r#"{{"meta":{{"source_agent":"codex","session_id":"s","schema_version":"1.0","project_hash":null,"start_time":null,"end_time":null,"quality_score":null}},"messages":[{{"index":0,"role":"user","content":"{content}","timestamp":null,"annotations":{{"file_refs":[],"tool_calls":[],"thinking":null}}}}]}}"#
+    );
+    let once = sb.scrub(
+        format!("{line}\n").as_bytes(),
+        &["--redact-usernames", "alice"],
+    );
+    let text = String::from_utf8(once.clone()).unwrap();
+    assert!(
+        !text.contains("alice") && !text.contains("smith/"),
+        "{text}"
+    );
+    // The owner is one pseudonym wherever it stands, never a pseudonym with the surname left over.
+    assert!(!text.contains("-smith/"), "{text}");
+    let twice = sb.scrub(&once, &["--redact-usernames", "alice"]);
+    assert_eq!(once, twice, "a second pass changed the output");
+}

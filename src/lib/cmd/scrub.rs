@@ -94,6 +94,37 @@ struct Done {
     counts: Vec<(Kind, u64)>,
 }
 
+/// Output buffers handed back by the writer for the next lines: a fresh buffer the size of a session costs
+/// freshly zeroed pages from the kernel every time.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    /// Buffers kept, and the largest kept (memory stays bounded whatever the sessions' sizes).
+    const COUNT: usize = 32;
+    const MAX_BYTES: usize = 4 << 20;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() == 0 || buf.capacity() > Self::MAX_BYTES {
+            return;
+        }
+        buf.clear();
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < Self::COUNT {
+                v.push(buf);
+            }
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut opts = args.options();
     // The config's names (codercrucible config --redact-usernames/--redact) are redacted too.
@@ -131,6 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut totals = std::collections::BTreeMap::<Kind, u64>::new();
     let explain = args.explain;
     let check = args.check;
+    let buffers = Buffers::default();
     cli::for_each_line(
         &args.filter,
         &mut diag,
@@ -142,8 +174,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
                 .key()
                 .session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
             let report = scrubber.scrub_session(&mut session, mode, explain);
-            let mut output = Vec::new();
-            let mut audit_buf = Vec::new();
+            let mut output = buffers.take();
+            let mut audit_buf = buffers.take();
             let location = line.location();
             match mode {
                 Mode::Scrub => {
@@ -184,6 +216,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             if let Some(a) = &mut audit_out {
                 audit::write(a, &done.audit).context("writing the audit log")?;
             }
+            buffers.give(done.output);
+            buffers.give(done.audit);
             for (k, n) in done.counts {
                 *totals.entry(k).or_default() += n;
             }

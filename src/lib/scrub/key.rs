@@ -34,7 +34,8 @@ pub enum KeyError {
 /// The secret behind every pseudonym and keyed hash.
 #[derive(Clone)]
 pub struct PseudonymKey {
-    bytes: [u8; KEY_LEN],
+    /// HMAC-SHA256 keyed once (its inner and outer pads hashed); each use clones it.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for PseudonymKey {
@@ -45,7 +46,10 @@ impl std::fmt::Debug for PseudonymKey {
 
 impl PseudonymKey {
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> PseudonymKey {
-        PseudonymKey { bytes }
+        PseudonymKey {
+            keyed: <Hmac<Sha256> as Mac>::new_from_slice(&bytes)
+                .expect("HMAC takes any key length"),
+        }
     }
 
     /// `$XDG_CONFIG_HOME/codercrucible/scrub.key`, falling back to `~/.config/codercrucible/scrub.key`.
@@ -84,7 +88,7 @@ impl PseudonymKey {
                 path: path.to_path_buf(),
                 len: raw.len(),
             })?;
-        Ok(PseudonymKey { bytes: arr })
+        Ok(PseudonymKey::from_bytes(arr))
     }
 
     fn create(path: &Path) -> Result<PseudonymKey, KeyError> {
@@ -109,7 +113,7 @@ impl PseudonymKey {
             Ok(mut f) => {
                 f.write_all(hex.as_bytes()).map_err(err)?;
                 f.write_all(b"\n").map_err(err)?;
-                Ok(PseudonymKey { bytes })
+                Ok(PseudonymKey::from_bytes(bytes))
             }
             // Another process created it first: use theirs, so both runs agree.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(path),
@@ -118,8 +122,7 @@ impl PseudonymKey {
     }
 
     fn mac(&self, domain: &str, value: &str) -> [u8; 32] {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());

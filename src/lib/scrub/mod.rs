@@ -20,6 +20,9 @@ pub mod stamp;
 pub mod unicode;
 pub mod walk;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sha2::{Digest, Sha256};
 
 use finding::{Finding, Kind};
@@ -41,6 +44,19 @@ pub struct Scrubber {
     configured: Vec<(String, Kind, &'static str, String)>,
     example_emails: ExampleEmails,
     ruleset_hash: String,
+    /// Name matchers by the logins a session taught: sessions of one user share one automaton.
+    matchers: Mutex<HashMap<Vec<String>, Option<Arc<NameMatcher>>>>,
+}
+
+/// Distinct sets of learned logins kept; past this the cache starts over (memory stays bounded).
+const MATCHER_CACHE: usize = 1024;
+
+/// What the first pass over a session learned about one string, so the second need not redo it.
+pub struct Prescan {
+    /// Path findings.
+    pub paths: Vec<Finding>,
+    /// The rules the string wakes.
+    pub wake: rules::Wake,
 }
 
 /// A string after scrubbing, with what changed. `None` texts mean "unchanged".
@@ -63,7 +79,7 @@ impl Scrubber {
         identity: Option<&LocalIdentity>,
     ) -> Result<Scrubber, RuleError> {
         let tables: [&'static [rules::Rule]; 3] = [secrets::RULES, pii::RULES, models::RULES];
-        let rules = RuleSet::compile(&tables)?;
+        let rules = RuleSet::compile(&tables, paths::LITERALS)?;
         let paths = PathRules::compile()?;
         let mut configured = Vec::new();
         let mut add = |s: &str, kind: Kind, rule: &'static str, rep: String| {
@@ -131,6 +147,7 @@ impl Scrubber {
             configured,
             example_emails: opts.example_emails,
             ruleset_hash,
+            matchers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -146,8 +163,28 @@ impl Scrubber {
         self.rules.len()
     }
 
-    /// The name matcher for one session: configured names plus the logins the session revealed.
-    pub fn names_for(&self, learned: &paths::Learned) -> Option<NameMatcher> {
+    /// The name matcher for one session: configured names plus the logins the session revealed. Built once
+    /// per distinct set of learned logins.
+    pub fn names_for(&self, learned: &paths::Learned) -> Option<Arc<NameMatcher>> {
+        let cached = self
+            .matchers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&learned.logins).cloned());
+        if let Some(m) = cached {
+            return m;
+        }
+        let built = self.build_names(learned).map(Arc::new);
+        if let Ok(mut m) = self.matchers.lock() {
+            if m.len() >= MATCHER_CACHE {
+                m.clear();
+            }
+            m.insert(learned.logins.clone(), built.clone());
+        }
+        built
+    }
+
+    fn build_names(&self, learned: &paths::Learned) -> Option<NameMatcher> {
         let mut names = self.configured.clone();
         for l in &learned.logins {
             if !names.iter().any(|(n, ..)| n.eq_ignore_ascii_case(l)) {
@@ -162,6 +199,16 @@ impl Scrubber {
         NameMatcher::new(names)
     }
 
+    /// The path findings and woken rules of `text`, in one anchor pass; `learned` collects the logins it
+    /// reveals. `meta`: the text is a session meta field.
+    pub fn prescan(&self, text: &str, meta: bool, learned: Option<&mut paths::Learned>) -> Prescan {
+        let wake = self.rules.wake(text);
+        let mut paths = Vec::new();
+        self.paths
+            .scan_with(wake.paths, text, meta, &self.key, learned, &mut paths);
+        Prescan { paths, wake }
+    }
+
     /// Settled findings of every text rule (not the unicode pass) in `text`.
     /// `paths`: the path findings for `text` if already known (from the learning pass).
     pub fn detect(
@@ -170,15 +217,20 @@ impl Scrubber {
         names: Option<&NameMatcher>,
         paths: Option<Vec<Finding>>,
     ) -> Vec<Finding> {
-        let mut found = match paths {
-            Some(known) => known,
-            None => {
-                let mut f = Vec::new();
-                self.paths.find(text, &self.key, &mut f);
-                f
-            }
+        let pre = match paths {
+            Some(paths) => Prescan {
+                paths,
+                wake: self.rules.wake(text),
+            },
+            None => self.prescan(text, false, None),
         };
-        self.rules.find(text, &mut found);
+        self.detect_with(text, names, pre)
+    }
+
+    /// [`Scrubber::detect`] given the string's [`Prescan`].
+    fn detect_with(&self, text: &str, names: Option<&NameMatcher>, pre: Prescan) -> Vec<Finding> {
+        let mut found = pre.paths;
+        self.rules.find_woken(text, &pre.wake, &mut found);
         pem::find(text, &mut found);
         if let Some(n) = names {
             n.find(text, &mut found);
@@ -197,12 +249,30 @@ impl Scrubber {
         names: Option<&NameMatcher>,
         paths: Option<Vec<Finding>>,
     ) -> Scrubbed {
+        let pre = paths.map(|paths| Prescan {
+            paths,
+            wake: self.rules.wake(text),
+        });
+        self.scrub_prescanned(text, names, pre)
+    }
+
+    /// [`Scrubber::scrub_text`] given the string's [`Prescan`] (used only if the unicode pass changes nothing).
+    pub fn scrub_prescanned(
+        &self,
+        text: &str,
+        names: Option<&NameMatcher>,
+        pre: Option<Prescan>,
+    ) -> Scrubbed {
         let mut uni = Vec::new();
         unicode::find(text, &mut uni);
         let uni = finding::settle(text, uni);
         let cleaned = (!uni.is_empty()).then(|| finding::apply(text, &uni));
         let base = cleaned.as_deref().unwrap_or(text);
-        let found = self.detect(base, names, if cleaned.is_none() { paths } else { None });
+        let pre = match pre {
+            Some(pre) if cleaned.is_none() => pre,
+            _ => self.prescan(base, false, None),
+        };
+        let found = self.detect_with(base, names, pre);
         let text = if found.is_empty() {
             cleaned.clone()
         } else {

@@ -3,7 +3,6 @@
 //! Code's escaped project folders (`-home-x-...`), `~x/`, shell prompts, ssh targets, URL user names and git
 //! remote owners. Logins learned anywhere in a session are then replaced wherever they occur as a word.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{Finding, Kind};
@@ -102,9 +101,10 @@ const AT: u8 = 8;
 const SSH: u8 = 16;
 const URL: u8 = 32;
 const GIT: u8 = 64;
+const GH: u8 = 128;
 
 /// Literals that each regex needs, lowercase (matched case-insensitively).
-const LITERALS: &[(&str, u8)] = &[
+pub const LITERALS: &[(&str, u8)] = &[
     ("/home/", HOME),
     ("/users/", HOME),
     ("\\users\\", HOME),
@@ -124,6 +124,8 @@ const LITERALS: &[(&str, u8)] = &[
     ("://", URL),
     (".git", GIT),
     ("git@", GIT),
+    ("gh ", GH),
+    ("hub ", GH),
 ];
 
 fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
@@ -145,6 +147,8 @@ pub struct PathRules {
     ssh: Regex,
     url_user: Regex,
     remote: Regex,
+    /// `gh pr list --repo OWNER/NAME`, `gh repo clone OWNER/NAME`, `gh api repos/OWNER/NAME`: a remote owner.
+    gh_repo: Regex,
     /// `first.last@domain`: the parts of a personal address are names.
     email_name: Regex,
     project: Regex,
@@ -219,6 +223,9 @@ impl PathRules {
             remote: build(
                 r"(?i)(?P<ctx>remote\s+(?:add|set-url)\s+[A-Za-z0-9_.-]+\s+|origin\s+)?(?:https?://(?:[^@/\s'\x22\\]+@)?|ssh://(?:[a-z0-9_.-]+@)?|\bgit@)(?P<host>[a-z0-9.-]+\.[a-z]{2,})(?::\d+)?[:/](?P<o>[A-Za-z0-9_.-]{1,64})/(?P<r>[A-Za-z0-9_.-]+?)\.git\b",
             )?,
+            gh_repo: build(
+                r"(?i)\b(?:gh|hub)\s[^\n|;&\\]*?(?:--repo(?:=|\s+)|\s(?-i:-R)\s*|\brepo\s+(?:clone|view|fork|edit|delete|archive|unarchive|rename|sync|set-default)\s+|\bapi\s+/?repos/)[\x22']?(?:(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/)?(?P<o>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<r>[A-Za-z0-9_.-]+)",
+            )?,
             email_name: build(
                 r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}",
             )?,
@@ -244,10 +251,22 @@ impl PathRules {
         text: &str,
         meta: bool,
         key: &PseudonymKey,
+        learned: Option<&mut Learned>,
+        out: &mut Vec<Finding>,
+    ) {
+        self.scan_with(self.wanted(text), text, meta, key, learned, out);
+    }
+
+    /// [`PathRules::scan`] given which of [`LITERALS`]' bits `text` holds (from a pass done elsewhere).
+    pub fn scan_with(
+        &self,
+        have: u8,
+        text: &str,
+        meta: bool,
+        key: &PseudonymKey,
         mut learned: Option<&mut Learned>,
         out: &mut Vec<Finding>,
     ) {
-        let have = self.wanted(text);
         if have == 0 {
             return;
         }
@@ -271,6 +290,7 @@ impl PathRules {
             (gated(have, TILDE, &self.tilde), "tilde-user"),
             (gated(have, URL | AT, &self.url_user), "url-user"),
             (gated(have, GIT, &self.remote), "git-remote-owner"),
+            (gated(have, GH, &self.gh_repo), "gh-repo-owner"),
         ];
         for (re, rule) in logins {
             let Some(re) = re else { continue };
@@ -371,71 +391,189 @@ pub fn is_public_host(host: &str) -> bool {
 }
 
 /// Replaces whole-word occurrences of a fixed set of strings (learned logins, configured names).
+///
+/// A handful of names, matched ASCII case-insensitively. One SIMD (Teddy) scan finds where any name's first
+/// three bytes start, in any case, and every name is checked there; without Teddy (too many names, no SIMD)
+/// each name is found by a scan for its rarest byte. Both beat walking an automaton over every byte.
 pub struct NameMatcher {
-    ac: AhoCorasick,
-    targets: Vec<(Kind, &'static str, String)>,
+    names: Vec<Name>,
+    prefixes: Option<aho_corasick::packed::Searcher>,
+}
+
+/// The patterns Teddy is given at most (it handles more, slowly).
+const MAX_PREFIXES: usize = 64;
+
+/// Every ASCII case variant of `bytes`, appended to `out` (unless already there).
+fn case_variants(bytes: &[u8], out: &mut Vec<Vec<u8>>) {
+    let mut vars: Vec<Vec<u8>> = vec![Vec::new()];
+    for &c in bytes {
+        let (lo, up) = (c.to_ascii_lowercase(), c.to_ascii_uppercase());
+        if lo == up {
+            vars.iter_mut().for_each(|v| v.push(c));
+        } else {
+            vars = vars
+                .into_iter()
+                .flat_map(|v| {
+                    let mut w = v.clone();
+                    w.push(up);
+                    let mut v = v;
+                    v.push(lo);
+                    [v, w]
+                })
+                .collect();
+        }
+    }
+    for v in vars {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+}
+
+struct Name {
+    text: Vec<u8>,
+    /// Offset in `text` of the byte scanned for, and its two cases.
+    at: usize,
+    needles: (u8, u8),
+    kind: Kind,
+    rule: &'static str,
+    replacement: String,
+}
+
+/// How common a byte is in text and code (higher: more common), to pick the one to scan for.
+fn commonness(b: u8) -> u8 {
+    let l = b.to_ascii_lowercase();
+    match l {
+        b' ' | b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 250 - l / 8,
+        b'h' | b'l' | b'd' | b'c' | b'u' | b'm' | b'p' | b'f' | b'g' => 200 - l / 8,
+        b'.' | b'-' | b'_' | b'/' | b'0'..=b'9' => 160,
+        b'a'..=b'z' => 120 - l / 8,
+        _ => 40,
+    }
 }
 
 impl NameMatcher {
     /// `names`: (text, kind, rule id, replacement). Empty names are ignored.
     pub fn new(names: Vec<(String, Kind, &'static str, String)>) -> Option<NameMatcher> {
-        let names: Vec<_> = names
+        let names: Vec<Name> = names
             .into_iter()
             .filter(|n| !n.0.trim().is_empty())
+            .map(|(text, kind, rule, replacement)| {
+                let text = text.into_bytes();
+                let at = (0..text.len())
+                    .min_by_key(|&i| commonness(text[i]))
+                    .unwrap_or(0);
+                let b = text[at];
+                Name {
+                    needles: (b.to_ascii_lowercase(), b.to_ascii_uppercase()),
+                    at,
+                    text,
+                    kind,
+                    rule,
+                    replacement,
+                }
+            })
             .collect();
         if names.is_empty() {
             return None;
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            // Built once per session; a DFA over a handful of names builds in microseconds and scans fastest.
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(names.iter().map(|n| n.0.as_str()))
-            .ok()?;
-        let targets = names
-            .into_iter()
-            .map(|(_, k, r, rep)| (k, r, rep))
-            .collect();
-        Some(NameMatcher { ac, targets })
+        let mut patterns = Vec::new();
+        for n in &names {
+            case_variants(&n.text[..n.text.len().min(3)], &mut patterns);
+        }
+        let prefixes = (patterns.len() <= MAX_PREFIXES)
+            .then(|| aho_corasick::packed::Searcher::new(&patterns))
+            .flatten();
+        Some(NameMatcher { names, prefixes })
     }
 
+    /// Every whole-word occurrence of a name; where names overlap, the leftmost and then the longest wins
+    /// (`alice-smith` whole rather than `alice` and a surname left over; `alice` in `alice-smitheckout`,
+    /// where `alice-smith` is no whole word).
     pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let b = text.as_bytes();
-        for m in self.ac.find_iter(b) {
-            let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
-            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
-                continue;
+        let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        let mut check = |start: usize, i: usize| {
+            let n = &self.names[i];
+            let end = start + n.text.len();
+            let starts_word = start == 0 || !word(start - 1);
+            if b.get(start..end).is_some_and(|s| s.eq_ignore_ascii_case(&n.text))
+                && starts_word
+                && !word(end)
+                // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
+                && !b[..start].ends_with(b"user_")
+            {
+                hits.push((start, end, i));
             }
-            // Already a pseudonym's tail (`user_` + hex) or inside one: leave it.
-            if m.start() >= 5 && b[..m.start()].ends_with(b"user_") {
-                continue;
+        };
+        if let Some(prefixes) = &self.prefixes {
+            let mut at = 0;
+            while at < b.len() {
+                let Some(m) = prefixes.find_in(b, aho_corasick::Span::from(at..b.len())) else {
+                    break;
+                };
+                for i in 0..self.names.len() {
+                    check(m.start(), i);
+                }
+                at = m.start() + 1;
             }
-            let (kind, rule, rep) = &self.targets[m.pattern().as_usize()];
-            // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
-            if *kind == Kind::Username && b[m.start()].is_ascii_uppercase() {
-                let rest = &b[m.end()..];
-                let surname = rest.len() > 3
-                    && rest[0] == b' '
-                    && rest[1].is_ascii_uppercase()
-                    && rest[2].is_ascii_lowercase();
-                if surname {
-                    let len = 2 + rest[2..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
-                        .count();
-                    out.push(Finding::new(
-                        m.start(),
-                        m.end() + len,
-                        Kind::Name,
-                        "learned-full-name",
-                        "<name>",
-                    ));
-                    continue;
+        } else {
+            for (i, n) in self.names.iter().enumerate() {
+                let (lo, up) = n.needles;
+                for p in memchr::memchr2_iter(lo, up, b) {
+                    if let Some(start) = p.checked_sub(n.at) {
+                        check(start, i);
+                    }
                 }
             }
-            out.push(Finding::new(m.start(), m.end(), *kind, rule, rep.clone()));
         }
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
+        let mut taken = 0;
+        for (start, end, i) in hits {
+            if start < taken {
+                continue;
+            }
+            taken = self.push(b, start, end, i, out);
+        }
+    }
+
+    /// Records one name at `start..end` and returns where the next may start.
+    fn push(&self, b: &[u8], start: usize, end: usize, i: usize, out: &mut Vec<Finding>) -> usize {
+        let n = &self.names[i];
+        // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
+        if n.kind == Kind::Username && b[start].is_ascii_uppercase() {
+            let rest = &b[end..];
+            let surname = rest.len() > 3
+                && rest[0] == b' '
+                && rest[1].is_ascii_uppercase()
+                && rest[2].is_ascii_lowercase();
+            if surname {
+                let len = 2 + rest[2..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
+                    .count();
+                out.push(Finding::new(
+                    start,
+                    end + len,
+                    Kind::Name,
+                    "learned-full-name",
+                    "<name>",
+                ));
+                return end + len;
+            }
+        }
+        out.push(Finding::new(
+            start,
+            end,
+            n.kind,
+            n.rule,
+            n.replacement.clone(),
+        ));
+        end
     }
 }
 
@@ -555,6 +693,28 @@ mod tests {
         assert_eq!(
             apply(text, &settle(text, f)),
             "user_x-private-backups malice user_x user_x_b"
+        );
+    }
+
+    #[test]
+    fn the_prefix_scan_and_the_rare_byte_scan_agree() {
+        let names = || {
+            ["alice", "alice-smith", "vm", "Bob Stone", "x9"]
+                .iter()
+                .map(|n| (n.to_string(), Kind::Username, "t", format!("<{n}>")))
+                .collect::<Vec<_>>()
+        };
+        let fast = NameMatcher::new(names()).unwrap();
+        let mut slow = NameMatcher::new(names()).unwrap();
+        slow.prefixes = None;
+        let text = "ALICE-smith vm1 vm alice-smitheckout x9 user_alice bob stone, Alice Liddell ok";
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        fast.find(text, &mut a);
+        slow.find(text, &mut b);
+        assert_eq!(a, b);
+        assert_eq!(
+            apply(text, &settle(text, a)),
+            "<alice-smith> vm1 <vm> <alice>-smitheckout <x9> user_alice <Bob Stone>, <name> ok"
         );
     }
 }

@@ -10,9 +10,12 @@ pub const PLACEHOLDER: &str = "<REDACTED PRIVATE KEY>";
 const MAX_BLOCK: usize = 64 * 1024;
 
 pub fn find(text: &str, out: &mut Vec<Finding>) {
+    // Built once: this runs on every string, most of them short.
+    static BEGIN: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(b"-----BEGIN "));
     let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(i) = memmem::find(&bytes[at..], b"-----BEGIN ") {
+    while let Some(i) = BEGIN.find(&bytes[at..]) {
         let begin = at + i;
         let label_start = begin + 11;
         let Some(j) = memmem::find(

@@ -47,10 +47,8 @@ struct Compiled {
 
 /// Which of a set of literals occur in a text (ASCII case-insensitively), each literal carrying payloads.
 ///
-/// A literal that contains another is dropped and its payloads given to the shorter one (whenever it occurs,
-/// so does the shorter), so no two literals can match at the same position; a leftmost search restarted one
-/// byte after each match then sees every occurrence, and unlike an overlapping search it can use the
-/// automaton's prefilter to skip text with no literal at all.
+/// One overlapping pass of a DFA over the text sees every occurrence of every literal, nested and
+/// overlapping ones included, without restarting the search after each hit.
 pub struct Anchors<T> {
     ac: Option<AhoCorasick>,
     payloads: Vec<Vec<T>>,
@@ -64,68 +62,71 @@ impl<T: Copy + PartialEq> Anchors<T> {
         for (lit, t) in pairs {
             let lit = lit.to_ascii_lowercase();
             match lits.iter_mut().find(|(l, _)| *l == lit) {
-                Some((_, ts)) => ts.push(t),
+                Some((_, ts)) => {
+                    if !ts.contains(&t) {
+                        ts.push(t)
+                    }
+                }
                 None => lits.push((lit, vec![t])),
             }
         }
-        let mut kept: Vec<(String, Vec<T>)> = Vec::new();
-        for (lit, _) in &lits {
-            if lits
-                .iter()
-                .any(|(other, _)| other != lit && lit.contains(other.as_str()))
-            {
-                continue;
-            }
-            let mut ts = Vec::new();
-            for (other, ots) in &lits {
-                if other.contains(lit.as_str()) {
-                    for t in ots {
-                        if !ts.contains(t) {
-                            ts.push(*t);
-                        }
-                    }
-                }
-            }
-            kept.push((lit.clone(), ts));
-        }
-        let ac = if kept.is_empty() {
+        let ac = if lits.is_empty() {
             None
         } else {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostFirst)
+                    .match_kind(MatchKind::Standard)
                     // A full DFA: one table lookup per byte where the prefilter cannot skip.
                     .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(kept.iter().map(|(l, _)| l))?,
+                    .build(lits.iter().map(|(l, _)| l))?,
             )
         };
         Ok(Anchors {
             ac,
-            payloads: kept.into_iter().map(|(_, ts)| ts).collect(),
+            payloads: lits.into_iter().map(|(_, ts)| ts).collect(),
         })
     }
 
     /// Calls `f` with the payloads of every literal occurring in `text` (repeats possible).
     pub fn for_each(&self, text: &[u8], mut f: impl FnMut(T)) {
         let Some(ac) = &self.ac else { return };
-        let mut at = 0;
-        while at < text.len() {
-            let Some(m) = ac.find(aho_corasick::Input::new(text).range(at..)) else {
-                break;
-            };
+        for m in ac.find_overlapping_iter(text) {
             for &t in &self.payloads[m.pattern().as_usize()] {
                 f(t);
             }
-            at = m.start() + 1;
         }
     }
 }
 
+/// What one anchor stands for: a rule to run, or a bit of the path rules' own gate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hit {
+    Rule(u16),
+    Path(u8),
+}
+
+/// Which rules a text wakes, and which path-rule literals it holds (see [`RuleSet::wake`]).
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Wake {
+    rules: [u64; 4],
+    /// The bits of the path literals present (`paths::LITERALS`).
+    pub paths: u8,
+}
+
+impl Wake {
+    fn set(&mut self, i: usize) {
+        self.rules[i / 64] |= 1 << (i % 64);
+    }
+}
+
+/// Rules a [`Wake`] can hold.
+const MAX_RULES: usize = 256;
+
 /// A compiled rule table.
 pub struct RuleSet {
     rules: Vec<Compiled>,
-    anchors: Anchors<usize>,
+    anchors: Anchors<Hit>,
     always: Vec<usize>,
     /// Stage one for the rules without anchors: one pass says which of them can match at all.
     unanchored: Option<RegexSet>,
@@ -138,12 +139,19 @@ pub enum RuleError {
         id: &'static str,
         error: regex::Error,
     },
+    #[error("{0} rules, more than the {MAX_RULES} supported")]
+    TooMany(usize),
     #[error("anchor automaton: {0}")]
     Anchors(#[from] aho_corasick::BuildError),
 }
 
 impl RuleSet {
-    pub fn compile(tables: &[&'static [Rule]]) -> Result<RuleSet, RuleError> {
+    /// `extra`: literals of other matchers (the path rules) whose presence [`RuleSet::wake`] reports too, so
+    /// one pass over a text serves both.
+    pub fn compile(
+        tables: &[&'static [Rule]],
+        extra: &[(&'static str, u8)],
+    ) -> Result<RuleSet, RuleError> {
         let mut rules = Vec::new();
         let mut anchor_text: Vec<&'static str> = Vec::new();
         let mut woken: Vec<Vec<usize>> = Vec::new();
@@ -175,10 +183,14 @@ impl RuleSet {
                 }
             }
         }
+        if rules.len() > MAX_RULES {
+            return Err(RuleError::TooMany(rules.len()));
+        }
         let pairs = anchor_text
             .iter()
             .zip(&woken)
-            .flat_map(|(a, w)| w.iter().map(move |&i| (*a, i)));
+            .flat_map(|(a, w)| w.iter().map(move |&i| (*a, Hit::Rule(i as u16))))
+            .chain(extra.iter().map(|&(a, bit)| (a, Hit::Path(bit))));
         let anchors = Anchors::new(pairs)?;
         let unanchored = if always.is_empty() {
             None
@@ -209,19 +221,40 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
+    /// One pass of the anchor automaton: the rules `text` wakes and the extra literals it holds.
+    pub fn wake(&self, text: &str) -> Wake {
+        let mut w = Wake::default();
+        self.anchors.for_each(text.as_bytes(), |h| match h {
+            Hit::Rule(i) => w.set(i as usize),
+            Hit::Path(bit) => w.paths |= bit,
+        });
+        w
+    }
+
     /// Every confirmed match of every rule woken by `text`, appended to `out`.
     pub fn find(&self, text: &str, out: &mut Vec<Finding>) {
-        let bytes = text.as_bytes();
-        let mut run = vec![false; self.rules.len()];
+        self.find_woken(text, &self.wake(text), out);
+    }
+
+    /// [`RuleSet::find`] with the anchor pass already done (`wake` must come from this very `text`).
+    pub fn find_woken(&self, text: &str, wake: &Wake, out: &mut Vec<Finding>) {
+        let mut wake = *wake;
         if let Some(set) = &self.unanchored {
-            for j in set.matches(bytes).iter() {
-                run[self.always[j]] = true;
+            // Most strings are short and match nothing: a yes/no search first spares the full one.
+            if text.len() > 256 || set.is_match(text.as_bytes()) {
+                for j in set.matches(text.as_bytes()).iter() {
+                    wake.set(self.always[j]);
+                }
             }
         }
-        self.anchors.for_each(bytes, |i| run[i] = true);
-        for (i, c) in self.rules.iter().enumerate() {
-            if run[i] {
-                c.find(text, out);
+        for (w, &word) in wake.rules.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(c) = self.rules.get(i) {
+                    c.find(text, out);
+                }
             }
         }
     }

@@ -47,7 +47,7 @@ fn scrub_with(s: &Scrubber, text: &str) -> String {
     s.paths
         .scan(text, false, &s.key, Some(&mut learned), &mut paths);
     let names = s.names_for(&learned);
-    s.scrub_text(text, names.as_ref(), Some(paths))
+    s.scrub_text(text, names.as_deref(), Some(paths))
         .text
         .unwrap_or_else(|| text.to_string())
 }
@@ -456,4 +456,95 @@ fn rules_compile_fast() {
     assert!(s.rule_count() > 120, "{}", s.rule_count());
     // Generous bound for an unoptimised test build; release builds take a fraction of this.
     assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+}
+
+#[test]
+fn a_longer_name_wins_and_a_shorter_one_still_matches_where_the_longer_fails() {
+    let key = PseudonymKey::from_bytes([9; 32]);
+    let (alice, smith) = (
+        key.user_pseudonym("alice"),
+        key.user_pseudonym("alice-smith"),
+    );
+    let opts = ScrubOptions {
+        redact_usernames: vec!["alice".into(), "alice-smith".into()],
+        ..ScrubOptions::default()
+    };
+    let s = Scrubber::new(&opts, key.clone(), None).unwrap();
+    // The longest configured name goes whole: no surname left behind.
+    assert_eq!(
+        scrub_with(&s, "owner alice-smith, login alice"),
+        format!("owner {smith}, login {alice}")
+    );
+    // `alice-smith` fails its word test here (`alice-smitheckout`); `alice` at the same place does not.
+    assert_eq!(
+        scrub_with(&s, "github.com/alice-smitheckout-rounding"),
+        format!("github.com/{alice}-smitheckout-rounding")
+    );
+}
+
+#[test]
+fn gh_repo_owners_go_whole() {
+    let key = PseudonymKey::from_bytes([9; 32]);
+    let smith = key.user_pseudonym("alice-smith");
+    let opts = ScrubOptions {
+        redact_usernames: vec!["alice".into()],
+        ..ScrubOptions::default()
+    };
+    let s = Scrubber::new(&opts, key.clone(), None).unwrap();
+    for (input, want) in [
+        (
+            "gh pr list --repo alice-smith/shop --state open",
+            format!("gh pr list --repo {smith}/shop --state open"),
+        ),
+        (
+            "gh issue view 12 --repo=alice-smith/shop",
+            format!("gh issue view 12 --repo={smith}/shop"),
+        ),
+        (
+            "gh pr checks 7 -R alice-smith/shop",
+            format!("gh pr checks 7 -R {smith}/shop"),
+        ),
+        (
+            "gh repo clone alice-smith/shop",
+            format!("gh repo clone {smith}/shop"),
+        ),
+        (
+            "gh api repos/alice-smith/shop/pulls",
+            format!("gh api repos/{smith}/shop/pulls"),
+        ),
+        (
+            "gh repo view --repo github.com/alice-smith/shop",
+            format!("gh repo view --repo github.com/{smith}/shop"),
+        ),
+    ] {
+        let once = scrub_with(&s, input);
+        assert_eq!(once, want, "{input}");
+        assert_eq!(scrub_with(&s, &once), once, "{input}");
+    }
+    // Without a github-ish command a path stays a path.
+    assert_eq!(scrub_with(&s, "ls src/lib -R x"), "ls src/lib -R x");
+}
+
+/// The fuzzer's input (fuzz/regressions/scrubber-idempotence-github-url-login), run as its target does:
+/// the whole input as one message of a session, scrubbed twice.
+#[test]
+fn fuzz_regression_configured_login_in_a_github_url_is_idempotent() {
+    use super::Mode;
+    use crate::schema::{Message, Meta, Role, Session};
+    let data = include_bytes!("../../../fuzz/regressions/scrubber-idempotence-github-url-login");
+    let opts = ScrubOptions {
+        redact_usernames: vec!["alice".into()],
+        redact: vec!["Acme Corp".into()],
+        ..ScrubOptions::default()
+    };
+    let s = Scrubber::new(&opts, PseudonymKey::from_bytes([3; 32]), None).unwrap();
+    let mut session = Session::new(Meta::new("codex", "fuzz"));
+    session
+        .messages
+        .push(Message::new(0, Role::User, String::from_utf8_lossy(data)));
+    s.scrub_session(&mut session, Mode::Scrub, false);
+    let once = session.messages[0].content.clone();
+    assert!(!once.contains("alice"), "{once}");
+    s.scrub_session(&mut session, Mode::Scrub, false);
+    assert_eq!(session.messages[0].content, once);
 }

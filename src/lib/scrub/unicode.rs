@@ -132,6 +132,10 @@ const LEAD: [bool; 256] = {
 /// Whether `text` holds any character with a class: a byte scan, decoding only at the few lead bytes that
 /// could start one (most text, CJK and emoji included, never decodes at all).
 fn has_candidate(text: &str) -> bool {
+    // Every lead byte is >= 0xC2: ASCII text (most of it) is settled by one word-at-a-time check.
+    if text.is_ascii() {
+        return false;
+    }
     let bytes = text.as_bytes();
     bytes.iter().enumerate().any(|(i, &b)| {
         LEAD[b as usize] && text[i..].chars().next().is_some_and(|c| class(c).is_some())

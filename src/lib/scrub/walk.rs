@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::finding::{Finding, Kind};
 use super::paths::{Learned, NameMatcher};
-use super::Scrubber;
+use super::{Prescan, Scrubber};
 use crate::schema::{Message, Session, ToolCall};
 
 /// A step of a JSON pointer.
@@ -51,23 +51,29 @@ struct Walk<'v, V: Visitor> {
     path: Vec<Seg>,
 }
 
+/// `model`, `modelId`, `model_name`, `default-model`, ...: compared without `_`/`-` and case, allocation-free
+/// (it runs for every key of every object).
 fn is_model_key(k: &str) -> bool {
-    let k: String = k
-        .chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    matches!(
-        k.as_str(),
-        "model"
-            | "modelid"
-            | "modelname"
-            | "modeltype"
-            | "defaultmodel"
-            | "weakmodel"
-            | "editormodel"
-            | "modelslug"
-    )
+    const KEYS: &[&str] = &[
+        "model",
+        "modelid",
+        "modelname",
+        "modeltype",
+        "defaultmodel",
+        "weakmodel",
+        "editormodel",
+        "modelslug",
+    ];
+    if k.len() > 16 {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for b in k.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    KEYS.iter().any(|w| w.as_bytes() == &buf[..n])
 }
 
 impl<V: Visitor> Walk<'_, V> {
@@ -115,10 +121,15 @@ impl<V: Visitor> Walk<'_, V> {
             } else {
                 Field::Text
             };
-            self.path.push(Seg::Key(k.clone()));
+            // The key goes into the path and comes back out of it: no copy per member.
+            self.path.push(Seg::Key(k));
             self.value_here(&mut v, field);
-            self.path.pop();
-            map.insert(k, v);
+            match self.path.pop() {
+                Some(Seg::Key(k)) => {
+                    map.insert(k, v);
+                }
+                other => debug_assert!(false, "path out of step: {other:?}"),
+            }
         }
     }
 
@@ -211,7 +222,7 @@ pub fn walk_session<V: Visitor>(session: &mut Session, v: &mut V) {
 
 /// Keys whose values are account handles or display names (`requesterUsername`, `lastKnownUser`, `login`).
 fn is_account_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
+    let k = k.as_bytes();
     [
         "username",
         "user_name",
@@ -224,7 +235,7 @@ fn is_account_key(k: &str) -> bool {
         "requester",
     ]
     .iter()
-    .any(|w| k.ends_with(w))
+    .any(|w| k.len() >= w.len() && k[k.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes()))
 }
 
 fn in_meta(path: &[Seg]) -> bool {
@@ -261,21 +272,14 @@ pub struct SessionReport {
 struct Learner<'a> {
     s: &'a Scrubber,
     learned: Learned,
-    /// The path findings of every string visited, in visiting order, so the second pass need not redo them.
-    paths: Vec<Vec<Finding>>,
+    /// The prescan of every string visited, in visiting order, so the second pass need not redo it.
+    paths: Vec<Prescan>,
 }
 
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
-        let mut found = Vec::new();
-        self.s.paths.scan(
-            s,
-            in_meta(path),
-            &self.s.key,
-            Some(&mut self.learned),
-            &mut found,
-        );
-        self.paths.push(found);
+        let pre = self.s.prescan(s, in_meta(path), Some(&mut self.learned));
+        self.paths.push(pre);
         if let Some(Seg::Key(k)) = path.last() {
             if is_account_key(k) {
                 self.learned.account(s);
@@ -286,8 +290,8 @@ impl Visitor for Learner<'_> {
 
 struct Rewriter<'a> {
     s: &'a Scrubber,
-    paths: std::vec::IntoIter<Vec<Finding>>,
-    names: Option<NameMatcher>,
+    paths: std::vec::IntoIter<Prescan>,
+    names: Option<std::sync::Arc<NameMatcher>>,
     mode: Mode,
     excerpts: bool,
     report: SessionReport,
@@ -381,7 +385,7 @@ impl Visitor for Rewriter<'_> {
                 return;
             }
         }
-        let out = self.s.scrub_text(s, self.names.as_ref(), paths);
+        let out = self.s.scrub_prescanned(s, self.names.as_deref(), paths);
         if out.findings.is_empty() && out.unicode.is_empty() {
             return;
         }
