@@ -332,3 +332,29 @@ fn a_configured_login_inside_a_longer_owner_goes_whole_in_one_pass() {
     let twice = sb.scrub(&once, &["--redact-usernames", "alice"]);
     assert_eq!(once, twice, "a second pass changed the output");
 }
+
+#[test]
+fn the_audit_log_names_input_files_without_the_users_name() {
+    let sb = Sandbox::new();
+    let dir = sb.dir.path().join("projects/bobby-tables");
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("sessions.ndjson");
+    std::fs::write(&input, planted()).unwrap();
+    sb.cmd()
+        .arg("--audit")
+        .arg(sb.audit())
+        .args(["--redact-usernames", "bobby-tables"])
+        .arg(&input)
+        .assert()
+        .success();
+    let audit = std::fs::read_to_string(sb.audit()).unwrap();
+    assert!(audit.lines().count() > 0);
+    assert!(
+        !audit.contains("bobby-tables"),
+        "the audit log names the user"
+    );
+    assert!(
+        audit.contains("/projects/user_"),
+        "the file is still named, by pseudonym"
+    );
+}

@@ -184,7 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
                     audit::push_records(
                         &mut audit_buf,
                         &pseudonym,
-                        &line.source,
+                        &scrubber.scrub_location(&line.source),
                         line.number,
                         &report,
                     );

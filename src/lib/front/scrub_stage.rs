@@ -80,7 +80,8 @@ impl ScrubStage {
             self.session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
         let report = self.scrubber.scrub_session(session, Mode::Scrub, false);
         let mut audit_buf = Vec::new();
-        audit::push_records(&mut audit_buf, &pseudonym, source, line, &report);
+        let source = self.scrubber.scrub_location(source);
+        audit::push_records(&mut audit_buf, &pseudonym, &source, line, &report);
         Scrubbed {
             audit: audit_buf,
             counts: report

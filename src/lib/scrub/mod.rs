@@ -256,6 +256,15 @@ impl Scrubber {
         self.scrub_prescanned(text, names, pre)
     }
 
+    /// A file's path as the audit log may name it: a home directory's owner is as private there as in a
+    /// session (`/home/alice/.claude/projects/-home-alice-shop/…` names alice twice).
+    pub fn scrub_location(&self, path: &str) -> String {
+        let names = self.names_for(&paths::Learned::default());
+        self.scrub_text(path, names.as_deref(), None)
+            .text
+            .unwrap_or_else(|| path.to_string())
+    }
+
     /// [`Scrubber::scrub_text`] given the string's [`Prescan`] (used only if the unicode pass changes nothing).
     pub fn scrub_prescanned(
         &self,
