@@ -265,6 +265,62 @@ fn export_scrubs_stamps_audits_and_is_incremental() {
 }
 
 #[test]
+fn export_keeps_one_copy_of_a_duplicated_session_in_output_summary_and_audit() {
+    let w = World::new();
+    let home = w.home();
+    w.cmd(&["export", "--home", &home, "-o", "plain.jsonl"])
+        .assert()
+        .success();
+    let plain: Value =
+        serde_json::from_slice(&std::fs::read(w.path("plain.jsonl.export.json")).unwrap()).unwrap();
+
+    // The same Codex session twice (a copied rollout): the most complete copy is kept, the other dropped.
+    let day = Path::new(&home).join(".codex/sessions/2025/08/21");
+    let f = std::fs::read_dir(&day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let copy = Path::new(&home).join(".codex/sessions/2025/08/22");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(&f, copy.join(f.file_name().unwrap())).unwrap();
+    let out = w
+        .cmd(&["export", "--home", &home, "-o", "dedup.jsonl"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("exported 23 sessions"), "{err}");
+    let rec: Value =
+        serde_json::from_slice(&std::fs::read(w.path("dedup.jsonl.export.json")).unwrap()).unwrap();
+    for k in ["sessions", "sessions_per_agent", "redactions", "bytes"] {
+        assert_eq!(rec[k], plain[k], "{k}");
+    }
+    let text = std::fs::read(w.path("dedup.jsonl")).unwrap();
+    assert_eq!(text, std::fs::read(w.path("plain.jsonl")).unwrap());
+    let sha = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        rec["sha256"],
+        sha.as_str(),
+        "the record hashes the file as written"
+    );
+    let audit = |r: &Value| std::fs::read(r["audit_log"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        common::values(&audit(&rec)).len(),
+        common::values(&audit(&plain)).len(),
+        "the dropped copy's redactions are not in the audit log"
+    );
+}
+
+#[test]
 fn export_writes_every_format() {
     let w = World::new();
     let home = w.home();

@@ -1,7 +1,6 @@
 //! `cc-normalize`: validate, repair, dedupe and score sessions; import foreign datasets.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 
 use clap::{CommandFactory, Parser};
 use serde_json::Value;
@@ -149,62 +148,33 @@ impl Job {
     }
 }
 
-/// Normalized lines held in a temporary file until deduplication, which needs the whole input, knows which
-/// of them survive.
+/// Normalized lines held back until deduplication knows which survive.
 struct Spool {
-    file: BufWriter<File>,
-    lengths: Vec<u64>,
+    lines: crate::io::spool::Spool,
     deduper: Deduper,
 }
 
 impl Spool {
     fn new() -> io::Result<Spool> {
         Ok(Spool {
-            file: BufWriter::with_capacity(1 << 20, tempfile::tempfile()?),
-            lengths: Vec::new(),
+            lines: crate::io::spool::Spool::temporary()?,
             deduper: Deduper::default(),
         })
     }
 
     fn push(&mut self, line: &[u8], fp: Fingerprint) -> io::Result<()> {
-        self.file.write_all(line)?;
-        self.lengths.push(line.len() as u64);
+        self.lines.push(line)?;
         self.deduper.add(fp);
         Ok(())
     }
 
-    /// Writes the surviving lines to `out` in input order. Each run of consecutive survivors is one
-    /// `io::copy`, which the standard library turns into sendfile/splice/copy_file_range when `out` is
-    /// stdout or a file: the bytes do not pass through this process again.
+    /// Writes the surviving lines to `out` in input order.
     fn drain_survivors<W: Write>(self, out: &mut W, counts: &mut Counts) -> io::Result<()> {
-        let file = self.file.into_inner().map_err(|e| e.into_error())?;
-        let mut file = &file;
-        file.rewind()?;
-        let mut run = 0u64;
-        for (keep, len) in self.deduper.survivors().into_iter().zip(self.lengths) {
-            if keep {
-                run += len;
-                continue;
-            }
-            copy_exactly(file, run, out)?;
-            run = 0;
-            file.seek(SeekFrom::Current(len as i64))?;
-            counts.duplicates_dropped += 1;
-            counts.sessions_out -= 1;
-        }
-        copy_exactly(file, run, out)
-    }
-}
-
-fn copy_exactly<W: Write>(file: &File, len: u64, out: &mut W) -> io::Result<()> {
-    let copied = io::copy(&mut file.take(len), out)?;
-    if copied == len {
-        Ok(())
-    } else {
-        Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the temporary spool file ended early",
-        ))
+        let keep = self.deduper.survivors();
+        let dropped = keep.iter().filter(|k| !**k).count() as u64;
+        counts.duplicates_dropped += dropped;
+        counts.sessions_out -= dropped;
+        self.lines.finish()?.copy_kept(&keep, out)
     }
 }
 

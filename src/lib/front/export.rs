@@ -7,7 +7,7 @@
 //! the audit log. Memory stays bounded by the window and the fingerprints, whatever the home's size.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -19,6 +19,7 @@ use crate::agents::{Agent, Env, Problem, Sink, Source};
 use crate::cli::{Diagnostics, OnInvalid};
 use crate::config::{self, Config};
 use crate::format::{self, Format};
+use crate::io::spool::Spool;
 use crate::normalize::dedupe::{Deduper, Fingerprint};
 use crate::normalize::{self, Counts, Settings};
 use crate::schema::Session;
@@ -86,6 +87,27 @@ impl Sink for Collected {
     }
 }
 
+/// What one exported session adds to the summary (taken back if deduplication drops it).
+struct Tally {
+    agent: &'static str,
+    records: u64,
+    bytes: u64,
+    counts: Vec<(&'static str, u64)>,
+}
+
+impl Summary {
+    /// Adds (`sign` 1) or takes back (`sign` -1) one session.
+    fn add(&mut self, t: &Tally, sign: i64) {
+        let apply = |v: &mut u64, n: u64| *v = (*v as i64 + sign * n as i64) as u64;
+        apply(&mut self.sessions, 1);
+        apply(&mut self.records, t.records);
+        apply(self.per_agent.entry(t.agent.to_string()).or_default(), 1);
+        for (k, n) in &t.counts {
+            apply(self.redactions.entry(k.to_string()).or_default(), *n);
+        }
+    }
+}
+
 /// One session after pass one: everything pass two needs, and the key to skip or dedupe it.
 struct Done {
     agent: &'static str,
@@ -127,12 +149,27 @@ impl Job<'_> {
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
-        // Pass one, in parallel over sources: extract, normalize, scrub, render; spooled in order.
-        let spool = tempfile::NamedTempFile::new_in(dir).context("cannot create a spool file")?;
+        // Pass one, in parallel over sources: extract, normalize, scrub, render; written in order straight to
+        // the output's temporary file, audit records to a spool beside the audit log.
+        let tmp_out = tempfile::NamedTempFile::new_in(dir).context("cannot create the output")?;
+        let mut output = Spool::new(tmp_out.reopen()?);
+        let mut audit = match &self.audit_log {
+            Some(p) => {
+                let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+                let parent = parent.unwrap_or(Path::new("."));
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+                Some(Spool::new(tempfile::tempfile_in(parent).with_context(
+                    || format!("cannot create a spool file in {}", parent.display()),
+                )?))
+            }
+            None => None,
+        };
+        let mut hasher = Sha256::new();
         let mut deduper = Deduper::default();
         let mut keys: Vec<(String, String)> = Vec::new();
+        let mut tallies: Vec<Tally> = Vec::new();
         {
-            let mut w = BufWriter::with_capacity(1 << 20, spool.as_file());
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(self.threads)
                 .build()?;
@@ -157,9 +194,21 @@ impl Job<'_> {
                     summary.unchanged += out.unchanged;
                     let n = out.done.len() as u64;
                     for d in out.done {
-                        spool_write(&mut w, &d)?;
+                        output.push(&d.output).context("writing the output")?;
+                        hasher.update(&d.output);
+                        if let Some(a) = &mut audit {
+                            a.push(&d.audit).context("writing the audit spool")?;
+                        }
                         deduper.add(d.fingerprint);
                         keys.push((d.key, d.hash));
+                        let tally = Tally {
+                            agent: d.agent,
+                            records: d.records,
+                            bytes: d.output.len() as u64,
+                            counts: d.counts,
+                        };
+                        summary.add(&tally, 1);
+                        tallies.push(tally);
                     }
                     for p in &out.problems {
                         diag.error(&p.to_string());
@@ -169,44 +218,38 @@ impl Job<'_> {
                 }
             }
             progress.finish();
-            w.flush()?;
         }
         let survivors = deduper.survivors();
-        summary.normalize.duplicates_dropped = survivors.iter().filter(|k| !**k).count() as u64;
+        let output = output.finish().context("writing the output")?;
 
-        // Pass two, in order: the survivors' bytes to the output and their records to the audit log.
-        let tmp_out = tempfile::NamedTempFile::new_in(dir).context("cannot create the output")?;
-        let mut audit = match &self.audit_log {
-            Some(p) => Some(super::scrub_stage::open_audit(p)?),
-            None => None,
-        };
-        let mut hasher = Sha256::new();
-        let mut bytes = 0u64;
-        {
-            let mut w = BufWriter::with_capacity(1 << 20, tmp_out.as_file());
-            let mut r = BufReader::with_capacity(1 << 20, std::fs::File::open(spool.path())?);
-            for keep in &survivors {
-                let d = spool_read(&mut r)?;
-                if !keep {
-                    continue;
-                }
-                w.write_all(&d.output)?;
-                hasher.update(&d.output);
-                bytes += d.output.len() as u64;
-                summary.sessions += 1;
-                summary.records += d.records;
-                *summary.per_agent.entry(d.agent).or_default() += 1;
-                for (k, n) in d.counts {
-                    *summary.redactions.entry(k).or_default() += n;
-                }
-                if let Some(a) = &mut audit {
-                    a.write_all(&d.audit).context("writing the audit log")?;
-                }
-            }
+        // Pass two, only where deduplication dropped something: the survivors' bytes to a new output file. The
+        // audit log gets the survivors' records.
+        let mut tmp_out = tmp_out;
+        let mut sha = super::hex(&hasher.finalize());
+        let mut bytes = tallies.iter().map(|t| t.bytes).sum::<u64>();
+        if survivors.iter().any(|k| !k) {
+            let kept = tempfile::NamedTempFile::new_in(dir).context("cannot create the output")?;
+            let mut w = BufWriter::with_capacity(1 << 20, kept.as_file());
+            output.copy_kept(&survivors, &mut w)?;
             w.flush()?;
+            drop(w);
+            for (t, _) in tallies.iter().zip(&survivors).filter(|(_, k)| !**k) {
+                summary.add(t, -1);
+                bytes -= t.bytes;
+                summary.normalize.duplicates_dropped += 1;
+            }
+            summary.per_agent.retain(|_, n| *n > 0);
+            summary.redactions.retain(|_, n| *n > 0);
+            sha = super::sha256_file(kept.path())?;
+            tmp_out = kept;
         }
-        if let Some(a) = &mut audit {
-            a.flush().context("writing the audit log")?;
+        if let (Some(spool), Some(p)) = (audit, &self.audit_log) {
+            let mut a = super::scrub_stage::open_audit(p)?;
+            spool
+                .finish()
+                .and_then(|pieces| pieces.copy_kept(&survivors, &mut a))
+                .and_then(|()| a.flush())
+                .context("writing the audit log")?;
         }
         tmp_out
             .persist(&self.output)
@@ -216,7 +259,7 @@ impl Job<'_> {
         let rec = ExportRecord {
             file: file.clone(),
             format: format_name(self.format),
-            sha256: super::hex(&hasher.finalize()),
+            sha256: sha,
             bytes,
             sessions: summary.sessions,
             sessions_per_agent: summary.per_agent.clone(),
@@ -310,64 +353,6 @@ impl Job<'_> {
         }
         out
     }
-}
-
-/// A spooled session: agent, output, audit records and counts, length-prefixed.
-fn spool_write(w: &mut impl Write, d: &Done) -> std::io::Result<()> {
-    let put = |w: &mut dyn Write, b: &[u8]| -> std::io::Result<()> {
-        w.write_all(&(b.len() as u64).to_le_bytes())?;
-        w.write_all(b)
-    };
-    put(w, d.agent.as_bytes())?;
-    put(w, &d.output)?;
-    put(w, &d.audit)?;
-    w.write_all(&(d.records).to_le_bytes())?;
-    w.write_all(&(d.counts.len() as u64).to_le_bytes())?;
-    for (k, n) in &d.counts {
-        put(w, k.as_bytes())?;
-        w.write_all(&n.to_le_bytes())?;
-    }
-    Ok(())
-}
-
-struct Spooled {
-    agent: String,
-    output: Vec<u8>,
-    audit: Vec<u8>,
-    records: u64,
-    counts: Vec<(String, u64)>,
-}
-
-fn spool_read(r: &mut impl Read) -> std::io::Result<Spooled> {
-    fn u64_(r: &mut dyn Read) -> std::io::Result<u64> {
-        let mut b = [0u8; 8];
-        r.read_exact(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn bytes(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
-        let n = u64_(r)? as usize;
-        let mut v = vec![0u8; n];
-        r.read_exact(&mut v)?;
-        Ok(v)
-    }
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_default();
-    let agent = text(bytes(r)?);
-    let output = bytes(r)?;
-    let audit = bytes(r)?;
-    let records = u64_(r)?;
-    let n = u64_(r)?;
-    let mut counts = Vec::with_capacity(n as usize);
-    for _ in 0..n {
-        let k = text(bytes(r)?);
-        counts.push((k, u64_(r)?));
-    }
-    Ok(Spooled {
-        agent,
-        output,
-        audit,
-        records,
-        counts,
-    })
 }
 
 pub fn format_name(f: Format) -> String {

@@ -2,6 +2,7 @@
 
 pub mod ordered;
 pub mod reader;
+pub mod spool;
 pub mod writer;
 
 pub use ordered::{default_threads, map_ordered};
