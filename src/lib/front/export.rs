@@ -2,9 +2,11 @@
 //!
 //! Pass one works on a bounded window of sources at a time, in parallel: extract, drop excluded projects,
 //! normalize, (with `--since-last`) skip sessions unchanged since the last export, scrub and stamp, render in
-//! the output format; results go to a spool file in input order, with each session's dedupe fingerprint
-//! kept. Pass two copies the spooled sessions that survive deduplication to the output and their records to
-//! the audit log. Memory stays bounded by the window and the fingerprints, whatever the home's size.
+//! the output format; sessions go in input order straight to the output's temporary file and their audit
+//! records to a spool, with each session's dedupe fingerprint kept. Then the audit log gets the records of
+//! the sessions that survive deduplication, and only if it dropped any, the output is rewritten without them
+//! (a kernel copy of the kept runs). Memory stays bounded by the window and the fingerprints, whatever the
+//! home's size.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, Write};
