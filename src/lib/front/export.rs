@@ -13,7 +13,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -172,9 +171,6 @@ impl Job<'_> {
         let mut keys: Vec<(String, String)> = Vec::new();
         let mut tallies: Vec<Tally> = Vec::new();
         {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(self.threads)
-                .build()?;
             let sources: Vec<(&'static dyn Agent, Source)> = self
                 .agents
                 .iter()
@@ -182,15 +178,16 @@ impl Job<'_> {
                 .collect();
             summary.source_bytes = sources.iter().map(|(_, s)| s.bytes).sum();
             let mut progress = Progress::with_output("export", summary.source_bytes, self.progress);
-            let window = (self.threads * 4).max(4);
-            for batch in sources.chunks(window) {
-                let outs: Vec<SourceOut> = pool.install(|| {
-                    batch
-                        .par_iter()
-                        .map(|(agent, src)| self.pass_one(*agent, src, &seen))
-                        .collect()
-                });
-                for (out, (_, src)) in outs.into_iter().zip(batch) {
+            // A sliding window: workers never wait for a batch to finish, and the writing here overlaps them.
+            crate::io::ordered::in_order(
+                sources.len(),
+                self.threads,
+                (self.threads * 4).max(4),
+                |i| {
+                    let (agent, src) = &sources[i];
+                    (self.pass_one(*agent, src, &seen), src.bytes)
+                },
+                |(out, source_bytes)| {
                     summary.normalize.add(&out.counts);
                     summary.excluded += out.excluded;
                     summary.unchanged += out.unchanged;
@@ -216,9 +213,10 @@ impl Job<'_> {
                         diag.error(&p.to_string());
                     }
                     summary.problems += out.problems.len() as u64;
-                    progress.advance(src.bytes, n);
-                }
-            }
+                    progress.advance(source_bytes, n);
+                    Ok(())
+                },
+            )?;
             progress.finish();
         }
         let survivors = deduper.survivors();

@@ -71,9 +71,117 @@ where
     })
 }
 
+/// Runs `work(0..n)` on `threads` threads and hands the results to `sink` in index order, as soon as each is
+/// next. No worker runs more than `ahead` items past the one `sink` waits for, so memory stays bounded; unlike
+/// fixed batches, one large item holds up nobody but its own slot. Stops at the first error of `sink`.
+pub fn in_order<T, W, S>(
+    n: usize,
+    threads: usize,
+    ahead: usize,
+    work: W,
+    mut sink: S,
+) -> anyhow::Result<()>
+where
+    T: Send,
+    W: Fn(usize) -> T + Sync,
+    S: FnMut(T) -> anyhow::Result<()>,
+{
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // The index `sink` waits for; workers sleep while they are `ahead` items past it.
+    let written = (Mutex::new(0usize), Condvar::new());
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, T)>();
+        for _ in 0..threads.max(1) {
+            let tx = tx.clone();
+            let (next, stop, written, work) = (&next, &stop, &written, &work);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                let mut w = written.0.lock().expect("lock");
+                while i >= *w + ahead && !stop.load(Ordering::Relaxed) {
+                    w = written.1.wait(w).expect("lock");
+                }
+                drop(w);
+                if stop.load(Ordering::Relaxed) || tx.send((i, work(i))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0usize;
+        let result = (|| {
+            for (i, t) in &rx {
+                pending.insert(i, t);
+                while let Some(t) = pending.remove(&want) {
+                    sink(t)?;
+                    want += 1;
+                    *written.0.lock().expect("lock") = want;
+                    written.1.notify_all();
+                }
+            }
+            Ok(())
+        })();
+        // On an error (a closed pipe), release and stop the workers.
+        stop.store(true, Ordering::Relaxed);
+        written.1.notify_all();
+        drop(rx);
+        result
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_arrive_in_order_whatever_the_work_takes() {
+        let mut got = Vec::new();
+        in_order(
+            200,
+            4,
+            3,
+            |i| {
+                std::thread::sleep(std::time::Duration::from_micros(
+                    ((i * 7919) % 13) as u64 * 50,
+                ));
+                i
+            },
+            |i| {
+                got.push(i);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        let mut seen = 0;
+        let r = in_order(
+            1000,
+            3,
+            2,
+            |i| i,
+            |i| {
+                seen += 1;
+                if i == 10 {
+                    anyhow::bail!("closed");
+                }
+                Ok(())
+            },
+        );
+        assert!(r.is_err());
+        assert_eq!(seen, 11);
+    }
 
     #[test]
     fn order_is_kept_across_many_batches_and_threads() {
