@@ -165,6 +165,72 @@ fn killed_run_leaves_previous_index_usable() {
 }
 
 #[test]
+fn killed_rebuild_leaves_the_index_and_its_leftover_is_removed_next_time() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("idx");
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&dir)
+        .arg(CORPUS)
+        .assert()
+        .success();
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cc-index"))
+        .arg("--index")
+        .arg(&dir)
+        .arg("--rebuild")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = t.path().join(format!(".idx.rebuild-{}", child.id()));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(session("r0", "Killed rebuild", "albatross").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let waited = std::time::Instant::now();
+    while !partial.join("meta.json").exists() && waited.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(partial.exists(), "the killed rebuild left its directory");
+    assert_eq!(ids(&dir, "kafka consumer lag")[0], "kafka-lag");
+    assert!(ids(&dir, "albatross").is_empty());
+
+    // The next run removes it and writes to the index, not to the leftover.
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&dir)
+        .write_stdin(session("r1", "After", "pelican"))
+        .assert()
+        .success()
+        .stderr(
+            predicates::str::contains("removed").and(predicates::str::contains(".idx.rebuild-")),
+        );
+    assert!(!partial.exists());
+    assert_eq!(ids(&dir, "pelican"), ["r1"]);
+    assert_eq!(ids(&dir, "kafka consumer lag")[0], "kafka-lag");
+
+    // A finished rebuild leaves nothing beside the index.
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&dir)
+        .arg("--rebuild")
+        .write_stdin(session("r2", "Rebuilt", "heron"))
+        .assert()
+        .success();
+    assert_eq!(ids(&dir, "heron"), ["r2"]);
+    assert!(ids(&dir, "pelican").is_empty());
+    let names: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["idx"]);
+}
+
+#[test]
 fn other_format_version_is_rebuilt_with_a_message() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("idx");

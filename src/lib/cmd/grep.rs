@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::cli::{self, Diagnostics, FilterArgs};
 use crate::code::CodeFacts;
 use crate::exit::Status;
-use crate::index::Store;
+use crate::index::{rebuild, Store};
 use crate::schema::Session;
 use crate::search::query::{self, Query};
 use crate::search::rank::{self, Hit};
@@ -139,7 +139,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     }
     let q = query::parse(&text, now())?;
     let dir = crate::cmd::index::resolve_dir(args.index.clone())?;
-    let store = Store::open(&dir)?;
+    let store = open_store(&dir)?;
     let reader = store.reader()?;
     let searcher = reader.searcher();
     let hits = rank::search(&searcher, &store.fields, &q, args.limit, args.explain)?;
@@ -159,6 +159,15 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     } else {
         Status::Success
     })
+}
+
+/// Opens the index; when it is missing because a rebuild was killed between its two renames, finishes
+/// that rebuild first.
+fn open_store(dir: &std::path::Path) -> anyhow::Result<Store> {
+    if !dir.exists() {
+        rebuild::tidy(dir)?;
+    }
+    Ok(Store::open(dir)?)
 }
 
 fn round(x: f32) -> f64 {
@@ -271,7 +280,7 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let dir = crate::cmd::index::resolve_dir(args.index.clone())?;
-    let store = Store::open(&dir)?;
+    let store = open_store(&dir)?;
     let reader = store.reader()?;
     let searcher = reader.searcher();
     let mut out = crate::io::writer::stdout();
