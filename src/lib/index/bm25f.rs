@@ -8,20 +8,20 @@
 //! union falls out of the accumulation below. The best any document can do is Σ idf·(k1+1), which is what
 //! [`Scored::max_score`] reports, so `score / max_score` is a confidence comparable across queries.
 //!
-//! Evaluation is term-at-a-time over tantivy's postings (a dense per-segment accumulator for common
-//! terms, sorted lists for rare ones): no WAND pruning, but one pass over each posting list, and lengths
-//! read as tantivy's one-byte field norms through a 256-entry table per field.
+//! Evaluation is term-at-a-time over tantivy's block postings, into per-document accumulators that
+//! live across queries and are cleared where they were touched, so a query costs what its postings
+//! cost: no pass over every document, no per-query allocation the size of a segment. Only the best
+//! `keep` documents come back.
 
-use tantivy::postings::Postings;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{BlockSegmentPostings, Postings};
 use tantivy::schema::{IndexRecordOption, Term};
-use tantivy::{DocId, DocSet, Searcher, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Searcher, SegmentReader};
 
+use super::docbits::DocBits;
 use super::schema::{Fields, SCORED};
 
 pub const K1: f32 = 1.2;
-
-/// Per query term, the (doc, tf̃) pairs of one segment.
-type TermLists = Vec<Vec<(DocId, f32)>>;
 
 #[derive(Debug, thiserror::Error)]
 #[error("reading the index: {0}")]
@@ -36,16 +36,133 @@ impl From<std::io::Error> for ScoreError {
 /// A document's score and which query terms it contains (bit j for term j).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DocScore {
-    pub doc: DocId,
     pub score: f32,
+    pub seg: u32,
+    pub doc: DocId,
     pub mask: u64,
 }
 
 pub struct Scored {
     pub idf: Vec<f32>,
-    /// Per segment (in `searcher.segment_readers()` order), the matching live documents.
-    pub segments: Vec<Vec<DocScore>>,
+    /// The best matching documents, at most `keep`, in no particular order.
+    pub top: Vec<DocScore>,
     pub max_score: f32,
+}
+
+/// Documents are scored a window of this many at a time, so the accumulators stay in cache.
+const WINDOW: usize = 16 * 1024;
+
+/// Buffers reused from query to query: per-window accumulators (all zero between uses) and the
+/// per-term lists.
+pub struct Scratch {
+    acc: Vec<f32>,
+    score: Vec<f32>,
+    mask: Vec<u64>,
+    touched: Vec<u32>,
+    /// Which slots of the window pass 1 touched, a bit each, to read them back in order.
+    seen: Vec<u64>,
+    /// (doc, tf̃) in document order, per segment and term: `lists[seg * terms + j]`.
+    lists: Vec<Vec<(DocId, f32)>>,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            acc: vec![0.0; WINDOW],
+            score: vec![0.0; WINDOW],
+            mask: vec![0; WINDOW],
+            touched: Vec::new(),
+            seen: vec![0; WINDOW / 64],
+            lists: Vec::new(),
+        }
+    }
+}
+
+/// One field's postings of a term, read block by block.
+struct Cursor<'a> {
+    block: BlockSegmentPostings,
+    at: usize,
+    norms: FieldNormReader,
+    table: &'a [f32; 256],
+    weight: f32,
+}
+
+impl Cursor<'_> {
+    /// Adds `w_f·tf/B_f` to `acc[doc - base]` for its documents below `end`, marking them in `seen`.
+    #[inline]
+    fn run_to(&mut self, base: DocId, end: DocId, acc: &mut [f32], seen: &mut [u64]) {
+        loop {
+            let docs = self.block.docs();
+            if docs.is_empty() {
+                return;
+            }
+            let freqs = self.block.freqs();
+            while self.at < docs.len() {
+                let d = docs[self.at];
+                if d >= end {
+                    return;
+                }
+                let local = (d - base) as usize;
+                seen[local / 64] |= 1 << (local % 64);
+                acc[local] += self.weight
+                    * freqs[self.at] as f32
+                    * self.table[self.norms.fieldnorm_id(d) as usize];
+                self.at += 1;
+            }
+            self.block.advance();
+            self.at = 0;
+        }
+    }
+
+    fn next_doc(&self) -> Option<DocId> {
+        self.block.docs().get(self.at).copied()
+    }
+}
+
+/// The best `k` of what is pushed, by score; pushes below the k-th best so far are dropped at once.
+struct TopK {
+    k: usize,
+    items: Vec<DocScore>,
+    floor: f32,
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK {
+            k: k.max(1),
+            items: Vec::new(),
+            floor: f32::NEG_INFINITY,
+        }
+    }
+    #[inline]
+    fn push(&mut self, d: DocScore) {
+        if d.score < self.floor {
+            return;
+        }
+        self.items.push(d);
+        if self.items.len() >= 2 * self.k {
+            self.shrink();
+        }
+    }
+    /// Best first; ties in document order, so which of equal documents are kept does not depend on
+    /// the order they came in.
+    fn order(a: &DocScore, b: &DocScore) -> std::cmp::Ordering {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.seg.cmp(&b.seg))
+            .then(a.doc.cmp(&b.doc))
+    }
+    fn shrink(&mut self) {
+        if self.items.len() > self.k {
+            self.items.select_nth_unstable_by(self.k - 1, Self::order);
+            self.items.truncate(self.k);
+            self.floor = self.items[self.k - 1].score;
+        }
+    }
+    fn finish(mut self) -> Vec<DocScore> {
+        self.shrink();
+        self.items
+    }
 }
 
 /// Per-field contribution to one term's tf̃ in one document.
@@ -114,158 +231,133 @@ impl<'a> Scorer<'a> {
         t
     }
 
-    /// tf̃ for every live document of `seg` containing `term`, into the dense `acc`, recording `touched`.
-    /// Calls `sink(doc, w_f·tf/B_f)` for every field occurrence of `term` in a live document of `seg`.
-    fn accumulate(
+    /// The cursors over `term`'s postings in each scored field of `seg`.
+    fn cursors<'t>(
         &self,
         seg: &SegmentReader,
         term: &str,
-        tables: &[[f32; 256]],
-        sink: &mut dyn FnMut(DocId, f32),
-    ) -> Result<(), ScoreError> {
-        let alive = seg.alive_bitset();
+        tables: &'t [[f32; 256]],
+    ) -> Result<Vec<Cursor<'t>>, ScoreError> {
+        let mut out = Vec::new();
         for (fi, &field) in self.fields.scored.iter().enumerate() {
             let inv = seg.inverted_index(field)?;
-            let Some(mut post) = inv.read_postings(
-                &Term::from_field_text(field, term),
-                IndexRecordOption::WithFreqs,
-            )?
-            else {
+            let Some(info) = inv.get_term_info(&Term::from_field_text(field, term))? else {
                 continue;
             };
-            let norms = seg.get_fieldnorms_reader(field)?;
-            let w = SCORED[fi].1;
-            let table = &tables[fi];
-            let mut doc = post.doc();
-            while doc != TERMINATED {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    sink(
-                        doc,
-                        w * post.term_freq() as f32 * table[norms.fieldnorm_id(doc) as usize],
-                    );
-                }
-                doc = post.advance();
-            }
+            out.push(Cursor {
+                block: inv
+                    .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?,
+                at: 0,
+                norms: seg.get_fieldnorms_reader(field)?,
+                table: &tables[fi],
+                weight: SCORED[fi].1,
+            });
         }
-        Ok(())
+        Ok(out)
     }
 
-    /// How many postings `terms` have in `seg`, over all scored fields (from the term dictionary).
-    fn postings_in(&self, seg: &SegmentReader, terms: &[String]) -> Result<usize, ScoreError> {
-        let mut n = 0;
-        for &field in &self.fields.scored {
-            let inv = seg.inverted_index(field)?;
-            for t in terms {
-                if let Some(info) = inv.get_term_info(&Term::from_field_text(field, t))? {
-                    n += info.doc_freq as usize;
-                }
-            }
-        }
-        Ok(n)
-    }
-
-    /// Scores every live document containing at least one of `terms` (at most 64).
-    ///
-    /// Accumulates in a dense per-document array where the terms are common in a segment, and in
-    /// sorted lists where they are rare, so a rare word costs no pass over the whole segment.
-    pub fn score(&self, terms: &[String]) -> Result<Scored, ScoreError> {
+    /// Scores every live document containing at least one of `terms` (at most 64) and returns the best
+    /// `keep` of those `allowed` (per segment, `None` for all).
+    pub fn score(
+        &self,
+        terms: &[String],
+        allowed: &[Option<DocBits>],
+        keep: usize,
+        scratch: &mut Scratch,
+    ) -> Result<Scored, ScoreError> {
         let terms = &terms[..terms.len().min(64)];
+        let nt = terms.len();
         let tables: Vec<[f32; 256]> = (0..SCORED.len()).map(|fi| self.inv_b_table(fi)).collect();
-        // Pass 1: tf̃ lists per segment and term; their lengths add up to df.
-        let mut lists: Vec<(bool, TermLists)> = Vec::new();
-        let mut df = vec![0usize; terms.len()];
-        for seg in self.searcher.segment_readers() {
-            let max_doc = seg.max_doc() as usize;
-            let dense = self.postings_in(seg, terms)? * 16 > max_doc;
-            let mut acc = if dense {
-                vec![0f32; max_doc]
-            } else {
-                Vec::new()
-            };
-            let mut per_term = Vec::with_capacity(terms.len());
+        let segs = self.searcher.segment_readers();
+        let Scratch {
+            acc,
+            score,
+            mask,
+            touched,
+            seen,
+            lists,
+        } = scratch;
+        lists.resize_with(lists.len().max(segs.len() * nt), Vec::new);
+        // Pass 1: per segment and term, tf̃ of the allowed documents in order; df counts every live one.
+        let mut df = vec![0usize; nt];
+        for (si, seg) in segs.iter().enumerate() {
+            let alive = seg.alive_bitset();
+            let ok = allowed.get(si).and_then(Option::as_ref);
             for (j, t) in terms.iter().enumerate() {
-                let mut pairs: Vec<(DocId, f32)> = Vec::new();
-                if dense {
-                    let mut touched = Vec::new();
-                    self.accumulate(seg, t, &tables, &mut |d, v| {
-                        let slot = &mut acc[d as usize];
-                        if *slot == 0.0 {
-                            touched.push(d);
+                let list = &mut lists[si * nt + j];
+                list.clear();
+                let mut cursors = self.cursors(seg, t, &tables)?;
+                // Window by window, starting where the next posting is.
+                while let Some(first) = cursors.iter().filter_map(Cursor::next_doc).min() {
+                    let base = first - first % WINDOW as DocId;
+                    let end = base.saturating_add(WINDOW as DocId);
+                    for c in &mut cursors {
+                        c.run_to(base, end, acc, seen);
+                    }
+                    for (wi, word) in seen.iter_mut().enumerate() {
+                        let mut w = std::mem::take(word);
+                        while w != 0 {
+                            let local = wi * 64 + w.trailing_zeros() as usize;
+                            w &= w - 1;
+                            let tf = std::mem::take(&mut acc[local]);
+                            let d = base + local as DocId;
+                            if alive.is_some_and(|a| !a.is_alive(d)) {
+                                continue;
+                            }
+                            df[j] += 1;
+                            if ok.is_none_or(|a| a.contains(d)) {
+                                list.push((d, tf));
+                            }
                         }
-                        *slot += v;
-                    })?;
-                    pairs.extend(
-                        touched
-                            .into_iter()
-                            .map(|d| (d, std::mem::take(&mut acc[d as usize]))),
-                    );
-                } else {
-                    self.accumulate(seg, t, &tables, &mut |d, v| pairs.push((d, v)))?;
-                    pairs.sort_unstable_by_key(|p| p.0);
-                    pairs.dedup_by(|later, kept| {
-                        let same = later.0 == kept.0;
-                        if same {
-                            kept.1 += later.1;
-                        }
-                        same
-                    });
+                    }
                 }
-                df[j] += pairs.len();
-                per_term.push(pairs);
             }
-            lists.push((dense, per_term));
         }
         let idf: Vec<f32> = df.iter().map(|&d| idf(self.n_docs, d as f32)).collect();
-        // Pass 2: saturate per term and sum, merging the per-term lists.
-        let mut segments = Vec::with_capacity(lists.len());
-        for (seg, (dense, per_term)) in self.searcher.segment_readers().iter().zip(lists) {
-            if dense {
-                let mut score = vec![0f32; seg.max_doc() as usize];
-                let mut mask = vec![0u64; seg.max_doc() as usize];
-                let mut touched = Vec::new();
-                for (j, list) in per_term.into_iter().enumerate() {
-                    for (d, tf) in list {
-                        let i = d as usize;
+        // Pass 2: saturate per term, sum per document, keep the best; window by window again.
+        let mut top = TopK::new(keep);
+        let mut at = vec![0usize; nt];
+        for si in 0..segs.len() {
+            let seg_lists = &lists[si * nt..(si + 1) * nt];
+            at.iter_mut().for_each(|a| *a = 0);
+            while let Some(first) = seg_lists
+                .iter()
+                .zip(&at)
+                .filter_map(|(l, &a)| l.get(a).map(|p| p.0))
+                .min()
+            {
+                let base = first - first % WINDOW as DocId;
+                let end = base.saturating_add(WINDOW as DocId);
+                touched.clear();
+                for (j, list) in seg_lists.iter().enumerate() {
+                    let (w, bit) = (idf[j] * (K1 + 1.0), 1u64 << j);
+                    let mut a = at[j];
+                    while let Some(&(d, tf)) = list.get(a).filter(|p| p.0 < end) {
+                        let i = (d - base) as usize;
                         if mask[i] == 0 {
-                            touched.push(d);
+                            touched.push(i as u32);
                         }
-                        mask[i] |= 1 << j;
-                        score[i] += idf[j] * tf * (K1 + 1.0) / (K1 + tf);
+                        mask[i] |= bit;
+                        score[i] += w * tf / (K1 + tf);
+                        a += 1;
                     }
+                    at[j] = a;
                 }
-                let docs = touched.into_iter().map(|d| DocScore {
-                    doc: d,
-                    score: score[d as usize],
-                    mask: mask[d as usize],
-                });
-                segments.push(docs.collect());
-                continue;
+                for &i in touched.iter() {
+                    let i = i as usize;
+                    top.push(DocScore {
+                        score: std::mem::take(&mut score[i]),
+                        seg: si as u32,
+                        doc: base + i as DocId,
+                        mask: std::mem::take(&mut mask[i]),
+                    });
+                }
             }
-            let mut all: Vec<DocScore> = Vec::with_capacity(per_term.iter().map(Vec::len).sum());
-            for (j, list) in per_term.into_iter().enumerate() {
-                all.extend(list.into_iter().map(|(d, tf)| DocScore {
-                    doc: d,
-                    score: idf[j] * tf * (K1 + 1.0) / (K1 + tf),
-                    mask: 1 << j,
-                }));
-            }
-            if terms.len() > 1 {
-                all.sort_unstable_by_key(|d| d.doc);
-                all.dedup_by(|later, kept| {
-                    let same = later.doc == kept.doc;
-                    if same {
-                        kept.score += later.score;
-                        kept.mask |= later.mask;
-                    }
-                    same
-                });
-            }
-            segments.push(all);
         }
         let max_score = idf.iter().map(|i| i * (K1 + 1.0)).sum();
         Ok(Scored {
             idf,
-            segments,
+            top: top.finish(),
             max_score,
         })
     }

@@ -6,15 +6,21 @@
 //! per-field BM25 saturates each field separately, which is exactly what BM25F exists to avoid.
 
 pub mod bm25f;
+pub mod docbits;
 pub mod document;
 pub mod rebuild;
 pub mod schema;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
+use tantivy::index::SegmentId;
+use tantivy::indexer::{NoMergePolicy, UserOperation};
 use tantivy::schema::Term;
 use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::SegmentMeta;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::code::CodeFacts;
@@ -23,7 +29,7 @@ use crate::schema::Session;
 use schema::Fields;
 
 /// Bumped whenever the schema, tokenizer or document layout changes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const FORMAT_FILE: &str = "codercrucible-index-format";
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +87,15 @@ fn register(index: &Index) {
     index
         .tokenizers()
         .register(schema::TOKENIZER, tokenizer::CodeTokenizer::default());
+    index
+        .tokenizers()
+        .register(schema::KEY_TOKENIZER, tokenizer::KeyTokenizer::default());
 }
+
+/// Documents handed to the writer and not yet taken by an indexing thread, at most (beyond one
+/// session's). tantivy's queue holds 10 000 batches, and a batch here is a whole session: without this
+/// bound, memory would grow with the sessions' size.
+const IN_FLIGHT_DOCS: u64 = 8192;
 
 /// An open index with its field handles.
 pub struct Store {
@@ -152,10 +166,20 @@ impl Store {
 
     pub fn writer(&self, threads: usize) -> Result<Writer, IndexError> {
         let threads = threads.clamp(1, 8);
-        let writer = self
+        let keys = tokenizer::KeyTokenizer::default();
+        let taken = keys.taken.clone();
+        self.index
+            .tokenizers()
+            .register(schema::KEY_TOKENIZER, keys);
+        let tantivy = |e| IndexError::Tantivy(self.dir.clone(), e);
+        let writer: IndexWriter = self
             .index
             .writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)
-            .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
+            .map_err(tantivy)?;
+        // Merging while adding rewrites each document once per level of the merge tree; one merge of
+        // this run's segments at the end (see `commit`) writes each once.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let before = self.index.searchable_segment_ids().map_err(tantivy)?;
         Ok(Writer {
             writer,
             builder: DocumentBuilder {
@@ -163,6 +187,9 @@ impl Store {
                 facts: CodeFacts::default(),
             },
             dir: self.dir.clone(),
+            sent: AtomicU64::new(0),
+            taken,
+            before,
         })
     }
 }
@@ -173,6 +200,11 @@ pub struct Writer {
     writer: IndexWriter,
     pub builder: DocumentBuilder,
     dir: PathBuf,
+    /// Documents handed to tantivy, and taken by its indexing threads.
+    sent: AtomicU64,
+    taken: Arc<AtomicU64>,
+    /// The segments the index had before this run.
+    before: Vec<SegmentId>,
 }
 
 /// Turns sessions into tantivy documents; shared by the threads that prepare them.
@@ -186,7 +218,6 @@ impl DocumentBuilder {
     pub fn documents(&self, s: &Session) -> Vec<TantivyDocument> {
         let f = &self.fields;
         let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
-        let sess = hash64(skey.as_bytes());
         let title = s.meta.title.as_deref().unwrap_or("");
         let project: String = [
             s.meta.project_hash.as_deref(),
@@ -198,7 +229,8 @@ impl DocumentBuilder {
         .join(" ");
         document::session_docs(s, &self.facts)
             .into_iter()
-            .map(|d| {
+            .enumerate()
+            .map(|(back, d)| {
                 let mut doc = TantivyDocument::default();
                 for (i, texts) in d.fields.iter().enumerate() {
                     for t in texts {
@@ -209,7 +241,7 @@ impl DocumentBuilder {
                     }
                 }
                 doc.add_text(f.skey, &skey);
-                doc.add_u64(f.sess, sess);
+                doc.add_u64(f.back, back as u64);
                 doc.add_text(f.agent, s.meta.source_agent.to_lowercase());
                 if let Some(r) = d.role {
                     doc.add_text(f.role, r.as_str());
@@ -232,8 +264,9 @@ impl DocumentBuilder {
                 if let Some(ts) = d.ts {
                     doc.add_i64(f.ts, ts);
                 }
-                doc.add_u64(f.msg, d.msg);
-                if d.msg == schema::SESSION_DOC {
+                let head = d.msg == schema::SESSION_DOC;
+                doc.add_u64(f.msg, if head { 0 } else { d.msg });
+                if head {
                     doc.add_text(f.session_id, &s.meta.session_id);
                     doc.add_text(f.source_agent, &s.meta.source_agent);
                     if !title.is_empty() {
@@ -250,26 +283,73 @@ impl DocumentBuilder {
 }
 
 impl Writer {
-    /// Replaces any earlier copy of the session (same agent and id) with these documents.
+    /// Replaces any earlier copy of the session (same agent and id) with these documents, which the
+    /// index keeps together, in order (see [`schema::Fields::back`]).
     pub fn replace(&self, s: &Session, docs: Vec<TantivyDocument>) -> Result<(), IndexError> {
         let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
+        let delete = UserOperation::Delete(Term::from_field_text(self.builder.fields.skey, &skey));
+        let n = docs.len() as u64;
+        let mut ops = Vec::with_capacity(docs.len() + 1);
+        ops.push(delete);
+        ops.extend(docs.into_iter().map(UserOperation::Add));
         self.writer
-            .delete_term(Term::from_field_text(self.builder.fields.skey, &skey));
-        for d in docs {
-            self.writer
-                .add_document(d)
-                .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
-        }
+            .run(ops)
+            .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
+        let sent = self.sent.fetch_add(n, Ordering::Relaxed) + n;
+        self.wait_for_room(sent);
         Ok(())
     }
 
-    /// Makes everything added so far visible, atomically, and waits for merges to finish.
+    /// Waits until the indexing threads have taken all but [`IN_FLIGHT_DOCS`] of the `sent` documents.
+    /// If they make no progress for seconds (one enormous document, or a thread that failed, which the
+    /// next call or the commit reports), it stops waiting rather than hang.
+    fn wait_for_room(&self, sent: u64) {
+        let mut last = self.taken.load(Ordering::Relaxed);
+        let mut since = std::time::Instant::now();
+        while sent.saturating_sub(last) > IN_FLIGHT_DOCS {
+            std::thread::sleep(std::time::Duration::from_micros(500));
+            let now = self.taken.load(Ordering::Relaxed);
+            if now != last {
+                last = now;
+                since = std::time::Instant::now();
+            } else if since.elapsed() > std::time::Duration::from_secs(5) {
+                return;
+            }
+        }
+    }
+
+    /// Makes everything added so far visible, atomically, then merges this run's segments, with the
+    /// older ones that are smaller or hold many deleted (replaced) documents, into one. A run killed
+    /// during the merge leaves the committed index: the merge is published only when complete.
     pub fn commit(mut self) -> Result<(), IndexError> {
-        self.writer
-            .commit()
-            .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))?;
-        self.writer
-            .wait_merging_threads()
-            .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))
+        let dir = self.dir.clone();
+        let tantivy = |e| IndexError::Tantivy(dir.clone(), e);
+        self.writer.commit().map_err(tantivy)?;
+        let metas = self
+            .writer
+            .index()
+            .searchable_segment_metas()
+            .map_err(tantivy)?;
+        let is_new = |m: &SegmentMeta| !self.before.contains(&m.id());
+        let largest_new = metas
+            .iter()
+            .filter(|m| is_new(m))
+            .map(SegmentMeta::max_doc)
+            .max()
+            .unwrap_or(0);
+        let chosen: Vec<SegmentId> = metas
+            .iter()
+            .filter(|m| {
+                is_new(m) || m.max_doc() <= largest_new || m.num_deleted_docs() * 8 > m.max_doc()
+            })
+            .map(SegmentMeta::id)
+            .collect();
+        let deletes = metas
+            .iter()
+            .any(|m| chosen.contains(&m.id()) && m.has_deletes());
+        if chosen.len() > 1 || deletes {
+            self.writer.merge(&chosen).wait().map_err(tantivy)?;
+        }
+        self.writer.wait_merging_threads().map_err(tantivy)
     }
 }

@@ -291,6 +291,50 @@ impl tantivy::tokenizer::TokenStream for CodeTokenStream<'_> {
     }
 }
 
+/// The session key's tokenizer: the whole text as one token, like tantivy's `raw`, counting the texts
+/// it is given. Every document has one key, and tantivy tokenizes a document when an indexing thread
+/// takes it, so the count is how many documents the writer has consumed (see `index::Writer`).
+#[derive(Clone, Default)]
+pub struct KeyTokenizer {
+    pub taken: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    token: tantivy::tokenizer::Token,
+}
+
+pub struct KeyTokenStream<'a> {
+    token: &'a tantivy::tokenizer::Token,
+    done: bool,
+}
+
+impl tantivy::tokenizer::Tokenizer for KeyTokenizer {
+    type TokenStream<'a> = KeyTokenStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> KeyTokenStream<'a> {
+        self.taken
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.token.text.clear();
+        self.token.text.push_str(text);
+        self.token.offset_from = 0;
+        self.token.offset_to = text.len();
+        self.token.position = 0;
+        self.token.position_length = 1;
+        KeyTokenStream {
+            token: &self.token,
+            done: false,
+        }
+    }
+}
+
+impl tantivy::tokenizer::TokenStream for KeyTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        !std::mem::replace(&mut self.done, true)
+    }
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        unreachable!("KeyTokenStream is read-only")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
