@@ -52,17 +52,16 @@ pub struct Scored {
 /// Documents are scored a window of this many at a time, so the accumulators stay in cache.
 const WINDOW: usize = 16 * 1024;
 
-/// Buffers reused from query to query: per-window accumulators (all zero between uses) and the
-/// per-term lists.
+/// Per-window accumulators, zero between uses, reused from query to query.
 pub struct Scratch {
+    /// One term's tf̃ per document of the window.
     acc: Vec<f32>,
     score: Vec<f32>,
     mask: Vec<u64>,
+    /// Documents of the window with a score.
     touched: Vec<u32>,
-    /// Which slots of the window pass 1 touched, a bit each, to read them back in order.
+    /// Documents of the window in `acc`, a bit each.
     seen: Vec<u64>,
-    /// (doc, tf̃) in document order, per segment and term: `lists[seg * terms + j]`.
-    lists: Vec<Vec<(DocId, f32)>>,
 }
 
 impl Default for Scratch {
@@ -73,7 +72,6 @@ impl Default for Scratch {
             mask: vec![0; WINDOW],
             touched: Vec::new(),
             seen: vec![0; WINDOW / 64],
-            lists: Vec::new(),
         }
     }
 }
@@ -256,8 +254,78 @@ impl<'a> Scorer<'a> {
         Ok(out)
     }
 
+    /// How many live documents of `seg` hold `term` in any scored field. One field's document
+    /// frequency when only one field has it and nothing is deleted; otherwise the union, counted a
+    /// window at a time from the document ids alone.
+    fn doc_freq(
+        &self,
+        seg: &SegmentReader,
+        term: &str,
+        seen: &mut [u64],
+    ) -> Result<u64, ScoreError> {
+        let mut infos = Vec::new();
+        for &field in &self.fields.scored {
+            let inv = seg.inverted_index(field)?;
+            if let Some(info) = inv.get_term_info(&Term::from_field_text(field, term))? {
+                infos.push((inv, info));
+            }
+        }
+        let alive = seg.alive_bitset();
+        if infos.len() == 1 && alive.is_none() {
+            return Ok(infos[0].1.doc_freq as u64);
+        }
+        let mut blocks = Vec::with_capacity(infos.len());
+        for (inv, info) in &infos {
+            blocks.push((
+                inv.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?,
+                0usize,
+            ));
+        }
+        let mut n = 0u64;
+        while let Some(first) = blocks
+            .iter()
+            .filter_map(|(b, at)| b.docs().get(*at).copied())
+            .min()
+        {
+            let base = first - first % WINDOW as DocId;
+            let end = base.saturating_add(WINDOW as DocId);
+            for (block, at) in &mut blocks {
+                'blocks: loop {
+                    let docs = block.docs();
+                    if docs.is_empty() {
+                        break;
+                    }
+                    while *at < docs.len() {
+                        let d = docs[*at];
+                        if d >= end {
+                            break 'blocks;
+                        }
+                        let local = (d - base) as usize;
+                        seen[local / 64] |= 1 << (local % 64);
+                        *at += 1;
+                    }
+                    block.advance();
+                    *at = 0;
+                }
+            }
+            for (wi, word) in seen.iter_mut().enumerate() {
+                let w = std::mem::take(word);
+                n += match alive {
+                    None => w.count_ones() as u64,
+                    Some(a) => (0..64)
+                        .filter(|b| w & (1 << b) != 0 && a.is_alive(base + (wi * 64 + b) as DocId))
+                        .count() as u64,
+                };
+            }
+        }
+        Ok(n)
+    }
+
     /// Scores every live document containing at least one of `terms` (at most 64) and returns the best
     /// `keep` of those `allowed` (per segment, `None` for all).
+    ///
+    /// Document frequencies come first (idf must be known to score); then each segment is read once,
+    /// a window of documents at a time, every term's fields into the window's accumulators.
     pub fn score(
         &self,
         terms: &[String],
@@ -266,7 +334,6 @@ impl<'a> Scorer<'a> {
         scratch: &mut Scratch,
     ) -> Result<Scored, ScoreError> {
         let terms = &terms[..terms.len().min(64)];
-        let nt = terms.len();
         let tables: Vec<[f32; 256]> = (0..SCORED.len()).map(|fi| self.inv_b_table(fi)).collect();
         let segs = self.searcher.segment_readers();
         let Scratch {
@@ -275,73 +342,50 @@ impl<'a> Scorer<'a> {
             mask,
             touched,
             seen,
-            lists,
         } = scratch;
-        lists.resize_with(lists.len().max(segs.len() * nt), Vec::new);
-        // Pass 1: per segment and term, tf̃ of the allowed documents in order; df counts every live one.
-        let mut df = vec![0usize; nt];
-        for (si, seg) in segs.iter().enumerate() {
-            let alive = seg.alive_bitset();
-            let ok = allowed.get(si).and_then(Option::as_ref);
+        let mut df = vec![0u64; terms.len()];
+        for seg in segs {
             for (j, t) in terms.iter().enumerate() {
-                let list = &mut lists[si * nt + j];
-                list.clear();
-                let mut cursors = self.cursors(seg, t, &tables)?;
-                // Window by window, starting where the next posting is.
-                while let Some(first) = cursors.iter().filter_map(Cursor::next_doc).min() {
-                    let base = first - first % WINDOW as DocId;
-                    let end = base.saturating_add(WINDOW as DocId);
-                    for c in &mut cursors {
-                        c.run_to(base, end, acc, seen);
-                    }
-                    for (wi, word) in seen.iter_mut().enumerate() {
-                        let mut w = std::mem::take(word);
-                        while w != 0 {
-                            let local = wi * 64 + w.trailing_zeros() as usize;
-                            w &= w - 1;
-                            let tf = std::mem::take(&mut acc[local]);
-                            let d = base + local as DocId;
-                            if alive.is_some_and(|a| !a.is_alive(d)) {
-                                continue;
-                            }
-                            df[j] += 1;
-                            if ok.is_none_or(|a| a.contains(d)) {
-                                list.push((d, tf));
-                            }
-                        }
-                    }
-                }
+                df[j] += self.doc_freq(seg, t, seen)?;
             }
         }
         let idf: Vec<f32> = df.iter().map(|&d| idf(self.n_docs, d as f32)).collect();
-        // Pass 2: saturate per term, sum per document, keep the best; window by window again.
         let mut top = TopK::new(keep);
-        let mut at = vec![0usize; nt];
-        for si in 0..segs.len() {
-            let seg_lists = &lists[si * nt..(si + 1) * nt];
-            at.iter_mut().for_each(|a| *a = 0);
-            while let Some(first) = seg_lists
+        for (si, seg) in segs.iter().enumerate() {
+            let alive = seg.alive_bitset();
+            let ok = allowed.get(si).and_then(Option::as_ref);
+            let mut cursors: Vec<Vec<Cursor>> = terms
                 .iter()
-                .zip(&at)
-                .filter_map(|(l, &a)| l.get(a).map(|p| p.0))
-                .min()
-            {
+                .map(|t| self.cursors(seg, t, &tables))
+                .collect::<Result<_, _>>()?;
+            while let Some(first) = cursors.iter().flatten().filter_map(Cursor::next_doc).min() {
                 let base = first - first % WINDOW as DocId;
                 let end = base.saturating_add(WINDOW as DocId);
                 touched.clear();
-                for (j, list) in seg_lists.iter().enumerate() {
-                    let (w, bit) = (idf[j] * (K1 + 1.0), 1u64 << j);
-                    let mut a = at[j];
-                    while let Some(&(d, tf)) = list.get(a).filter(|p| p.0 < end) {
-                        let i = (d - base) as usize;
-                        if mask[i] == 0 {
-                            touched.push(i as u32);
-                        }
-                        mask[i] |= bit;
-                        score[i] += w * tf / (K1 + tf);
-                        a += 1;
+                for (j, term_cursors) in cursors.iter_mut().enumerate() {
+                    for c in term_cursors.iter_mut() {
+                        c.run_to(base, end, acc, seen);
                     }
-                    at[j] = a;
+                    let (w, bit) = (idf[j] * (K1 + 1.0), 1u64 << j);
+                    for (wi, word) in seen.iter_mut().enumerate() {
+                        let mut bits = std::mem::take(word);
+                        while bits != 0 {
+                            let local = wi * 64 + bits.trailing_zeros() as usize;
+                            bits &= bits - 1;
+                            let tf = std::mem::take(&mut acc[local]);
+                            let d = base + local as DocId;
+                            if alive.is_some_and(|a| !a.is_alive(d))
+                                || ok.is_some_and(|a| !a.contains(d))
+                            {
+                                continue;
+                            }
+                            if mask[local] == 0 {
+                                touched.push(local as u32);
+                            }
+                            mask[local] |= bit;
+                            score[local] += w * tf / (K1 + tf);
+                        }
+                    }
                 }
                 for &i in touched.iter() {
                     let i = i as usize;
@@ -418,5 +462,159 @@ impl<'a> Scorer<'a> {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::schema;
+    use tantivy::{Index, TantivyDocument};
+
+    fn even_len(searcher: &tantivy::Searcher) -> DocId {
+        searcher.segment_readers()[0].max_doc()
+    }
+
+    /// Random documents over a small vocabulary in random fields, in two segments (more than a window
+    /// each) with some deleted, scored by [`Scorer::score`] and by brute force from [`Scorer::explain`].
+    #[test]
+    fn windowed_scores_match_the_formula_document_by_document() {
+        let (schema_, fields) = schema::build();
+        let index = Index::create_in_ram(schema_);
+        super::super::register(&index);
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let words = ["alpha", "beta", "gamma", "delta", "omega", "kappa"];
+        let mut seed = 7u64;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for batch in 0..2 {
+            for i in 0..20_000u64 {
+                let mut doc = TantivyDocument::default();
+                for _ in 0..1 + rnd(3) {
+                    let fi = rnd(SCORED.len() as u64) as usize;
+                    // Rare words, common ones, and lengths that vary.
+                    let text: Vec<&str> = (0..1 + rnd(12))
+                        .map(|_| {
+                            let r = rnd(1000);
+                            if r < 3 {
+                                words[0]
+                            } else if r < 30 {
+                                words[1]
+                            } else {
+                                words[2 + (r % 4) as usize]
+                            }
+                        })
+                        .collect();
+                    doc.add_text(fields.scored[fi], text.join(" "));
+                    doc.add_text(fields.has, SCORED[fi].0);
+                }
+                doc.add_text(fields.skey, format!("{batch}-{i}"));
+                writer.add_document(doc).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        for i in (0..20_000).step_by(7) {
+            writer.delete_term(Term::from_field_text(fields.skey, &format!("0-{i}")));
+        }
+        writer.commit().unwrap();
+        let reader = index.reader().unwrap();
+        let searcher = reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        assert!(searcher
+            .segment_readers()
+            .iter()
+            .all(|s| s.max_doc() as usize > WINDOW));
+        let scorer = Scorer::new(&searcher, &fields).unwrap();
+
+        for query in [
+            &["alpha"][..],
+            &["alpha", "beta"],
+            &["gamma", "alpha", "omega"],
+            &["nothing"],
+        ] {
+            let terms: Vec<String> = query.iter().map(|s| s.to_string()).collect();
+            // Brute force: tf̃ per live document from `explain`, df by counting.
+            let mut rows = Vec::new();
+            let mut df = vec![0u32; terms.len()];
+            for (si, seg) in searcher.segment_readers().iter().enumerate() {
+                for d in 0..seg.max_doc() {
+                    if seg.alive_bitset().is_some_and(|a| !a.is_alive(d)) {
+                        continue;
+                    }
+                    let ex = scorer
+                        .explain(seg, d, &terms, &vec![1.0; terms.len()])
+                        .unwrap();
+                    let tfs: Vec<f32> = ex.iter().map(|e| e.tf_tilde).collect();
+                    for (j, &tf) in tfs.iter().enumerate() {
+                        df[j] += (tf > 0.0) as u32;
+                    }
+                    if tfs.iter().any(|&t| t > 0.0) {
+                        rows.push((si as u32, d, tfs));
+                    }
+                }
+            }
+            let idfs: Vec<f32> = df.iter().map(|&d| idf(scorer.n_docs, d as f32)).collect();
+            let all: std::collections::HashMap<(u32, DocId), (f32, u64)> = rows
+                .into_iter()
+                .map(|(seg, doc, tfs)| {
+                    let score = tfs
+                        .iter()
+                        .zip(&idfs)
+                        .map(|(&tf, &i)| {
+                            if tf > 0.0 {
+                                i * tf * (K1 + 1.0) / (K1 + tf)
+                            } else {
+                                0.0
+                            }
+                        })
+                        .sum();
+                    let mask = tfs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &t)| t > 0.0)
+                        .map(|(j, _)| 1u64 << j)
+                        .sum();
+                    ((seg, doc), (score, mask))
+                })
+                .collect();
+            // Only even documents of the first segment allowed, as a filter would.
+            let mut even = DocBits::empty(searcher.segment_readers()[0].max_doc() as usize);
+            (0..even_len(&searcher))
+                .step_by(2)
+                .for_each(|d| even.insert(d));
+            for allowed in [vec![None, None], vec![Some(even.clone()), None]] {
+                let mut want: Vec<f32> = all
+                    .iter()
+                    .filter(|((seg, doc), _)| {
+                        *seg != 0 || allowed[0].as_ref().is_none_or(|a| a.contains(*doc))
+                    })
+                    .map(|(_, &(score, _))| score)
+                    .collect();
+                want.sort_by(|a, b| b.total_cmp(a));
+                want.truncate(50);
+                let got = scorer
+                    .score(&terms, &allowed, 50, &mut Scratch::default())
+                    .unwrap();
+                assert_eq!(got.idf, idfs, "{query:?}");
+                let mut top = got.top;
+                top.sort_by(TopK::order);
+                assert_eq!(top.len(), want.len(), "{query:?}");
+                for (g, w) in top.iter().zip(&want) {
+                    let (score, mask) = all[&(g.seg, g.doc)];
+                    assert!(
+                        (g.score - score).abs() <= 1e-4 * score,
+                        "{query:?}: {g:?} vs {score}"
+                    );
+                    assert!((g.score - w).abs() <= 1e-4 * w, "{query:?}: {g:?} vs {w}");
+                    assert_eq!(g.mask, mask);
+                    assert!(g.seg != 0 || allowed[0].as_ref().is_none_or(|a| a.contains(g.doc)));
+                }
+            }
+        }
     }
 }
