@@ -104,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         diag.say(&done);
     }
     let (store, fresh) = target(&dir, args.rebuild, &diag)?;
-    let writer = store.writer(args.filter.threads())?;
+    let writer = store.writer(args.filter.threads(), &dir)?;
     let builder = &writer.builder;
     let progress = std::io::stderr().is_terminal();
     let (mut sessions, mut messages, mut bytes) = (0u64, 0u64, 0u64);

@@ -31,6 +31,8 @@ use schema::Fields;
 /// Bumped whenever the schema, tokenizer or document layout changes.
 pub const FORMAT_VERSION: u32 = 5;
 const FORMAT_FILE: &str = "codercrucible-index-format";
+/// tree-sitter facts by content hash, kept from run to run (see [`crate::code::facts::FactCache`]).
+const FACTS_FILE: &str = "codercrucible-code-facts";
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -166,7 +168,9 @@ impl Store {
             .map_err(|e| IndexError::Tantivy(self.dir.clone(), e))
     }
 
-    pub fn writer(&self, threads: usize) -> Result<Writer, IndexError> {
+    /// A writer; code facts cached by the index at `facts_from` (this one, or the one being rebuilt)
+    /// are reused.
+    pub fn writer(&self, threads: usize, facts_from: &Path) -> Result<Writer, IndexError> {
         let threads = threads.clamp(1, 8);
         let keys = tokenizer::KeyTokenizer::default();
         let taken = keys.taken.clone();
@@ -186,7 +190,7 @@ impl Store {
             writer,
             builder: DocumentBuilder {
                 fields: self.fields.clone(),
-                facts: CodeFacts::default(),
+                facts: CodeFacts::load(&facts_from.join(FACTS_FILE)),
             },
             dir: self.dir.clone(),
             sent: AtomicU64::new(0),
@@ -358,6 +362,9 @@ impl Writer {
             .garbage_collect_files()
             .wait()
             .map_err(tantivy)?;
-        self.writer.wait_merging_threads().map_err(tantivy)
+        self.writer.wait_merging_threads().map_err(tantivy)?;
+        // Only a cache: an index without it is whole, so failing to write it costs the next run time.
+        let _ = self.builder.facts.save(&dir.join(FACTS_FILE));
+        Ok(())
     }
 }
