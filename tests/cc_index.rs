@@ -58,7 +58,8 @@ fn builds_with_summary_and_default_dir_from_xdg() {
     let dir = t.path().join("codercrucible/index");
     assert!(dir.join("codercrucible-index-format").exists());
     // The code facts of the corpus's fenced blocks are kept for the next run.
-    let facts = std::fs::read_to_string(dir.join("codercrucible-code-facts")).unwrap();
+    let packed = std::fs::read(dir.join("codercrucible-code-facts")).unwrap();
+    let facts = String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap();
     assert!(
         facts.lines().count() > 1 && facts.contains("parse_config"),
         "{facts}"

@@ -343,10 +343,15 @@ impl FactCache {
     /// The cache saved at `path` by [`FactCache::save`]; empty when there is none, or it is from
     /// another extractor version or unreadable (it is only a cache).
     pub fn load(path: &std::path::Path) -> FactCache {
+        use std::io::Read;
         let cache = FactCache::default();
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let mut text = String::new();
+        let read = std::fs::File::open(path)
+            .and_then(zstd::stream::read::Decoder::new)
+            .and_then(|d| d.take(CACHE_FILE_BYTES as u64).read_to_string(&mut text));
+        if read.is_err() {
             return cache;
-        };
+        }
         let mut lines = text.lines();
         if lines.next() != Some(&format!("{CACHE_MAGIC} {EXTRACTOR_VERSION}")) {
             return cache;
@@ -378,8 +383,8 @@ impl FactCache {
         cache
     }
 
-    /// Writes the cache to `path` atomically (a temporary file renamed over it): the entries used in
-    /// this run first, then the others, up to [`CACHE_FILE_BYTES`].
+    /// Writes the cache to `path` atomically (a temporary file renamed over it), zstd-compressed: the
+    /// entries used in this run first, then the others, up to [`CACHE_FILE_BYTES`] uncompressed.
     pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
         let map = self
             .map
@@ -404,7 +409,7 @@ impl FactCache {
         }
         drop(map);
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&tmp, out)?;
+        std::fs::write(&tmp, zstd::encode_all(out.as_bytes(), 3)?)?;
         std::fs::rename(&tmp, path)
     }
 
@@ -524,12 +529,12 @@ mod tests {
             "no temporary file left"
         );
 
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(
-            &path,
-            text.replacen(&format!(" {EXTRACTOR_VERSION}"), " 0", 1),
-        )
-        .unwrap();
+        let text = zstd::decode_all(&std::fs::read(&path).unwrap()[..]).unwrap();
+        let older =
+            String::from_utf8(text)
+                .unwrap()
+                .replacen(&format!(" {EXTRACTOR_VERSION}"), " 0", 1);
+        std::fs::write(&path, zstd::encode_all(older.as_bytes(), 3).unwrap()).unwrap();
         assert!(FactCache::load(&path).is_empty());
         std::fs::write(&path, "garbage").unwrap();
         assert!(FactCache::load(&path).is_empty());

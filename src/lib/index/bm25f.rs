@@ -4,14 +4,15 @@
 //!   tf̃(t,d) = Σ_f w_f · tf(t,d,f) / B_f,   B_f = (1 − b_f) + b_f · len(d,f) / avglen(f)
 //!   score(d) = Σ_t idf(t) · tf̃ · (k1 + 1) / (k1 + tf̃),   idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
 //! Field weights and lengths act before the one saturation, so a term repeated across fields cannot
-//! collect a full BM25 score from each. `df` counts documents containing t in any field, exactly: the
-//! union falls out of the accumulation below. The best any document can do is Σ idf·(k1+1), which is what
-//! [`Scored::max_score`] reports, so `score / max_score` is a confidence comparable across queries.
+//! collect a full BM25 score from each. `df` counts live documents containing t in any field, exactly
+//! (the union of the fields' postings, counted before scoring). The best any document can do is
+//! Σ idf·(k1+1), which is what [`Scored::max_score`] reports, so `score / max_score` is a confidence
+//! comparable across queries.
 //!
-//! Evaluation is term-at-a-time over tantivy's block postings, into per-document accumulators that
-//! live across queries and are cleared where they were touched, so a query costs what its postings
-//! cost: no pass over every document, no per-query allocation the size of a segment. Only the best
-//! `keep` documents come back.
+//! Evaluation reads tantivy's block postings of every query term a window of [`WINDOW`] documents at a
+//! time, into window-sized accumulators that stay in cache and are reused from query to query, so a
+//! query costs what its postings cost: no pass over every document, no per-query allocation the size
+//! of a segment. Only the best `keep` documents come back.
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{BlockSegmentPostings, Postings};
