@@ -22,11 +22,14 @@ BYTES=$(stat -c %s "$NDJSON")
 echo "corpus: $(wc -l < "$NDJSON") sessions, $MESSAGES messages, $BYTES bytes"
 
 now() { date +%s.%N; }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -rf "$WORK/index"
 t0=$(now)
-"$BIN/cc-index" --index "$WORK/index" "$NDJSON"
+/usr/bin/time -f "%U %S %M" -o "$WORK/index.cpu" "$BIN/cc-index" --index "$WORK/index" "$NDJSON"
 t1=$(now)
 INDEX_S=$(echo "$t1 - $t0" | bc -l)
+read -r INDEX_USER INDEX_SYS INDEX_RSS < "$WORK/index.cpu"
+INDEX_CPU=$(echo "$INDEX_USER + $INDEX_SYS" | bc -l)
 INDEX_BYTES=$(du -sb "$WORK/index" | cut -f1)
 
 "$BIN/cc-grep" --index "$WORK/index" --queries "$QUERIES" --limit 10 > "$WORK/cc.hits" 2> "$WORK/cc.timing" || true
@@ -99,8 +102,11 @@ else
 fi
 
 MB=$(echo "$BYTES / 1000000" | bc -l)
-printf '\n%-28s %12s %12s %12s\n' "" "cc-index/grep" "sqlite-fts5" "rg"
+printf '\nload average: %s at the start, %s at the end (2 cores shared: wall-clock figures are noisy)\n' "$LOAD_BEFORE" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-28s %12s %12s %12s\n' "" "cc-index/grep" "sqlite-fts5" "rg"
 printf '%-28s %12.1f %12.1f %12s\n' "index build MB/s" "$(echo "$MB / $INDEX_S" | bc -l)" "$(echo "$MB / $FTS_BUILD" | bc -l)" "-"
+printf '%-28s %12.1f %12s %12s\n' "index build MB/CPU-s" "$(echo "$MB / $INDEX_CPU" | bc -l)" "-" "-"
+printf '%-28s %12.0f %12s %12s\n' "index build peak RSS MB" "$(echo "$INDEX_RSS / 1024" | bc -l)" "-" "-"
 printf '%-28s %11.1f%% %11.1f%% %12s\n' "index size / NDJSON" "$(echo "100 * $INDEX_BYTES / $BYTES" | bc -l)" "$(echo "100 * $FTS_BYTES / $BYTES" | bc -l)" "-"
 printf '%-28s %12s %12s %12s\n' "query p50 ms (in process)" "$CC_P50" "$FTS_P50" "$RG_P50"
 printf '%-28s %12s %12s %12s\n' "query p95 ms (in process)" "$CC_P95" "$FTS_P95" "$RG_P95"

@@ -283,3 +283,48 @@ fn stream_mode_reports_bad_lines() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:1"));
 }
+
+fn one_message_session(id: &str, text: &str) -> String {
+    serde_json::json!({"meta": {"source_agent": "codex", "session_id": id, "project_hash": null, "start_time": 1,
+                                "end_time": 2, "quality_score": null, "schema_version": "1.0", "title": null},
+                       "messages": [{"index": 0, "role": "user", "content": text, "timestamp": 1,
+                                     "annotations": {"file_refs": [], "tool_calls": [], "thinking": null}}]})
+    .to_string()
+        + "\n"
+}
+
+/// Session ids `--regex PATTERN` lets through, with its exit code.
+fn regex_ids(pattern: &str, input: &str) -> (Vec<String>, i32) {
+    let out = cmd("cc-grep")
+        .args(["--regex", pattern])
+        .write_stdin(input.to_string())
+        .output()
+        .unwrap();
+    let got = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["meta"]["session_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    (got, out.status.code().unwrap())
+}
+
+#[test]
+fn regex_classes_and_case_folding_are_unicode_aware() {
+    let input = one_message_session("de", "Die Dateigröße überschritten: ٣ Versuche")
+        + &one_message_session("en", "file size exceeded after 3 tries")
+        + &one_message_session("punct", "--- ... !!!");
+    let (got, code) = regex_ids(r"\w", &input);
+    assert_eq!((got, code), (vec!["de".into(), "en".into()], 0));
+    // `\w` takes in ö and ß, so the word is whole between the `\b`s.
+    assert_eq!(regex_ids(r"\bDateigröße\b", &input).0, ["de"]);
+    assert_eq!(regex_ids(r"\bDateigr\b", &input), (vec![], 1));
+    assert_eq!(regex_ids(r"(?i)ÜBERSCHRITTEN", &input).0, ["de"]);
+    // An Arabic-Indic digit is a digit.
+    assert_eq!(regex_ids(r"\d Versuche", &input).0, ["de"]);
+    assert_eq!(regex_ids(r"after \d+ tries", &input).0, ["en"]);
+}

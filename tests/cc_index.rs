@@ -57,6 +57,13 @@ fn builds_with_summary_and_default_dir_from_xdg() {
         ));
     let dir = t.path().join("codercrucible/index");
     assert!(dir.join("codercrucible-index-format").exists());
+    // The code facts of the corpus's fenced blocks are kept for the next run.
+    let packed = std::fs::read(dir.join("codercrucible-code-facts")).unwrap();
+    let facts = String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap();
+    assert!(
+        facts.lines().count() > 1 && facts.contains("parse_config"),
+        "{facts}"
+    );
     let out = cmd("cc-grep")
         .env("XDG_DATA_HOME", t.path())
         .args(["--json", "zookeeper"])
@@ -162,6 +169,72 @@ fn killed_run_leaves_previous_index_usable() {
         .assert()
         .success();
     assert_eq!(ids(&dir, "albatross"), ["k0"]);
+}
+
+#[test]
+fn killed_rebuild_leaves_the_index_and_its_leftover_is_removed_next_time() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("idx");
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&dir)
+        .arg(CORPUS)
+        .assert()
+        .success();
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cc-index"))
+        .arg("--index")
+        .arg(&dir)
+        .arg("--rebuild")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = t.path().join(format!(".idx.rebuild-{}", child.id()));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(session("r0", "Killed rebuild", "albatross").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let waited = std::time::Instant::now();
+    while !partial.join("meta.json").exists() && waited.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(partial.exists(), "the killed rebuild left its directory");
+    assert_eq!(ids(&dir, "kafka consumer lag")[0], "kafka-lag");
+    assert!(ids(&dir, "albatross").is_empty());
+
+    // The next run removes it and writes to the index, not to the leftover.
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&dir)
+        .write_stdin(session("r1", "After", "pelican"))
+        .assert()
+        .success()
+        .stderr(
+            predicates::str::contains("removed").and(predicates::str::contains(".idx.rebuild-")),
+        );
+    assert!(!partial.exists());
+    assert_eq!(ids(&dir, "pelican"), ["r1"]);
+    assert_eq!(ids(&dir, "kafka consumer lag")[0], "kafka-lag");
+
+    // A finished rebuild leaves nothing beside the index.
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&dir)
+        .arg("--rebuild")
+        .write_stdin(session("r2", "Rebuilt", "heron"))
+        .assert()
+        .success();
+    assert_eq!(ids(&dir, "heron"), ["r2"]);
+    assert!(ids(&dir, "pelican").is_empty());
+    let names: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["idx"]);
 }
 
 #[test]

@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::cli::{self, Diagnostics, FilterArgs};
 use crate::code::CodeFacts;
 use crate::exit::Status;
-use crate::index::Store;
+use crate::index::bm25f::Scratch;
+use crate::index::{rebuild, Store};
 use crate::schema::Session;
 use crate::search::query::{self, Query};
 use crate::search::rank::{self, Hit};
@@ -139,10 +140,17 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     }
     let q = query::parse(&text, now())?;
     let dir = crate::cmd::index::resolve_dir(args.index.clone())?;
-    let store = Store::open(&dir)?;
+    let store = open_store(&dir)?;
     let reader = store.reader()?;
     let searcher = reader.searcher();
-    let hits = rank::search(&searcher, &store.fields, &q, args.limit, args.explain)?;
+    let hits = rank::search(
+        &searcher,
+        &store.fields,
+        &q,
+        args.limit,
+        args.explain,
+        &mut Scratch::default(),
+    )?;
     let mut out = crate::io::writer::stdout();
     let pretty = !args.json && std::io::stdout().is_terminal();
     let color = pretty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -159,6 +167,15 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     } else {
         Status::Success
     })
+}
+
+/// Opens the index; when it is missing because a rebuild was killed between its two renames, finishes
+/// that rebuild first.
+fn open_store(dir: &std::path::Path) -> anyhow::Result<Store> {
+    if !dir.exists() {
+        rebuild::tidy(dir)?;
+    }
+    Ok(Store::open(dir)?)
 }
 
 fn round(x: f32) -> f64 {
@@ -271,12 +288,13 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let dir = crate::cmd::index::resolve_dir(args.index.clone())?;
-    let store = Store::open(&dir)?;
+    let store = open_store(&dir)?;
     let reader = store.reader()?;
     let searcher = reader.searcher();
     let mut out = crate::io::writer::stdout();
     let mut micros = Vec::new();
     let mut any = false;
+    let mut scratch = Scratch::default();
     for (n, line) in text
         .lines()
         .enumerate()
@@ -285,7 +303,14 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
         let started = std::time::Instant::now();
         let q =
             query::parse(line, now()).with_context(|| format!("{}:{}", file.display(), n + 1))?;
-        let hits = rank::search(&searcher, &store.fields, &q, args.limit, args.explain)?;
+        let hits = rank::search(
+            &searcher,
+            &store.fields,
+            &q,
+            args.limit,
+            args.explain,
+            &mut scratch,
+        )?;
         micros.push(started.elapsed().as_micros() as u64);
         for h in &hits {
             let mut v = hit_json(h);

@@ -9,7 +9,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{self, Diagnostics, FilterArgs};
 use crate::exit::Status;
-use crate::index::{self, Store, FORMAT_VERSION};
+use crate::index::{self, rebuild, Store, FORMAT_VERSION};
 use crate::schema::Session;
 
 pub const NAME: &str = "cc-index";
@@ -78,11 +78,7 @@ fn target(
         ));
     }
     if found.is_some() && (rebuild || mismatch) {
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "index".into());
-        let fresh = dir.with_file_name(format!(".{name}.rebuild-{}", std::process::id()));
+        let fresh = rebuild::fresh_path(dir);
         return Ok((Store::create(&fresh)?, Some(fresh)));
     }
     if found.is_some() {
@@ -90,15 +86,6 @@ fn target(
     } else {
         Ok((Store::create(dir)?, None))
     }
-}
-
-/// Puts a rebuilt index in place of the old one: two renames, so a reader sees one or the other.
-fn swap_in(fresh: &Path, dir: &Path) -> anyhow::Result<()> {
-    let old = fresh.with_extension("old");
-    std::fs::rename(dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
-    std::fs::rename(fresh, dir)
-        .with_context(|| format!("moving the rebuilt index to {}", dir.display()))?;
-    std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))
 }
 
 struct Prepared {
@@ -111,8 +98,13 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let started = Instant::now();
     let dir = resolve_dir(args.index)?;
     let mut diag = Diagnostics::new(NAME, args.filter.on_invalid);
+    for done in rebuild::tidy(&dir)
+        .with_context(|| format!("cleaning up after an earlier rebuild of {}", dir.display()))?
+    {
+        diag.say(&done);
+    }
     let (store, fresh) = target(&dir, args.rebuild, &diag)?;
-    let writer = store.writer(args.filter.threads())?;
+    let writer = store.writer(args.filter.threads(), &dir)?;
     let builder = &writer.builder;
     let progress = std::io::stderr().is_terminal();
     let (mut sessions, mut messages, mut bytes) = (0u64, 0u64, 0u64);
@@ -149,7 +141,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     }
     writer.commit()?;
     if let Some(fresh) = fresh {
-        swap_in(&fresh, &dir)?;
+        rebuild::swap_in(&fresh, &dir)
+            .with_context(|| format!("moving the rebuilt index into {}", dir.display()))?;
     }
     let secs = started.elapsed().as_secs_f64();
     diag.say(&format!(

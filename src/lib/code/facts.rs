@@ -286,28 +286,139 @@ fn extract(lang: &str, code: &str) -> Option<Facts> {
 }
 
 /// Facts per (language, content hash), shared by indexing threads: the same file is often read, edited
-/// and quoted many times in one history.
+/// and quoted many times in one history, and again in the next run (see [`FactCache::load`]).
 #[derive(Default)]
 pub struct FactCache {
-    map: Mutex<HashMap<(u64, &'static str), Arc<Facts>>>,
+    map: Mutex<HashMap<(u64, &'static str), Entry>>,
+}
+
+struct Entry {
+    facts: Arc<Facts>,
+    /// Looked up or made in this run: kept first when saving.
+    used: bool,
 }
 
 const CACHE_ENTRIES: usize = 100_000;
+/// Bumped whenever what [`extract`] finds changes, so cached facts from an older rule set are dropped.
+const EXTRACTOR_VERSION: u32 = 1;
+const CACHE_MAGIC: &str = "codercrucible-code-facts";
+/// A saved cache stays under this size; the entries used most recently go first.
+const CACHE_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    h: u64,
+    l: String,
+    d: Vec<String>,
+    c: Vec<String>,
+    i: Vec<String>,
+}
 
 impl FactCache {
     pub fn facts(&self, lang: &str, code: &str) -> Option<Arc<Facts>> {
         let key_lang: &'static str = super::lang::PARSED.iter().find(|&&l| l == lang)?;
         let key = (crate::index::hash64(code.as_bytes()), key_lang);
-        if let Some(f) = self.map.lock().ok()?.get(&key) {
-            return Some(f.clone());
+        if let Some(e) = self.map.lock().ok()?.get_mut(&key) {
+            e.used = true;
+            return Some(e.facts.clone());
         }
         let f = Arc::new(extract(key_lang, code)?);
         let mut map = self.map.lock().ok()?;
         if map.len() >= CACHE_ENTRIES {
-            map.clear();
+            map.retain(|_, e| e.used);
+            if map.len() >= CACHE_ENTRIES {
+                map.clear();
+            }
         }
-        map.insert(key, f.clone());
+        map.insert(
+            key,
+            Entry {
+                facts: f.clone(),
+                used: true,
+            },
+        );
         Some(f)
+    }
+
+    /// The cache saved at `path` by [`FactCache::save`]; empty when there is none, or it is from
+    /// another extractor version or unreadable (it is only a cache).
+    pub fn load(path: &std::path::Path) -> FactCache {
+        use std::io::Read;
+        let cache = FactCache::default();
+        let mut text = String::new();
+        let read = std::fs::File::open(path)
+            .and_then(zstd::stream::read::Decoder::new)
+            .and_then(|d| d.take(CACHE_FILE_BYTES as u64).read_to_string(&mut text));
+        if read.is_err() {
+            return cache;
+        }
+        let mut lines = text.lines();
+        if lines.next() != Some(&format!("{CACHE_MAGIC} {EXTRACTOR_VERSION}")) {
+            return cache;
+        }
+        let Ok(mut map) = cache.map.lock() else {
+            return FactCache::default();
+        };
+        for line in lines.take(CACHE_ENTRIES) {
+            let Ok(e) = serde_json::from_str::<Saved>(line) else {
+                continue;
+            };
+            let Some(lang) = super::lang::PARSED.iter().find(|&&l| l == e.l) else {
+                continue;
+            };
+            let facts = Facts {
+                defs: e.d,
+                calls: e.c,
+                imports: e.i,
+            };
+            map.insert(
+                (e.h, lang),
+                Entry {
+                    facts: Arc::new(facts),
+                    used: false,
+                },
+            );
+        }
+        drop(map);
+        cache
+    }
+
+    /// Writes the cache to `path` atomically (a temporary file renamed over it), zstd-compressed: the
+    /// entries used in this run first, then the others, up to [`CACHE_FILE_BYTES`] uncompressed.
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let map = self
+            .map
+            .lock()
+            .map_err(|_| std::io::Error::other("fact cache lock poisoned"))?;
+        let mut entries: Vec<_> = map.iter().collect();
+        entries.sort_by_key(|(_, e)| !e.used);
+        let mut out = format!("{CACHE_MAGIC} {EXTRACTOR_VERSION}\n");
+        for (&(h, l), e) in entries {
+            let line = serde_json::to_string(&Saved {
+                h,
+                l: l.to_string(),
+                d: e.facts.defs.clone(),
+                c: e.facts.calls.clone(),
+                i: e.facts.imports.clone(),
+            })?;
+            if out.len() + line.len() + 1 > CACHE_FILE_BYTES {
+                break;
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        drop(map);
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, zstd::encode_all(out.as_bytes(), 3)?)?;
+        std::fs::rename(&tmp, path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -392,5 +503,41 @@ mod tests {
     fn garbage_parses_worse_than_real_code() {
         let py = "def f(x):\n    return x + 1\n";
         assert!(error_ratio("python", py).unwrap() < error_ratio("rust", py).unwrap());
+    }
+
+    #[test]
+    fn cache_survives_a_save_and_load_and_drops_other_versions() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("facts");
+        let cache = FactCache::default();
+        let code = "def parse_config(p):\n    return load(p)\n";
+        let f = cache.facts("python", code).unwrap();
+        cache.save(&path).unwrap();
+        let again = FactCache::load(&path);
+        assert_eq!(again.len(), 1);
+        let key = (crate::index::hash64(code.as_bytes()), "python");
+        let e = again.map.lock().unwrap();
+        assert_eq!(*e[&key].facts, *f);
+        assert!(
+            !e[&key].used,
+            "loaded entries count as unused until looked up"
+        );
+        drop(e);
+        assert_eq!(again.facts("python", code).unwrap(), f);
+        assert!(
+            std::fs::read_dir(t.path()).unwrap().count() == 1,
+            "no temporary file left"
+        );
+
+        let text = zstd::decode_all(&std::fs::read(&path).unwrap()[..]).unwrap();
+        let older =
+            String::from_utf8(text)
+                .unwrap()
+                .replacen(&format!(" {EXTRACTOR_VERSION}"), " 0", 1);
+        std::fs::write(&path, zstd::encode_all(older.as_bytes(), 3).unwrap()).unwrap();
+        assert!(FactCache::load(&path).is_empty());
+        std::fs::write(&path, "garbage").unwrap();
+        assert!(FactCache::load(&path).is_empty());
+        assert!(FactCache::load(&t.path().join("missing")).is_empty());
     }
 }

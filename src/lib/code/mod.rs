@@ -22,6 +22,34 @@ pub struct CodeFacts {
 }
 
 impl CodeFacts {
+    /// With the cache saved at `path` by an earlier run, if any.
+    pub fn load(path: &std::path::Path) -> CodeFacts {
+        #[cfg(feature = "ast")]
+        {
+            CodeFacts {
+                cache: facts::FactCache::load(path),
+            }
+        }
+        #[cfg(not(feature = "ast"))]
+        {
+            let _ = path;
+            CodeFacts::default()
+        }
+    }
+
+    /// Saves the cache to `path` for the next run (nothing without the `ast` feature).
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        #[cfg(feature = "ast")]
+        {
+            self.cache.save(path)
+        }
+        #[cfg(not(feature = "ast"))]
+        {
+            let _ = path;
+            Ok(())
+        }
+    }
+
     pub fn facts(&self, lang: &str, code: &str) -> Option<std::sync::Arc<Facts>> {
         #[cfg(feature = "ast")]
         {

@@ -1,11 +1,13 @@
 //! The tantivy schema: scored text fields (one per BM25F field), filter fields, and what a hit needs stored.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
 };
 
 /// Name under which [`super::tokenizer::CodeTokenizer`] is registered.
 pub const TOKENIZER: &str = "cc_code";
+/// Name under which [`super::tokenizer::KeyTokenizer`] is registered.
+pub const KEY_TOKENIZER: &str = "cc_key";
 
 /// The BM25F fields, with their weight (how much one occurrence counts) and length normalisation `b`.
 /// Titles and file paths are short and deliberate, so an occurrence there says more than one in a
@@ -28,8 +30,9 @@ pub struct Fields {
     pub scored: Vec<Field>,
     /// `agent\u{1f}session_id`: what a re-indexed session replaces.
     pub skey: Field,
-    /// Hash of `skey`, to group a session's documents at query time and find its session document.
-    pub sess: Field,
+    /// How many documents back the session's own document is (0 on it). A session's documents are
+    /// added as one batch, so they are consecutive in one segment, and merges keep their order.
+    pub back: Field,
     /// Names of the scored fields a document has text in, so average lengths count only those documents.
     pub has: Field,
     pub agent: Field,
@@ -41,7 +44,7 @@ pub struct Fields {
     pub import: Field,
     pub project: Field,
     pub ts: Field,
-    /// Message index; [`SESSION_DOC`] for the session's own document.
+    /// Message index (0 on the session document, which `back` tells apart).
     pub msg: Field,
     /// Stored on the session document only.
     pub session_id: Field,
@@ -51,7 +54,8 @@ pub struct Fields {
     pub text: Field,
 }
 
-/// The one document per session that holds its identity and title (and scores on the title).
+/// [`super::document::Doc::msg`] of the one document per session that holds its identity and title
+/// (and scores on the title).
 pub const SESSION_DOC: u64 = u64::MAX;
 
 pub fn build() -> (Schema, Fields) {
@@ -73,14 +77,22 @@ pub fn build() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::Basic)
             .set_fieldnorms(false),
     );
+    // Filters read these columns; nothing searches their terms.
+    let column = || NumericOptions::default().set_fast();
+    let key = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(KEY_TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
     let scored = SCORED
         .iter()
         .map(|(name, _, _)| b.add_text_field(name, scored_opts.clone()))
         .collect();
     let fields = Fields {
         scored,
-        skey: b.add_text_field("skey", STRING),
-        sess: b.add_u64_field("sess", FAST | INDEXED),
+        skey: b.add_text_field("skey", key),
+        back: b.add_u64_field("back", column()),
         has: b.add_text_field("has", raw.clone()),
         agent: b.add_text_field("agent", raw.clone()),
         role: b.add_text_field("role", raw.clone()),
@@ -90,8 +102,8 @@ pub fn build() -> (Schema, Fields) {
         call: b.add_text_field("call", filter_opts.clone()),
         import: b.add_text_field("import", filter_opts.clone()),
         project: b.add_text_field("project", filter_opts),
-        ts: b.add_i64_field("ts", FAST | INDEXED),
-        msg: b.add_u64_field("msg", FAST),
+        ts: b.add_i64_field("ts", column()),
+        msg: b.add_u64_field("msg", column()),
         session_id: b.add_text_field("session_id", STORED),
         source_agent: b.add_text_field("source_agent", STORED),
         title_stored: b.add_text_field("title_text", STORED),

@@ -30,76 +30,98 @@ fn is_joiner(c: char) -> bool {
 /// position, so fields made of several texts keep phrases from spanning them.
 /// Index tokens (stopwords left out, their positions kept).
 pub fn tokenize_with(text: &str, first_position: u32, sink: &mut dyn FnMut(Token)) -> u32 {
-    tokenize_impl(text, first_position, false, sink)
+    scan(
+        text,
+        first_position,
+        false,
+        &mut |t, position, start, end| {
+            sink(Token {
+                text: t.to_string(),
+                position,
+                start,
+                end,
+            })
+        },
+    )
 }
 
-fn tokenize_impl(
+/// The char at byte `i` of `text` and its length, ASCII without decoding.
+#[inline]
+fn char_at(text: &str, i: usize) -> (char, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        return (b as char, 1);
+    }
+    let c = text[i..].chars().next().unwrap_or('\0');
+    (c, c.len_utf8())
+}
+
+/// Appends `s` lowercased to `out`.
+#[inline]
+fn push_lower(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
+/// The tokenizer proper: calls `sink(text, position, start, end)` with the lowercased token in a buffer
+/// reused from token to token (the indexer copies what it keeps; most tokens are short-lived).
+fn scan<F: FnMut(&str, u32, usize, usize)>(
     text: &str,
     first_position: u32,
     keep_stopwords: bool,
-    sink: &mut dyn FnMut(Token),
+    sink: &mut F,
 ) -> u32 {
     let mut pos = first_position;
     let mut atoms: Vec<(usize, usize)> = Vec::new();
-    let bytes = text.as_bytes();
+    let mut lower = String::new();
+    let len = text.len();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < len {
         // Skip to the start of a run (an alphanumeric char).
-        let c = match text[i..].chars().next() {
-            Some(c) => c,
-            None => break,
-        };
+        let (c, w) = char_at(text, i);
         if !c.is_alphanumeric() {
-            i += c.len_utf8();
+            i += w;
             continue;
         }
         let run_start = i;
         let mut run_end = i;
         let mut j = i;
-        for ch in text[i..].chars() {
+        while j < len {
+            let (ch, w) = char_at(text, j);
             if ch.is_alphanumeric() {
-                j += ch.len_utf8();
+                j += w;
                 run_end = j;
             } else if is_joiner(ch) {
-                j += ch.len_utf8();
+                j += w;
             } else {
                 break;
             }
         }
-        i = j.max(run_end);
+        i = j;
         let run = &text[run_start..run_end];
         atoms.clear();
         split_atoms(run, &mut atoms);
-        let usable: Vec<&(usize, usize)> = atoms
-            .iter()
-            .filter(|(s, e)| e - s <= MAX_TOKEN_BYTES)
-            .collect();
         if atoms.len() > 1 {
-            let whole: String = atoms
-                .iter()
-                .map(|&(s, e)| run[s..e].to_lowercase())
-                .collect();
-            if whole.len() <= MAX_TOKEN_BYTES {
-                sink(Token {
-                    text: whole,
-                    position: pos,
-                    start: run_start,
-                    end: run_end,
-                });
+            lower.clear();
+            for &(s, e) in &atoms {
+                push_lower(&mut lower, &run[s..e]);
+            }
+            if lower.len() <= MAX_TOKEN_BYTES {
+                sink(&lower, pos, run_start, run_end);
             }
         }
-        for &&(s, e) in &usable {
-            let atom = run[s..e].to_lowercase();
-            if !keep_stopwords && is_stopword(&atom) {
-                pos += 1;
+        for &(s, e) in &atoms {
+            if e - s > MAX_TOKEN_BYTES {
                 continue;
             }
-            sink(Token {
-                text: atom,
-                position: pos,
-                start: run_start + s,
-                end: run_start + e,
-            });
+            lower.clear();
+            push_lower(&mut lower, &run[s..e]);
+            if keep_stopwords || !is_stopword(&lower) {
+                sink(&lower, pos, run_start + s, run_start + e);
+            }
             pos += 1;
         }
     }
@@ -108,31 +130,40 @@ fn tokenize_impl(
 
 /// Splits a run at joiners and at case changes (`parseHTTPRequest` → parse, HTTP, Request).
 fn split_atoms(run: &str, out: &mut Vec<(usize, usize)>) {
-    let chars: Vec<(usize, char)> = run.char_indices().collect();
+    if run
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        // The common case: one plain word.
+        out.push((0, run.len()));
+        return;
+    }
     let mut start: Option<usize> = None;
-    for (k, &(idx, c)) in chars.iter().enumerate() {
+    let mut prev = '\0';
+    let mut iter = run.char_indices().peekable();
+    while let Some((idx, c)) = iter.next() {
+        let next = iter.peek().map(|x| x.1);
         if !c.is_alphanumeric() {
             if let Some(s) = start.take() {
                 out.push((s, idx));
             }
-            continue;
-        }
-        match start {
-            None => start = Some(idx),
-            Some(s) => {
-                let prev = chars[k - 1].1;
-                let next = chars.get(k + 1).map(|x| x.1);
-                let boundary = (prev.is_lowercase() && c.is_uppercase())
-                    || (prev.is_uppercase()
-                        && c.is_uppercase()
-                        && next.is_some_and(|n| n.is_lowercase()))
-                    || (prev.is_numeric() && c.is_uppercase());
-                if boundary {
-                    out.push((s, idx));
-                    start = Some(idx);
+        } else {
+            match start {
+                None => start = Some(idx),
+                Some(s) => {
+                    let boundary = (prev.is_lowercase() && c.is_uppercase())
+                        || (prev.is_uppercase()
+                            && c.is_uppercase()
+                            && next.is_some_and(|n| n.is_lowercase()))
+                        || (prev.is_numeric() && c.is_uppercase());
+                    if boundary {
+                        out.push((s, idx));
+                        start = Some(idx);
+                    }
                 }
             }
         }
+        prev = c;
     }
     if let Some(s) = start {
         out.push((s, run.len()));
@@ -142,7 +173,14 @@ fn split_atoms(run: &str, out: &mut Vec<(usize, usize)>) {
 /// All tokens, stopwords included (for reading queries).
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
-    tokenize_impl(text, 0, true, &mut |t| out.push(t));
+    scan(text, 0, true, &mut |t, position, start, end| {
+        out.push(Token {
+            text: t.to_string(),
+            position,
+            start,
+            end,
+        })
+    });
     out
 }
 
@@ -153,16 +191,58 @@ pub fn query_term(word: &str) -> Option<String> {
 
 /// Words too common to rank on; dropped from free-text queries (never from phrases).
 pub fn is_stopword(term: &str) -> bool {
-    const STOP: &[&str] = &[
-        "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "how",
-        "i", "if", "in", "into", "is", "it", "me", "my", "of", "on", "or", "so", "that", "the",
-        "their", "then", "there", "these", "this", "to", "was", "we", "were", "what", "when",
-        "where", "which", "why", "will", "with", "you", "your",
-    ];
-    STOP.contains(&term)
+    matches!(
+        term,
+        "a" | "an"
+            | "and"
+            | "are"
+            | "as"
+            | "at"
+            | "be"
+            | "but"
+            | "by"
+            | "do"
+            | "does"
+            | "for"
+            | "from"
+            | "how"
+            | "i"
+            | "if"
+            | "in"
+            | "into"
+            | "is"
+            | "it"
+            | "me"
+            | "my"
+            | "of"
+            | "on"
+            | "or"
+            | "so"
+            | "that"
+            | "the"
+            | "their"
+            | "then"
+            | "there"
+            | "these"
+            | "this"
+            | "to"
+            | "was"
+            | "we"
+            | "were"
+            | "what"
+            | "when"
+            | "where"
+            | "which"
+            | "why"
+            | "will"
+            | "with"
+            | "you"
+            | "your"
+    )
 }
 
-/// tantivy adapter: the same tokens, fed to the index.
+/// tantivy adapter: the same tokens, fed to the index. Tokens (and their strings) are reused from one
+/// text to the next.
 #[derive(Clone, Default)]
 pub struct CodeTokenizer {
     buf: Vec<tantivy::tokenizer::Token>,
@@ -176,19 +256,23 @@ pub struct CodeTokenStream<'a> {
 impl tantivy::tokenizer::Tokenizer for CodeTokenizer {
     type TokenStream<'a> = CodeTokenStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
-        self.buf.clear();
         let buf = &mut self.buf;
-        tokenize_with(text, 0, &mut |t| {
-            buf.push(tantivy::tokenizer::Token {
-                offset_from: t.start,
-                offset_to: t.end,
-                position: t.position as usize,
-                text: t.text,
-                position_length: 1,
-            })
+        let mut n = 0;
+        scan(text, 0, false, &mut |t, position, start, end| {
+            if n == buf.len() {
+                buf.push(tantivy::tokenizer::Token::default());
+            }
+            let tok = &mut buf[n];
+            tok.text.clear();
+            tok.text.push_str(t);
+            tok.position = position as usize;
+            tok.offset_from = start;
+            tok.offset_to = end;
+            tok.position_length = 1;
+            n += 1;
         });
         CodeTokenStream {
-            tokens: &self.buf,
+            tokens: &self.buf[..n],
             next: 0,
         }
     }
@@ -204,6 +288,50 @@ impl tantivy::tokenizer::TokenStream for CodeTokenStream<'_> {
     }
     fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
         unreachable!("CodeTokenStream is read-only")
+    }
+}
+
+/// The session key's tokenizer: the whole text as one token, like tantivy's `raw`, counting the texts
+/// it is given. Every document has one key, and tantivy tokenizes a document when an indexing thread
+/// takes it, so the count is how many documents the writer has consumed (see `index::Writer`).
+#[derive(Clone, Default)]
+pub struct KeyTokenizer {
+    pub taken: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    token: tantivy::tokenizer::Token,
+}
+
+pub struct KeyTokenStream<'a> {
+    token: &'a tantivy::tokenizer::Token,
+    done: bool,
+}
+
+impl tantivy::tokenizer::Tokenizer for KeyTokenizer {
+    type TokenStream<'a> = KeyTokenStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> KeyTokenStream<'a> {
+        self.taken
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.token.text.clear();
+        self.token.text.push_str(text);
+        self.token.offset_from = 0;
+        self.token.offset_to = text.len();
+        self.token.position = 0;
+        self.token.position_length = 1;
+        KeyTokenStream {
+            token: &self.token,
+            done: false,
+        }
+    }
+}
+
+impl tantivy::tokenizer::TokenStream for KeyTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        !std::mem::replace(&mut self.done, true)
+    }
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        unreachable!("KeyTokenStream is read-only")
     }
 }
 

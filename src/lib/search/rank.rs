@@ -12,13 +12,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use tantivy::columnar::Column;
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TantivyDocument, TERMINATED};
 
 use crate::code::lang;
-use crate::index::bm25f::{ScoreError, Scorer, TermExplain};
-use crate::index::schema::{Fields, SESSION_DOC};
+use crate::index::bm25f::{ScoreError, Scorer, Scratch, TermExplain};
+use crate::index::docbits::DocBits;
+use crate::index::schema::Fields;
 use crate::index::tokenizer::query_term;
 
 use super::query::{phrase_tokens, Filter, FilterKind, Query};
@@ -37,13 +39,11 @@ pub struct Hit {
     pub explain: Option<Vec<TermExplain>>,
 }
 
-type DocMask = Vec<bool>;
-
 fn term_docs(
     seg: &SegmentReader,
     field: Field,
     term: &str,
-    out: &mut DocMask,
+    out: &mut DocBits,
 ) -> Result<(), ScoreError> {
     let inv = seg.inverted_index(field)?;
     if let Some(mut p) = inv.read_postings(
@@ -52,7 +52,7 @@ fn term_docs(
     )? {
         let mut d = p.doc();
         while d != TERMINATED {
-            out[d as usize] = true;
+            out.insert(d);
             d = p.advance();
         }
     }
@@ -64,7 +64,7 @@ fn phrase_docs(
     seg: &SegmentReader,
     field: Field,
     toks: &[String],
-    out: &mut DocMask,
+    out: &mut DocBits,
 ) -> Result<(), ScoreError> {
     let items: Vec<(u32, &String)> = toks
         .iter()
@@ -118,7 +118,7 @@ fn phrase_docs(
             }
         }
         if !starts.is_empty() {
-            out[target as usize] = true;
+            out.insert(target);
         }
         target = posts[0].advance();
     }
@@ -130,17 +130,17 @@ fn any_field_phrase(
     seg: &SegmentReader,
     fields: &Fields,
     toks: &[String],
-) -> Result<DocMask, ScoreError> {
-    let mut m = vec![false; seg.max_doc() as usize];
+) -> Result<DocBits, ScoreError> {
+    let mut m = DocBits::empty(seg.max_doc() as usize);
     for &f in &fields.scored {
         phrase_docs(seg, f, toks, &mut m)?;
     }
     Ok(m)
 }
 
-fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMask, ScoreError> {
+fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocBits, ScoreError> {
     let n = seg.max_doc() as usize;
-    let mut m = vec![false; n];
+    let mut m = DocBits::empty(n);
     let ident = || query_term(&f.value).unwrap_or_default();
     match f.kind {
         FilterKind::Agent => term_docs(seg, fields.agent, &f.value, &mut m)?,
@@ -162,166 +162,157 @@ fn filter_docs(seg: &SegmentReader, fields: &Fields, f: &Filter) -> Result<DocMa
         )?,
         FilterKind::Project => {
             // Every word of the value, in any order: `project:billing` or a project hash.
-            let mut all = vec![true; n];
+            let mut all = DocBits::full(n);
             for t in phrase_tokens(&f.value)
                 .into_iter()
                 .filter(|t| !t.is_empty())
             {
-                let mut one = vec![false; n];
+                let mut one = DocBits::empty(n);
                 term_docs(seg, fields.project, &t, &mut one)?;
-                all.iter_mut().zip(one).for_each(|(a, o)| *a &= o);
+                all.intersect(&one, false);
             }
             m = all;
         }
         FilterKind::Since | FilterKind::Until => {
             let col = seg.fast_fields().i64("ts")?;
             let bound = f.time.unwrap_or(0);
-            for (d, slot) in m.iter_mut().enumerate() {
-                if let Some(ts) = col.first(d as DocId) {
-                    *slot = if f.kind == FilterKind::Since {
-                        ts >= bound
-                    } else {
-                        ts <= bound
-                    };
-                }
+            let range = if f.kind == FilterKind::Since {
+                bound..=i64::MAX
+            } else {
+                i64::MIN..=bound
+            };
+            let mut docs = Vec::new();
+            col.get_docids_for_value_range(range, 0..n as DocId, &mut docs);
+            for d in docs {
+                m.insert(d);
             }
         }
     }
     Ok(m)
 }
 
-/// The stored session document (identity and title) of the session with key `key`.
-fn session_doc(
-    searcher: &Searcher,
-    fields: &Fields,
-    msg_cols: &[tantivy::columnar::Column<u64>],
-    key: u64,
-) -> Result<Option<TantivyDocument>, ScoreError> {
-    for (si, seg) in searcher.segment_readers().iter().enumerate() {
-        let inv = seg.inverted_index(fields.sess)?;
-        let term = Term::from_field_u64(fields.sess, key);
-        let Some(mut p) = inv.read_postings(&term, IndexRecordOption::Basic)? else {
-            continue;
-        };
-        let msg = &msg_cols[si];
-        let alive = seg.alive_bitset();
-        let mut d = p.doc();
-        while d != TERMINATED {
-            if msg.first(d) == Some(SESSION_DOC) && alive.is_none_or(|a| a.is_alive(d)) {
-                let doc = searcher
-                    .doc(DocAddress::new(si as u32, d))
-                    .map_err(ScoreError)?;
-                return Ok(Some(doc));
-            }
-            d = p.advance();
-        }
+/// A segment's columns that tie a document to its session and time.
+struct Columns {
+    back: Column<u64>,
+    msg: Column<u64>,
+    ts: Column<i64>,
+}
+
+impl Columns {
+    fn open(seg: &SegmentReader) -> Result<Columns, ScoreError> {
+        let ff = seg.fast_fields();
+        Ok(Columns {
+            back: ff.u64("back")?,
+            msg: ff.u64("msg")?,
+            ts: ff.i64("ts")?,
+        })
     }
-    Ok(None)
+    /// The session document of `doc`.
+    fn head(&self, doc: DocId) -> DocId {
+        doc.saturating_sub(self.back.first(doc).unwrap_or(0) as DocId)
+    }
 }
 
 struct Best {
-    key: u64,
     score: f32,
     chunk_score: f32,
     seg: u32,
+    head: DocId,
     doc: DocId,
     count: u32,
     mask: u64,
     ts: i64,
 }
 
+/// The best `limit` sessions for `q`; `scratch` may be reused from query to query.
 pub fn search(
     searcher: &Searcher,
     fields: &Fields,
     q: &Query,
     limit: usize,
     explain: bool,
+    scratch: &mut Scratch,
 ) -> Result<Vec<Hit>, ScoreError> {
     let scorer = Scorer::new(searcher, fields)?;
+    let segs = searcher.segment_readers();
+    let columns: Vec<Columns> = segs.iter().map(Columns::open).collect::<Result<_, _>>()?;
+
+    // Sessions with an excluded word or phrase anywhere, as (segment, session document).
+    let mut excluded: HashSet<(u32, DocId)> = HashSet::new();
+    for ex in &q.excludes {
+        for (si, seg) in segs.iter().enumerate() {
+            let m = any_field_phrase(seg, fields, ex)?;
+            excluded.extend(m.iter().map(|d| (si as u32, columns[si].head(d))));
+        }
+    }
+
+    // Per segment, the chunks that pass the filters and phrases (None: all of them).
+    let mut allowed: Vec<Option<DocBits>> = Vec::with_capacity(segs.len());
+    for seg in segs {
+        let n = seg.max_doc() as usize;
+        let mut a: Option<DocBits> = None;
+        for f in &q.filters {
+            let m = filter_docs(seg, fields, f)?;
+            a.get_or_insert_with(|| DocBits::full(n))
+                .intersect(&m, f.negate);
+        }
+        for (_, toks) in &q.phrases {
+            let m = any_field_phrase(seg, fields, toks)?;
+            a.get_or_insert_with(|| DocBits::full(n))
+                .intersect(&m, false);
+        }
+        allowed.push(a);
+    }
+
+    // Matching chunks: (score, segment, doc, term mask). Only the best chunks can lead a session into
+    // the top `limit`: grouping a million weak matches by session would cost more than the scoring did.
+    let keep = (limit * 50).max(500);
     let scored = if q.terms.is_empty() {
         None
     } else {
-        Some(scorer.score(&q.terms)?)
+        Some(scorer.score(&q.terms, &allowed, keep, scratch)?)
     };
-    let segs = searcher.segment_readers();
-
-    // Sessions with an excluded word or phrase anywhere.
-    let mut excluded: HashSet<u64> = HashSet::new();
-    for ex in &q.excludes {
-        for seg in segs {
-            let m = any_field_phrase(seg, fields, ex)?;
-            let sess = seg.fast_fields().u64("sess")?;
-            excluded.extend(
-                m.iter()
-                    .enumerate()
-                    .filter(|(_, &x)| x)
-                    .filter_map(|(d, _)| sess.first(d as DocId)),
-            );
-        }
-    }
-
-    // Matching chunks that pass the filters and phrases: (score, segment, doc, term mask).
-    let mut candidates: Vec<(f32, u32, DocId, u64)> = Vec::new();
-    for (si, seg) in segs.iter().enumerate() {
-        let n = seg.max_doc() as usize;
-        let mut allowed: Option<DocMask> = None;
-        let restrict = |m: DocMask, negate: bool, allowed: &mut Option<DocMask>| {
-            let a = allowed.get_or_insert_with(|| vec![true; n]);
-            a.iter_mut().zip(m).for_each(|(a, x)| *a &= x != negate);
-        };
-        for f in &q.filters {
-            restrict(filter_docs(seg, fields, f)?, f.negate, &mut allowed);
-        }
-        for (_, toks) in &q.phrases {
-            restrict(any_field_phrase(seg, fields, toks)?, false, &mut allowed);
-        }
-        let ok = |d: DocId| allowed.as_ref().is_none_or(|a| a[d as usize]);
-        match &scored {
-            Some(s) => candidates.extend(
-                s.segments[si]
-                    .iter()
-                    .filter(|d| ok(d.doc))
-                    .map(|d| (d.score, si as u32, d.doc, d.mask)),
-            ),
-            None => {
+    let candidates: Vec<(f32, u32, DocId, u64)> = match &scored {
+        Some(s) => s
+            .top
+            .iter()
+            .map(|d| (d.score, d.seg, d.doc, d.mask))
+            .collect(),
+        None => {
+            let mut all = Vec::new();
+            for (si, seg) in segs.iter().enumerate() {
                 let alive = seg.alive_bitset();
-                candidates.extend(
-                    (0..n as DocId)
-                        .filter(|&d| ok(d) && alive.is_none_or(|a| a.is_alive(d)))
-                        .map(|d| (0.0, si as u32, d, 0)),
-                )
+                let live = |d: DocId| alive.is_none_or(|a| a.is_alive(d));
+                match &allowed[si] {
+                    Some(a) => all.extend(
+                        a.iter()
+                            .filter(|&d| live(d))
+                            .map(|d| (0.0, si as u32, d, 0)),
+                    ),
+                    None => all.extend(
+                        (0..seg.max_doc())
+                            .filter(|&d| live(d))
+                            .map(|d| (0.0, si as u32, d, 0)),
+                    ),
+                }
             }
+            all
         }
-    }
-    // Only the best chunks can lead a session into the top `limit`: grouping a million weak matches
-    // by session would cost more than the scoring did.
-    let keep = (limit * 50).max(500);
-    if scored.is_some() && candidates.len() > keep {
-        candidates.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
-        candidates.truncate(keep);
-    }
+    };
 
-    let msg_cols: Vec<_> = segs
-        .iter()
-        .map(|seg| seg.fast_fields().u64("msg"))
-        .collect::<Result<_, _>>()?;
-    let columns: Vec<_> = segs
-        .iter()
-        .map(|seg| Ok((seg.fast_fields().u64("sess")?, seg.fast_fields().i64("ts")?)))
-        .collect::<Result<_, ScoreError>>()?;
-    let mut sessions: HashMap<u64, Best> = HashMap::new();
+    let mut sessions: HashMap<(u32, DocId), Best> = HashMap::new();
     for (score, si, doc, mask) in candidates {
-        let (sess, ts) = &columns[si as usize];
-        let Some(key) = sess.first(doc) else { continue };
-        if excluded.contains(&key) {
+        let cols = &columns[si as usize];
+        let head = cols.head(doc);
+        if excluded.contains(&(si, head)) {
             continue;
         }
-        let t = ts.first(doc).unwrap_or(i64::MIN);
-        let e = sessions.entry(key).or_insert(Best {
-            key,
+        let t = cols.ts.first(doc).unwrap_or(i64::MIN);
+        let e = sessions.entry((si, head)).or_insert(Best {
             score: f32::MIN,
             chunk_score: 0.0,
             seg: si,
+            head,
             doc,
             count: 0,
             mask: 0,
@@ -329,9 +320,8 @@ pub fn search(
         });
         e.count += 1;
         e.mask |= mask;
-        if score > e.chunk_score || e.score == f32::MIN {
+        if score > e.chunk_score || e.score == f32::MIN || (score == e.chunk_score && doc < e.doc) {
             e.chunk_score = score;
-            e.seg = si;
             e.doc = doc;
             e.score = score;
         }
@@ -373,10 +363,15 @@ pub fn search(
         let stored: TantivyDocument = searcher
             .doc(DocAddress::new(b.seg, b.doc))
             .map_err(ScoreError)?;
-        let head = session_doc(searcher, fields, &msg_cols, b.key)?;
+        let head: TantivyDocument = if b.head == b.doc {
+            stored.clone()
+        } else {
+            searcher
+                .doc(DocAddress::new(b.seg, b.head))
+                .map_err(ScoreError)?
+        };
         let meta = |f: Field| {
-            head.as_ref()
-                .and_then(|h| h.get_first(f))
+            head.get_first(f)
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
@@ -386,9 +381,9 @@ pub fn search(
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let msg = msg_cols[b.seg as usize]
-            .first(b.doc)
-            .filter(|&m| m != SESSION_DOC);
+        let msg = (b.head != b.doc)
+            .then(|| columns[b.seg as usize].msg.first(b.doc))
+            .flatten();
         let mut matched: Vec<String> = q.phrases.iter().map(|(p, _)| format!("\"{p}\"")).collect();
         matched.extend(
             q.term_labels
