@@ -114,6 +114,8 @@ fn no_http_client_or_socket_code_outside_push() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap();
+            // Unit tests may spawn helpers; what ships is the code before them.
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
             for api in ["TcpStream", "UdpSocket", "TcpListener", "ToSocketAddrs"] {
                 assert!(!text.contains(api), "{} uses {api}", p.display());
             }

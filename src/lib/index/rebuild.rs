@@ -41,11 +41,23 @@ fn pid_alive(pid: u32) -> bool {
     if Path::new("/proc/self").exists() {
         return Path::new("/proc").join(pid.to_string()).exists();
     }
-    std::process::Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map_or(true, |s| s.success())
+    signal_zero_finds(pid)
+}
+
+/// `kill(pid, 0)`: no signal is sent, only whether the process exists is checked (EPERM: it does).
+#[cfg(unix)]
+fn signal_zero_finds(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 delivers nothing; kill only looks the process up.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn signal_zero_finds(_pid: u32) -> bool {
+    true
 }
 
 /// The rebuild and old-index siblings of `dir` left by processes that are gone, as (kind, pid).
