@@ -52,7 +52,6 @@ pub struct Scrubber {
 const MATCHER_CACHE: usize = 1024;
 
 /// What the first pass over a session learned about one string, so the second need not redo it.
-#[derive(Clone)]
 pub struct Prescan {
     /// Path findings.
     pub paths: Vec<Finding>,
@@ -61,7 +60,6 @@ pub struct Prescan {
 }
 
 /// A string after scrubbing, with what changed. `None` texts mean "unchanged".
-#[derive(Clone)]
 pub struct Scrubbed {
     /// The final text.
     pub text: Option<String>,

@@ -1,13 +1,13 @@
 //! Walks every string of a session (typed fields, `extra` maps, tool arguments, object keys) with its JSON
 //! pointer, and scrubs or checks each one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use super::finding::{Finding, Kind};
 use super::paths::{Learned, NameMatcher};
-use super::{Prescan, Scrubbed, Scrubber};
+use super::{Prescan, Scrubber};
 use crate::schema::{Message, Session, ToolCall};
 
 /// A step of a JSON pointer.
@@ -269,55 +269,16 @@ pub struct SessionReport {
     pub counts: BTreeMap<Kind, u64>,
 }
 
-/// Strings up to this many bytes are looked up among the session's earlier ones: short strings (keys,
-/// ids, tool names, paths) repeat a lot and cost more per byte; longer ones rarely repeat.
-const REPEAT_MAX: usize = 256;
-
-/// Per-string results of one session, by `(text, in meta)`: whatever the passes compute from a string
-/// depends on nothing else (the learned names are fixed for the second pass).
-struct Repeats<T> {
-    meta: HashMap<String, T>,
-    rest: HashMap<String, T>,
-}
-
-impl<T: Clone> Repeats<T> {
-    fn new() -> Self {
-        Repeats {
-            meta: HashMap::new(),
-            rest: HashMap::new(),
-        }
-    }
-
-    fn get_or(&mut self, text: &str, meta: bool, make: impl FnOnce() -> T) -> T {
-        if text.len() > REPEAT_MAX {
-            return make();
-        }
-        let map = if meta { &mut self.meta } else { &mut self.rest };
-        if let Some(t) = map.get(text) {
-            return t.clone();
-        }
-        let t = make();
-        map.insert(text.to_string(), t.clone());
-        t
-    }
-}
-
 struct Learner<'a> {
     s: &'a Scrubber,
     learned: Learned,
     /// The prescan of every string visited, in visiting order, so the second pass need not redo it.
     paths: Vec<Prescan>,
-    /// A repeated string teaches nothing new (learning only adds names not yet known).
-    repeats: Repeats<Prescan>,
 }
 
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
-        let meta = in_meta(path);
-        let (scrubber, learned) = (self.s, &mut self.learned);
-        let pre = self
-            .repeats
-            .get_or(s, meta, || scrubber.prescan(s, meta, Some(learned)));
+        let pre = self.s.prescan(s, in_meta(path), Some(&mut self.learned));
         self.paths.push(pre);
         if let Some(Seg::Key(k)) = path.last() {
             if is_account_key(k) {
@@ -334,7 +295,6 @@ struct Rewriter<'a> {
     mode: Mode,
     excerpts: bool,
     report: SessionReport,
-    repeats: Repeats<Scrubbed>,
 }
 
 impl Rewriter<'_> {
@@ -425,16 +385,7 @@ impl Visitor for Rewriter<'_> {
                 return;
             }
         }
-        let out = match paths {
-            // The prescan is the first pass's own for this very string (not one rewritten above).
-            Some(pre) => {
-                let (scrubber, names) = (self.s, self.names.as_deref());
-                self.repeats.get_or(s, in_meta(path), || {
-                    scrubber.scrub_prescanned(s, names, Some(pre))
-                })
-            }
-            None => self.s.scrub_prescanned(s, self.names.as_deref(), None),
-        };
+        let out = self.s.scrub_prescanned(s, self.names.as_deref(), paths);
         if out.findings.is_empty() && out.unicode.is_empty() {
             return;
         }
@@ -471,7 +422,6 @@ impl Scrubber {
             s: self,
             learned: Learned::default(),
             paths: Vec::new(),
-            repeats: Repeats::new(),
         };
         walk_session(session, &mut learner);
         let mut rw = Rewriter {
@@ -481,7 +431,6 @@ impl Scrubber {
             mode,
             excerpts,
             report: SessionReport::default(),
-            repeats: Repeats::new(),
         };
         walk_session(session, &mut rw);
         let report = rw.report;
