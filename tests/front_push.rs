@@ -401,6 +401,17 @@ fn public_push_and_missing_cli() {
         .get_output()
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("pip install -U huggingface_hub"));
+    // A dry run needs neither the CLI nor the network: it builds the folder and says what it skipped.
+    let n_before = w.hub.requests().len();
+    let out = w
+        .cmd(&["push", "tester/pub", "--dry-run", "--hf", "/nonexistent/hf"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dry run"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("local manifest only"));
+    assert_eq!(w.hub.requests().len(), n_before);
 
     w.cmd(&["push", "tester/pub", "--public"])
         .assert()

@@ -166,7 +166,18 @@ pub fn push(job: &Job) -> anyhow::Result<Outcome> {
     }
     // Something is new here. The repo's own manifest may know more (pushed from another machine, or this
     // state directory was lost): what it lists is not pushed again, and its record is kept.
-    if let Some(remote) = remote_manifest(job, &staging_root)? {
+    let remote = match remote_manifest(job, &staging_root) {
+        Ok(r) => r,
+        // A dry run needs no `hf` and no network; it says what it could not check.
+        Err(e) if job.dry_run => {
+            eprintln!(
+                "codercrucible: {e:#}\ncodercrucible: dry run: counting against the local manifest only"
+            );
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(remote) = remote {
         let known = staged.1.iter().any(|k| remote.sessions.contains(k));
         manifest.merge(remote);
         if known {
