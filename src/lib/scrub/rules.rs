@@ -408,7 +408,8 @@ impl Compiled {
                     None => continue,
                 }
             };
-            let part = char_bounds(text, part);
+            // Byte regexes may start or stop inside a multi-byte character: gates slice both ranges.
+            let (whole, part) = (char_bounds(text, whole), char_bounds(text, part));
             if part.is_empty() || !self.confirm(text, whole.clone(), part.clone()) {
                 continue;
             }

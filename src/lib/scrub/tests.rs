@@ -548,3 +548,30 @@ fn fuzz_regression_configured_login_in_a_github_url_is_idempotent() {
     s.scrub_session(&mut session, Mode::Scrub, false);
     assert_eq!(session.messages[0].content, once);
 }
+
+/// The fuzzer's input (fuzz/regressions/scrubber-panic-match-inside-a-character): a rule's whole match ended
+/// inside a U+FFFD and its gate sliced the text there, a panic that would have stopped cc-scrub.
+#[test]
+fn fuzz_regression_a_match_ending_inside_a_character_does_not_panic() {
+    use super::Mode;
+    use crate::schema::{Message, Meta, Role, Session};
+    let data = include_bytes!("../../../fuzz/regressions/scrubber-panic-match-inside-a-character");
+    let opts = ScrubOptions {
+        redact_usernames: vec!["alice".into()],
+        redact: vec!["Acme Corp".into()],
+        ..ScrubOptions::default()
+    };
+    let s = Scrubber::new(&opts, PseudonymKey::from_bytes([3; 32]), None).unwrap();
+    let mut session = Session::new(Meta::new("codex", "fuzz"));
+    session
+        .messages
+        .push(Message::new(0, Role::User, String::from_utf8_lossy(data)));
+    s.scrub_session(&mut session, Mode::Scrub, false);
+    let once = session.messages[0].content.clone();
+    assert!(
+        !once.contains("ghp_oAUI4QXq8RWKX944PVubnyR8F35eEix0ZgMu"),
+        "{once}"
+    );
+    s.scrub_session(&mut session, Mode::Scrub, false);
+    assert_eq!(session.messages[0].content, once);
+}
