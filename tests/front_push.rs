@@ -123,6 +123,18 @@ impl World {
     fn home(&self) -> PathBuf {
         self.dir.path().join("agents-home")
     }
+
+    /// Adds an agent's directory from the sample home (`.codex`, ...), exports everything to out.jsonl and
+    /// confirms it.
+    fn export_and_confirm(&self, agent_dir: &str) {
+        let examples = common::repo_path("examples/home");
+        common::copy_dir(&examples.join(agent_dir), &self.home().join(agent_dir));
+        let home = self.home().display().to_string();
+        self.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
+            .assert()
+            .success();
+        self.cmd(&["confirm", "--yes"]).assert().success();
+    }
 }
 
 fn world() -> Option<World> {
@@ -287,22 +299,12 @@ fn push_publishes_only_confirmed_scrubbed_data_and_only_new_sessions() {
 #[test]
 fn push_from_a_machine_without_local_state_reads_the_repos_manifest() {
     let Some(w) = world() else { return };
-    let examples = common::repo_path("examples/home");
-    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
-    let home = w.home().display().to_string();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
-        .assert()
-        .success();
-    w.cmd(&["confirm", "--yes"]).assert().success();
+    w.export_and_confirm(".codex");
     w.cmd(&["push", "tester/sessions"]).assert().success();
 
     // The local record of what was pushed is gone (another machine, a wiped state directory).
     std::fs::remove_dir_all(w.dir.path().join("state/codercrucible/push")).unwrap();
-    common::copy_dir(&examples.join(".gemini"), &w.home().join(".gemini"));
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
-        .assert()
-        .success();
-    w.cmd(&["confirm", "--yes"]).assert().success();
+    w.export_and_confirm(".gemini");
     let out = w.cmd(&["push", "tester/sessions"]).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
 
@@ -343,13 +345,7 @@ fn push_from_a_machine_without_local_state_reads_the_repos_manifest() {
 #[test]
 fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
     let Some(w) = world() else { return };
-    let examples = common::repo_path("examples/home");
-    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
-    let home = w.home().display().to_string();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
-        .assert()
-        .success();
-    w.cmd(&["confirm", "--yes"]).assert().success();
+    w.export_and_confirm(".codex");
 
     // Tamper: strip the stamps and forge the records to match the new file.
     let d = w.dir.path();
@@ -386,13 +382,7 @@ fn push_refuses_sessions_without_a_scrub_stamp_even_when_confirmed() {
 #[test]
 fn public_push_and_missing_cli() {
     let Some(w) = world() else { return };
-    let examples = common::repo_path("examples/home");
-    common::copy_dir(&examples.join(".codex"), &w.home().join(".codex"));
-    let home = w.home().display().to_string();
-    w.cmd(&["export", "--home", &home, "-o", "out.jsonl"])
-        .assert()
-        .success();
-    w.cmd(&["confirm", "--yes"]).assert().success();
+    w.export_and_confirm(".codex");
 
     let out = w
         .cmd(&["push", "tester/pub", "--hf", "/nonexistent/hf"])

@@ -525,13 +525,11 @@ fn gh_repo_owners_go_whole() {
     assert_eq!(scrub_with(&s, "ls src/lib -R x"), "ls src/lib -R x");
 }
 
-/// The fuzzer's input (fuzz/regressions/scrubber-idempotence-github-url-login), run as its target does:
-/// the whole input as one message of a session, scrubbed twice.
-#[test]
-fn fuzz_regression_configured_login_in_a_github_url_is_idempotent() {
+/// A fuzzer input replayed as the scrubber target runs it: the whole input as one message of a session,
+/// scrubbed twice. Returns the first pass's text and the second's.
+fn replay_fuzz_input(data: &[u8]) -> (String, String) {
     use super::Mode;
     use crate::schema::{Message, Meta, Role, Session};
-    let data = include_bytes!("../../../fuzz/regressions/scrubber-idempotence-github-url-login");
     let opts = ScrubOptions {
         redact_usernames: vec!["alice".into()],
         redact: vec!["Acme Corp".into()],
@@ -544,34 +542,30 @@ fn fuzz_regression_configured_login_in_a_github_url_is_idempotent() {
         .push(Message::new(0, Role::User, String::from_utf8_lossy(data)));
     s.scrub_session(&mut session, Mode::Scrub, false);
     let once = session.messages[0].content.clone();
-    assert!(!once.contains("alice"), "{once}");
     s.scrub_session(&mut session, Mode::Scrub, false);
-    assert_eq!(session.messages[0].content, once);
+    (once, session.messages[0].content.clone())
 }
 
-/// The fuzzer's input (fuzz/regressions/scrubber-panic-match-inside-a-character): a rule's whole match ended
-/// inside a U+FFFD and its gate sliced the text there, a panic that would have stopped cc-scrub.
+/// fuzz/regressions/scrubber-idempotence-github-url-login: a configured login inside a GitHub URL.
+#[test]
+fn fuzz_regression_configured_login_in_a_github_url_is_idempotent() {
+    let (once, twice) = replay_fuzz_input(include_bytes!(
+        "../../../fuzz/regressions/scrubber-idempotence-github-url-login"
+    ));
+    assert!(!once.contains("alice"), "{once}");
+    assert_eq!(twice, once);
+}
+
+/// fuzz/regressions/scrubber-panic-match-inside-a-character: a rule's whole match ended inside a U+FFFD and
+/// its gate sliced the text there, a panic that would have stopped cc-scrub.
 #[test]
 fn fuzz_regression_a_match_ending_inside_a_character_does_not_panic() {
-    use super::Mode;
-    use crate::schema::{Message, Meta, Role, Session};
-    let data = include_bytes!("../../../fuzz/regressions/scrubber-panic-match-inside-a-character");
-    let opts = ScrubOptions {
-        redact_usernames: vec!["alice".into()],
-        redact: vec!["Acme Corp".into()],
-        ..ScrubOptions::default()
-    };
-    let s = Scrubber::new(&opts, PseudonymKey::from_bytes([3; 32]), None).unwrap();
-    let mut session = Session::new(Meta::new("codex", "fuzz"));
-    session
-        .messages
-        .push(Message::new(0, Role::User, String::from_utf8_lossy(data)));
-    s.scrub_session(&mut session, Mode::Scrub, false);
-    let once = session.messages[0].content.clone();
+    let (once, twice) = replay_fuzz_input(include_bytes!(
+        "../../../fuzz/regressions/scrubber-panic-match-inside-a-character"
+    ));
     assert!(
         !once.contains("ghp_oAUI4QXq8RWKX944PVubnyR8F35eEix0ZgMu"),
         "{once}"
     );
-    s.scrub_session(&mut session, Mode::Scrub, false);
-    assert_eq!(session.messages[0].content, once);
+    assert_eq!(twice, once);
 }
