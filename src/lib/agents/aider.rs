@@ -68,15 +68,20 @@ impl Agent for Aider {
     }
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
-        let text = String::from_utf8_lossy(&std::fs::read(&source.path)?).into_owned();
+        let history = std::fs::read(&source.path)?;
         let dir = source.path.parent().unwrap_or(Path::new("."));
-        let inputs = std::fs::read(dir.join(INPUT_HISTORY))
-            .map(|b| input_history(&String::from_utf8_lossy(&b)))
-            .unwrap_or_default();
-        for s in parse(&source.path, &text, &inputs) {
-            sink.session(s);
-        }
+        let inputs = std::fs::read(dir.join(INPUT_HISTORY)).unwrap_or_default();
+        parse_history(&history, &inputs, &source.path, sink);
         Ok(())
+    }
+}
+
+/// The sessions in the bytes of a chat history file, with prompt times from the bytes of the input history
+/// next to it (empty when there is none). `path` is the history file's: its directory is the project.
+pub fn parse_history(history: &[u8], inputs: &[u8], path: &Path, sink: &mut dyn Sink) {
+    let inputs = input_history(&String::from_utf8_lossy(inputs));
+    for s in parse(path, &String::from_utf8_lossy(history), &inputs) {
+        sink.session(s);
     }
 }
 

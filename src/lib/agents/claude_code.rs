@@ -77,11 +77,16 @@ impl Agent for ClaudeCode {
     }
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
-        let sessions = jsonl::with_text(&source.path, |text| parse_file(&source.path, text, sink))?;
-        for session in sessions {
-            sink.session(session);
-        }
-        Ok(())
+        jsonl::with_bytes(&source.path, |bytes| parse_jsonl(bytes, &source.path, sink))
+    }
+}
+
+/// The sessions in the bytes of one session file. `path` names it in problems and says which session it is
+/// (its stem, `agent-<id>` for a subagent); files next to it (the sessions it resumed, a subagent's
+/// `.meta.json`) are looked up if they exist.
+pub fn parse_jsonl(bytes: &[u8], path: &Path, sink: &mut dyn Sink) {
+    for session in parse_file(path, &jsonl::text(bytes), sink) {
+        sink.session(session);
     }
 }
 

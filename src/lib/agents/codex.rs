@@ -51,30 +51,37 @@ impl Agent for Codex {
     }
 
     fn extract(&self, source: &Source, _env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
-        let buf = jsonl::read(&source.path)?;
-        let mut b = Builder::new(&source.path);
-        if source.path.extension().is_some_and(|e| e == "json") {
-            match serde_json::from_str::<Value>(&buf) {
-                Ok(v) => b.ts_cli_file(&v),
-                Err(e) => sink.problem(Problem::new(&source.path, None, format!("not JSON: {e}"))),
-            }
-        } else {
-            for line in jsonl::lines(&buf) {
-                match jsonl::parse::<Value>(&line) {
-                    Ok(v) => b.line(&v),
-                    Err(Bad::Partial) => {}
-                    Err(Bad::Invalid(e)) => sink.problem(Problem::new(
-                        &source.path,
-                        Some(line.number),
-                        format!("skipped unreadable record: {e}"),
-                    )),
-                }
+        jsonl::with_bytes(&source.path, |bytes| {
+            parse_rollout(bytes, &source.path, sink)
+        })
+    }
+}
+
+/// The session in the bytes of one rollout file: JSONL, or the TypeScript CLI's JSON when `path` ends in
+/// `.json`. `path` names the file in problems, and its name holds the session id.
+pub fn parse_rollout(bytes: &[u8], path: &Path, sink: &mut dyn Sink) {
+    let buf = jsonl::text(bytes);
+    let mut b = Builder::new(path);
+    if path.extension().is_some_and(|e| e == "json") {
+        match serde_json::from_str::<Value>(&buf) {
+            Ok(v) => b.ts_cli_file(&v),
+            Err(e) => sink.problem(Problem::new(path, None, format!("not JSON: {e}"))),
+        }
+    } else {
+        for line in jsonl::lines(&buf) {
+            match jsonl::parse::<Value>(&line) {
+                Ok(v) => b.line(&v),
+                Err(Bad::Partial) => {}
+                Err(Bad::Invalid(e)) => sink.problem(Problem::new(
+                    path,
+                    Some(line.number),
+                    format!("skipped unreadable record: {e}"),
+                )),
             }
         }
-        if let Some(s) = b.finish() {
-            sink.session(s);
-        }
-        Ok(())
+    }
+    if let Some(s) = b.finish() {
+        sink.session(s);
     }
 }
 

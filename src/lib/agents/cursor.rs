@@ -309,8 +309,10 @@ fn extract_global(
     Ok(())
 }
 
-/// A composer (global or workspace-local) as a session; `None` when it holds no message.
-fn composer_session(
+/// A composer (global or workspace-local) as a session; `None` when it holds no message. `data` is its row's
+/// value as JSON ([`vscode::cell_json`]); split composers' bubbles come from `load_bubble` (a bubble id to its
+/// row's value), and `db` names the database in problems.
+pub fn composer_session(
     data: &Value,
     folder: Option<String>,
     load_bubble: &mut dyn FnMut(&str) -> Result<Option<Value>, String>,

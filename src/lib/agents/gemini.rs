@@ -68,30 +68,37 @@ impl Agent for Gemini {
     }
 
     fn extract(&self, source: &Source, env: &Env, sink: &mut dyn Sink) -> io::Result<()> {
-        let path = &source.path;
-        let buf = jsonl::read(path)?;
-        if walk::name(path) == PROMPT_LOG {
-            prompt_log(path, &buf, env, sink);
-            return Ok(());
+        jsonl::with_bytes(&source.path, |bytes| {
+            parse_file(bytes, &source.path, env, sink)
+        })
+    }
+}
+
+/// The sessions in the bytes of one file: a whole-file JSON chat (`.json`), a JSONL chat log, or the prompt
+/// log (`logs.json`), told apart by `path`, which also names the file in problems. The project is found from
+/// the files around `path` and `env`'s Gemini home, when they exist.
+pub fn parse_file(bytes: &[u8], path: &Path, env: &Env, sink: &mut dyn Sink) {
+    let buf = jsonl::text(bytes);
+    if walk::name(path) == PROMPT_LOG {
+        prompt_log(path, &buf, env, sink);
+        return;
+    }
+    let record = if path.extension().is_some_and(|e| e == "json") {
+        if buf.trim().is_empty() {
+            return; // an empty file from an interrupted rewrite
         }
-        let record = if path.extension().is_some_and(|e| e == "json") {
-            if buf.trim().is_empty() {
-                return Ok(()); // an empty file from an interrupted rewrite
+        match serde_json::from_str::<Value>(&buf) {
+            Ok(v) => v,
+            Err(e) => {
+                sink.problem(Problem::new(path, None, format!("not JSON: {e}")));
+                return;
             }
-            match serde_json::from_str::<Value>(&buf) {
-                Ok(v) => v,
-                Err(e) => {
-                    sink.problem(Problem::new(path, None, format!("not JSON: {e}")));
-                    return Ok(());
-                }
-            }
-        } else {
-            replay(path, &buf, sink)
-        };
-        if let Some(s) = build(path, &record, env) {
-            sink.session(s);
         }
-        Ok(())
+    } else {
+        replay(path, &buf, sink)
+    };
+    if let Some(s) = build(path, &record, env) {
+        sink.session(s);
     }
 }
 

@@ -75,6 +75,11 @@ pub fn read(path: &std::path::Path) -> std::io::Result<String> {
     })
 }
 
+/// A file's bytes as text, invalid UTF-8 replaced (borrowed when there is none).
+pub fn text(buf: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(buf)
+}
+
 thread_local! {
     /// Each worker reads file after file into the same buffer: no fresh pages to fault in per file.
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -83,8 +88,8 @@ thread_local! {
 /// A larger buffer than this is released after use rather than kept for the next file.
 const KEEP_BUFFER: usize = 64 << 20;
 
-/// Calls `f` with the file's text (invalid UTF-8 replaced, as by [`read`]), reusing a per-thread buffer.
-pub fn with_text<T>(path: &std::path::Path, f: impl FnOnce(&str) -> T) -> std::io::Result<T> {
+/// Calls `f` with the file's bytes, reusing a per-thread buffer.
+pub fn with_bytes<T>(path: &std::path::Path, f: impl FnOnce(&[u8]) -> T) -> std::io::Result<T> {
     use std::io::Read;
     BUFFER.with(|cell| {
         let mut buf = cell.take();
@@ -95,10 +100,7 @@ pub fn with_text<T>(path: &std::path::Path, f: impl FnOnce(&str) -> T) -> std::i
             }
             file.read_to_end(&mut buf)
         });
-        let out = read.map(|_| match std::str::from_utf8(&buf) {
-            Ok(text) => f(text),
-            Err(_) => f(&String::from_utf8_lossy(&buf)),
-        });
+        let out = read.map(|_| f(&buf));
         if buf.capacity() <= KEEP_BUFFER {
             cell.replace(buf);
         }

@@ -130,18 +130,21 @@ fn problem(path: &Path, message: String) -> Problem {
     }
 }
 
-struct Row {
-    id: String,
-    summary: Option<String>,
-    updated_at: Option<String>,
-    data_type: Option<String>,
-    parent_id: Option<String>,
-    folder_paths: Option<String>,
-    created_at: Option<String>,
+/// A `threads` row's columns but `data`.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub id: String,
+    pub summary: Option<String>,
+    pub updated_at: Option<String>,
+    /// `zstd` or `json`.
+    pub data_type: Option<String>,
+    pub parent_id: Option<String>,
+    pub folder_paths: Option<String>,
+    pub created_at: Option<String>,
 }
 
-/// Decodes a row's JSON (decompressing zstd) and builds its session; `None` for a thread with no message.
-fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
+/// Decodes a row's `data` (decompressing zstd) and builds its session; `None` for a thread with no message.
+pub fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
     let json = match row.data_type.as_deref() {
         Some("zstd") => zstd::stream::decode_all(data).map_err(|e| format!("zstd: {e}"))?,
         _ => data.to_vec(),
