@@ -569,3 +569,14 @@ fn fuzz_regression_a_match_ending_inside_a_character_does_not_panic() {
     );
     assert_eq!(twice, once);
 }
+
+/// fuzz/regressions/scrubber-idempotence-home-path-before-garbage: a home path whose owner is followed by a
+/// long run of U+FFFD and odd characters.
+#[test]
+fn fuzz_regression_a_home_path_before_garbage_loses_its_owner() {
+    let (once, twice) = replay_fuzz_input(include_bytes!(
+        "../../../fuzz/regressions/scrubber-idempotence-home-path-before-garbage"
+    ));
+    assert!(!once.contains("alanbajan"), "{once}");
+    assert_eq!(twice, once);
+}
