@@ -308,7 +308,7 @@ fn person_name_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 
 macro_rules! rule {
     ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal) => {
-        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: $ph }
+        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: $ph }
     };
 }
 

@@ -260,6 +260,8 @@ fn structural_secrets() {
         format!("<password>{pw}</password>"),
         format!("machine api.example.com login bob password {pw}"),
         format!("db.internal:5432:shop:app:{pw}"),
+        format!("cat ~/.pgpass\ndb7.example.net:6432:shop:app:{pw}"),
+        format!("awsSecret: {aws_secret}"),
         format!("curl -H 'Authorization: Bearer {aws_secret}'"),
         format!("Server=x;Database=y;User Id=z;Password={pw};"),
         format!("aws_secret_access_key = {aws_secret}"),
