@@ -23,7 +23,7 @@ pub enum Check {
     Custom(fn(&str, Range<usize>, Range<usize>) -> bool),
 }
 
-/// One row of a rule table. The named group `s` (or, in alternations, `t` or `u`), when present, is what
+/// One row of a rule table. The named group `s` (or, in alternations, `t`, `u` or `v`), when present, is what
 /// gets replaced; otherwise the whole match.
 pub struct Rule {
     pub id: &'static str,
@@ -314,7 +314,7 @@ impl RuleSet {
             let groups = re
                 .capture_names()
                 .enumerate()
-                .filter(|(_, n)| matches!(n, Some("s" | "t" | "u")))
+                .filter(|(_, n)| matches!(n, Some("s" | "t" | "u" | "v")))
                 .map(|(i, _)| i)
                 .collect();
             let i = rules.len();

@@ -881,8 +881,9 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "cli-short-password",
-        ["mysql", "redis-cli", "sshpass", "docker login"],
-        r"\b(?:(?:mysql|mysqldump|mysqladmin)\b[^\n|;]*?\s-p(?P<s>[^\s'\x22\\-][^\s'\x22\\]{3,})|(?:redis-cli|sshpass)\b[^\n|;]*?\s-[ap]\s+(?P<t>[^\s'\x22\\]{4,})|docker\s+login\b[^\n|;]*?\s-p\s+(?P<u>[^\s'\x22\\]{4,}))",
+        ["mysql", "redis-cli", "sshpass", "docker login", "curl"],
+        // mysql -pX, redis-cli/sshpass -a/-p X, docker login -p X, curl -u/--user NAME:PASSWORD.
+        r"\b(?:(?:mysql|mysqldump|mysqladmin)\b[^\n|;]*?\s-p(?P<s>[^\s'\x22\\-][^\s'\x22\\]{3,})|(?:redis-cli|sshpass)\b[^\n|;]*?\s-[ap]\s+(?P<t>[^\s'\x22\\]{4,})|docker\s+login\b[^\n|;]*?\s-p\s+(?P<u>[^\s'\x22\\]{4,})|curl\b[^\n|;]*?\s(?:-u|--user)(?:\s+|=)['\x22]?[^\s:'\x22\\]+:(?P<v>[^\s'\x22\\]{4,}))",
         Check::Custom(not_placeholder)
     ),
     rule!(

@@ -257,6 +257,8 @@ fn structural_secrets() {
         format!("password: {pw}"),
         format!("mysql -u root -p{pw} shop"),
         format!("curl --password {pw} x"),
+        format!("curl -u bob:{pw} https://api.acme.io"),
+        format!("curl --user='bob:{pw}' -X POST x"),
         format!("<password>{pw}</password>"),
         format!("machine api.example.com login bob password {pw}"),
         format!("db.internal:5432:shop:app:{pw}"),
@@ -341,6 +343,7 @@ fn high_entropy_non_secrets_stay() {
         "img data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
         "Claude Shannon built -O3 binaries with llama.cpp under ollama while the mistral blew",
         "timestamps 1714567890123, pid 48213, port 8080, issue #12345",
+        "order ORD-415-555-0132, v415.555.0132, 10.192.168.1000.4, ranges 415-555-0132-9 and 415-555-0132:80",
         "lockfile: checksum = \"5f2e3c4b6a8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f\"",
     ] {
         assert_eq!(scrub(text), text);
@@ -363,6 +366,11 @@ fn emails_ips_phones_hosts_names() {
         ),
         ("call +1 415 555 0132 now", "call <phone> now"),
         ("call (415) 555-0132", "call <phone>"),
+        (
+            "Call me at 415-555-0132 or (415) 555-0199.",
+            "Call me at <phone> or <phone>.",
+        ),
+        ("fax: 415.555.0132", "fax: <phone>"),
         ("card 4539 1488 0343 6467", "card <card>"),
         ("IBAN GB82 WEST 1234 5698 7654 32", "IBAN <iban>"),
         (
