@@ -97,7 +97,7 @@ impl Finding {
 }
 
 /// Keeps a set of non-overlapping findings, sorted by position: the higher priority wins an overlap, then
-/// the longer span, then the earlier one. A finding that loses only part of its span keeps the rest (with
+/// the longer span, then the earlier one. A finding (but an e-mail address) that loses only part of its span keeps the rest (with
 /// its own replacement): dropping it whole would leave that rest in the clear, and the next pass, no longer
 /// seeing the winner's text, would find it (a leak, and not idempotent). Findings that would change nothing
 /// are dropped.
@@ -128,6 +128,11 @@ pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
             .collect();
         if over.is_empty() {
             kept.push(f);
+            continue;
+        }
+        // A beaten address keeps nothing: what lies outside its winner is a mail or URL host
+        // (`://user:PASSWORD@host`), not a person.
+        if f.kind == Kind::Email {
             continue;
         }
         over.sort_unstable();
@@ -201,6 +206,16 @@ mod tests {
             ],
         );
         assert_eq!(apply("a secret b", &f), "<host><REDACTED><host>");
+        // An address whose local part is a password keeps its host.
+        let text = "mongodb://bob:Pa55w0rd@db.acme.io/x";
+        let f = settle(
+            text,
+            vec![
+                Finding::new(14, 22, Kind::Secret, "url-password", "<REDACTED>"),
+                Finding::new(14, 33, Kind::Email, "email", "<email>"),
+            ],
+        );
+        assert_eq!(apply(text, &f), "mongodb://bob:<REDACTED>@db.acme.io/x");
     }
 
     #[test]

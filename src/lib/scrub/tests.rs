@@ -350,6 +350,22 @@ fn high_entropy_non_secrets_stay() {
     }
 }
 
+/// A Windows home folder named after its owner, as a path and as an editor's `file://` URI.
+#[test]
+fn a_home_folder_with_a_full_name_goes_whole() {
+    for text in [
+        "C:\\Users\\Bobby Smith\\Documents\\main.py failed",
+        "open file:///c%3A/Users/Bobby%20Smith/proj/main.py",
+    ] {
+        let out = scrub(text);
+        assert!(
+            !out.contains("Smith") && !out.contains("Bobby"),
+            "{text} -> {out}"
+        );
+        assert!(out.contains("<name>"), "{out}");
+    }
+}
+
 #[test]
 fn emails_ips_phones_hosts_names() {
     for (text, want) in [
@@ -366,6 +382,10 @@ fn emails_ips_phones_hosts_names() {
         ),
         ("call +1 415 555 0132 now", "call <phone> now"),
         ("call (415) 555-0132", "call <phone>"),
+        (
+            "mongodb+srv://bob:Pa55w0rdXq7Zk@cluster0.ab1cd.mongodb.net/test",
+            "mongodb+srv://bob:<REDACTED>@cluster0.ab1cd.mongodb.net/test",
+        ),
         (
             "Call me at 415-555-0132 or (415) 555-0199.",
             "Call me at <phone> or <phone>.",
