@@ -97,7 +97,10 @@ impl Finding {
 }
 
 /// Keeps a set of non-overlapping findings, sorted by position: the higher priority wins an overlap, then
-/// the longer span, then the earlier one. Findings that would change nothing are dropped.
+/// the longer span, then the earlier one. A finding (but an e-mail address) that loses only part of its span keeps the rest (with
+/// its own replacement): dropping it whole would leave that rest in the clear, and the next pass, no longer
+/// seeing the winner's text, would find it (a leak, and not idempotent). Findings that would change nothing
+/// are dropped.
 pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
     found.retain(|f| {
         f.start < f.end
@@ -118,9 +121,34 @@ pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
     let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
     for f in found {
         // `kept` is small; a linear overlap check is cheaper than a tree here.
-        if kept.iter().all(|k| f.end <= k.start || f.start >= k.end) {
+        let mut over: Vec<(usize, usize)> = kept
+            .iter()
+            .filter(|k| f.start < k.end && k.start < f.end)
+            .map(|k| (k.start, k.end))
+            .collect();
+        if over.is_empty() {
             kept.push(f);
+            continue;
         }
+        // A beaten address keeps nothing: what lies outside its winner is a mail or URL host
+        // (`://user:PASSWORD@host`), not a person.
+        if f.kind == Kind::Email {
+            continue;
+        }
+        over.sort_unstable();
+        let mut at = f.start;
+        let mut rest = Vec::new();
+        for (s, e) in over.into_iter().chain([(f.end, f.end)]) {
+            if s > at {
+                rest.push(Finding {
+                    start: at,
+                    end: s.min(f.end),
+                    ..f.clone()
+                });
+            }
+            at = at.max(e);
+        }
+        kept.extend(rest);
     }
     kept.sort_by_key(|f| f.start);
     kept
@@ -156,6 +184,38 @@ mod tests {
         );
         assert_eq!(f.len(), 2);
         assert_eq!(apply(text, &f), "key <REDACTED> mail <email>");
+    }
+
+    #[test]
+    fn a_partly_beaten_finding_keeps_what_lies_outside_the_winner() {
+        let text = "/home/bob-xa.b@corp.io tail";
+        let f = settle(
+            text,
+            vec![
+                Finding::new(6, 22, Kind::Username, "home-path", "user_1"),
+                Finding::new(13, 22, Kind::Email, "email", "<email>"),
+            ],
+        );
+        assert_eq!(apply(text, &f), "/home/user_1<email> tail");
+        // Beaten in the middle: both sides stay replaced.
+        let f = settle(
+            "a secret b",
+            vec![
+                Finding::new(0, 10, Kind::Host, "h", "<host>"),
+                Finding::new(2, 8, Kind::Secret, "s", "<REDACTED>"),
+            ],
+        );
+        assert_eq!(apply("a secret b", &f), "<host><REDACTED><host>");
+        // An address whose local part is a password keeps its host.
+        let text = "mongodb://bob:Pa55w0rd@db.acme.io/x";
+        let f = settle(
+            text,
+            vec![
+                Finding::new(14, 22, Kind::Secret, "url-password", "<REDACTED>"),
+                Finding::new(14, 33, Kind::Email, "email", "<email>"),
+            ],
+        );
+        assert_eq!(apply(text, &f), "mongodb://bob:<REDACTED>@db.acme.io/x");
     }
 
     #[test]

@@ -18,12 +18,12 @@ fn bounded(text: &str, whole: Range<usize>, _: Range<usize>) -> bool {
 
 macro_rules! model {
     ($id:literal, [$($a:literal),*], $p:literal, $ph:literal) => {
-        Rule { id: $id, kind: Kind::Model, anchors: &[$($a),*], pattern: $p, check: Check::Custom(bounded), placeholder: $ph }
+        Rule { id: $id, kind: Kind::Model, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Custom(bounded), placeholder: $ph }
     };
 }
 macro_rules! phrase {
     ($id:literal, [$($a:literal),*], $p:literal, $ph:literal) => {
-        Rule { id: $id, kind: Kind::ProviderPhrase, anchors: &[$($a),*], pattern: $p, check: Check::Always, placeholder: $ph }
+        Rule { id: $id, kind: Kind::ProviderPhrase, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Always, placeholder: $ph }
     };
 }
 

@@ -544,18 +544,22 @@ impl NameMatcher {
     /// Records one name at `start..end` and returns where the next may start.
     fn push(&self, b: &[u8], start: usize, end: usize, i: usize, out: &mut Vec<Finding>) -> usize {
         let n = &self.names[i];
-        // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name.
+        // `Alice Liddell`: a capitalized login followed by a capitalized word is a person's full name (also
+        // `Alice%20Liddell`, as editors write a Windows home folder in a `file://` URI).
         if n.kind == Kind::Username && b[start].is_ascii_uppercase() {
             let rest = &b[end..];
-            let surname = rest.len() > 3
-                && rest[0] == b' '
-                && rest[1].is_ascii_uppercase()
-                && rest[2].is_ascii_lowercase();
+            let gap = if rest.starts_with(b"%20") { 3 } else { 1 };
+            let surname = rest.len() > gap + 2
+                && (rest[0] == b' ' || gap == 3)
+                && rest[gap].is_ascii_uppercase()
+                && rest[gap + 1].is_ascii_lowercase();
             if surname {
-                let len = 2 + rest[2..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
-                    .count();
+                let len = gap
+                    + 1
+                    + rest[gap + 1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphabetic() || **c == b'-')
+                        .count();
                 out.push(Finding::new(
                     start,
                     end + len,

@@ -250,10 +250,16 @@ fn phone_ok(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let v = &text[part];
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
     let after = &text.as_bytes()[whole.end..];
+    // A number that goes on (`555-0132.7`, `-x`, `:80`) is a version, range or address; a full stop that
+    // ends a sentence is not.
+    let goes_on = match after {
+        [b, ..] if b.is_ascii_alphanumeric() => true,
+        [b'.' | b'-' | b':', c, ..] => c.is_ascii_alphanumeric(),
+        [b'-' | b':'] => true,
+        _ => false,
+    };
     (8..=15).contains(&digits)
-        && !after
-            .first()
-            .is_some_and(|&b| b == b'.' || b == b'-' || b == b':' || b.is_ascii_alphanumeric())
+        && !goes_on
         && v.bytes()
             .any(|b| matches!(b, b' ' | b'-' | b'.' | b'(' | b'+'))
 }
@@ -308,7 +314,7 @@ fn person_name_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 
 macro_rules! rule {
     ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal) => {
-        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: $ph }
+        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: $ph }
     };
 }
 
@@ -349,7 +355,8 @@ pub static RULES: &[Rule] = &[
         "phone-national",
         Phone,
         [],
-        r"(?:^|[^A-Za-z0-9_])(?P<s>\(\d{3}\)\s?\d{3}[-.\s]\d{4})\b",
+        // `(415) 555-0132`, and the North American `415-555-0132` / `415.555.0132` (one separator kind).
+        r"(?:^|[^A-Za-z0-9_.:/#-])(?P<s>\(\d{3}\)\s?\d{3}[-.\s]\d{4}|\d{3}-\d{3}-\d{4}|\d{3}\.\d{3}\.\d{4})\b",
         Check::Custom(phone_ok),
         "<phone>"
     ),

@@ -23,16 +23,40 @@ pub enum Check {
     Custom(fn(&str, Range<usize>, Range<usize>) -> bool),
 }
 
-/// One row of a rule table. The named group `s` (or, in alternations, `t` or `u`), when present, is what
+/// One row of a rule table. The named group `s` (or, in alternations, `t`, `u` or `v`), when present, is what
 /// gets replaced; otherwise the whole match.
 pub struct Rule {
     pub id: &'static str,
     pub kind: Kind,
     /// Lowercase literals, one of which occurs (case-insensitively) in every match. Empty: always run.
+    /// `\d` in one stands for any digit (see [`expand_anchor`]).
     pub anchors: &'static [&'static str],
+    /// The anchors are words of the text around a match rather than part of it (`discord` somewhere before
+    /// a bot token): the rule runs on texts that mention them, wherever its match lies.
+    pub context: bool,
     pub pattern: &'static str,
     pub check: Check,
     pub placeholder: &'static str,
+}
+
+/// The literals an anchor stands for: `\d` is any digit (`:\d:` is `:0:`, `:1:`, ...), for shapes such as
+/// a port that no fixed literal covers.
+pub fn expand_anchor(anchor: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut rest = anchor;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("\\d") {
+            out = out
+                .iter()
+                .flat_map(|s| ('0'..='9').map(move |d| format!("{s}{d}")))
+                .collect();
+            rest = after;
+        } else {
+            out.iter_mut().for_each(|s| s.push(c));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 /// How far before a match [`Check::Near`] looks for its words.
@@ -278,7 +302,7 @@ impl RuleSet {
         extra: &[(&'static str, u8)],
     ) -> Result<RuleSet, RuleError> {
         let mut rules = Vec::new();
-        let mut anchor_text: Vec<&'static str> = Vec::new();
+        let mut anchor_text: Vec<String> = Vec::new();
         let mut woken: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for rule in tables.iter().flat_map(|t| t.iter()) {
@@ -290,7 +314,7 @@ impl RuleSet {
             let groups = re
                 .capture_names()
                 .enumerate()
-                .filter(|(_, n)| matches!(n, Some("s" | "t" | "u")))
+                .filter(|(_, n)| matches!(n, Some("s" | "t" | "u" | "v")))
                 .map(|(i, _)| i)
                 .collect();
             let i = rules.len();
@@ -298,8 +322,8 @@ impl RuleSet {
             if rule.anchors.is_empty() {
                 always.push(i);
             }
-            for a in rule.anchors {
-                match anchor_text.iter().position(|x| x == a) {
+            for a in rule.anchors.iter().flat_map(|a| expand_anchor(a)) {
+                match anchor_text.iter().position(|x| *x == a) {
                     Some(j) => woken[j].push(i),
                     None => {
                         anchor_text.push(a);
@@ -314,7 +338,7 @@ impl RuleSet {
         let pairs = anchor_text
             .iter()
             .zip(&woken)
-            .flat_map(|(a, w)| w.iter().map(move |&i| (*a, Hit::Rule(i as u16))))
+            .flat_map(|(a, w)| w.iter().map(move |&i| (a.as_str(), Hit::Rule(i as u16))))
             .chain(extra.iter().map(|&(a, bit)| (a, Hit::Path(bit))));
         let anchors = Anchors::new(pairs)?;
         let unanchored = if always.is_empty() {
@@ -482,16 +506,112 @@ mod tests {
         assert!(none.is_empty());
     }
 
+    #[test]
+    fn digit_anchors_expand() {
+        assert_eq!(expand_anchor("ab"), vec!["ab"]);
+        let e = expand_anchor(r":\d:");
+        assert_eq!(e.len(), 10);
+        assert_eq!((e[0].as_str(), e[9].as_str()), (":0:", ":9:"));
+        assert_eq!(expand_anchor(r"\d\d").len(), 100);
+    }
+
+    /// A rule is woken by every text it matches: one of its anchors occurs in each match (unless its anchors
+    /// are context words). Random texts dense in the shapes the rules look for, run into each other.
+    #[test]
+    fn every_match_holds_one_of_its_rules_anchors() {
+        use super::super::{models, paths, pii, secrets};
+        let set = RuleSet::compile(
+            &[secrets::RULES, pii::RULES, models::RULES],
+            paths::LITERALS,
+        )
+        .unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = [
+            "192.168.1.10",
+            "8.8.4.4",
+            "+1 415 555 0100",
+            "(415) 555-0134",
+            "4111 1111 1111 1111",
+            "DE89 3704 0044 0532 0130 00",
+            "2606:4700:4700::1111",
+            "password=Xy7#kq9Lm2",
+            "api_key = 'AbCdEf123456789'",
+            "_authToken=npm_abcdef1234567890",
+            "patAbCdEfGh123456.",
+            "0123456789abcdef",
+            "sk-ant-",
+            "ghp_",
+            "AKIA",
+            "awsSecret: ",
+            "AWSSECRET=",
+            "aws_secret_access_key=",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+            "db.internal:5433:app:bob:hunter22",
+            "\nlocalhost:6432:*:ci:s3cretpw\n",
+            "@",
+            "::",
+            ". ",
+            "\n",
+            " ",
+            "\"",
+            "=",
+            ":",
+            "-",
+            "(",
+            ")",
+        ];
+        let alphabet = b"0123456789abcdefABCXYZ .:+-()=_\"'/@%\n";
+        for round in 0..20_000 {
+            let mut text = String::new();
+            while text.len() < 40 + next(160) {
+                if next(3) == 0 {
+                    text.push(alphabet[next(alphabet.len())] as char);
+                } else {
+                    let p = pieces[next(pieces.len())];
+                    text.push_str(if next(4) == 0 {
+                        &p[..next(p.len() + 1)]
+                    } else {
+                        p
+                    });
+                }
+            }
+            let wake = set.wake(&text);
+            for (i, c) in set.rules.iter().enumerate() {
+                let woken = wake.rules[i / 64] >> (i % 64) & 1 != 0;
+                if woken || c.rule.context || c.rule.anchors.is_empty() {
+                    continue;
+                }
+                let mut found = Vec::new();
+                c.find(&text, &mut found);
+                assert!(
+                    found.is_empty(),
+                    "round {round}: {} matches unwoken in {text:?}",
+                    c.rule.id
+                );
+            }
+        }
+    }
+
     /// The pair scan finds exactly the literals an overlapping Aho-Corasick search finds, on texts dense in
     /// the literals' own bytes (every real anchor, both cases, single-byte ones, text edges).
     #[test]
     fn anchors_agree_with_aho_corasick() {
         use super::super::{models, paths, pii, secrets};
-        let lits: Vec<&str> = [secrets::RULES, pii::RULES, models::RULES]
+        let lits: Vec<String> = [secrets::RULES, pii::RULES, models::RULES]
             .iter()
-            .flat_map(|t| t.iter().flat_map(|r| r.anchors.iter().copied()))
-            .chain(paths::LITERALS.iter().map(|(l, _)| *l))
+            .flat_map(|t| {
+                t.iter()
+                    .flat_map(|r| r.anchors.iter().flat_map(|a| expand_anchor(a)))
+            })
+            .chain(paths::LITERALS.iter().map(|(l, _)| l.to_string()))
             .collect();
+        let lits: Vec<&str> = lits.iter().map(String::as_str).collect();
         let a = Anchors::new(lits.iter().enumerate().map(|(i, l)| (*l, i))).unwrap();
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)

@@ -15,7 +15,10 @@ const R: &str = "<REDACTED>";
 
 macro_rules! rule {
     ($id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], pattern: $p, check: $check, placeholder: R }
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: R }
+    };
+    (context $id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, pattern: $p, check: $check, placeholder: R }
     };
 }
 
@@ -270,17 +273,12 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "aws-secret-key",
-        [
-            "aws_secret",
-            "secretaccesskey",
-            "secret_access_key",
-            "aws secret"
-        ],
+        ["aws_secret", "awssecret", "secretaccesskey"],
         r#"(?i)(?:aws_?secret_?access_?key|secretaccesskey|aws_?secret(?:_?key)?)\\?["']?\s*(?:=|:|=>)\s*\\?["']?(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         Check::Random(3.5)
     ),
     rule!(
-        "aws-secret-near-key-id",
+        context "aws-secret-near-key-id",
         ["akia", "asia", "aws"],
         r"(?:^|\\[nrt]|[^A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
         Check::Custom(aws_secret)
@@ -661,7 +659,7 @@ pub static RULES: &[Rule] = &[
         Check::Random(4.0)
     ),
     rule!(
-        "discord-bot-token",
+        context "discord-bot-token",
         ["discord"],
         r"\b(?P<s>[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})\b",
         RAND
@@ -861,7 +859,8 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "pgpass-line",
-        [":5432:", ":*:"],
+        // Any port, not only 5432.
+        [r":\d\d", r":\d:", ":*:"],
         r"(?m)^[^:\s]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(?P<s>[^\s]{4,})$",
         Check::Custom(not_placeholder)
     ),
@@ -882,8 +881,9 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "cli-short-password",
-        ["mysql", "redis-cli", "sshpass", "docker login"],
-        r"\b(?:(?:mysql|mysqldump|mysqladmin)\b[^\n|;]*?\s-p(?P<s>[^\s'\x22\\-][^\s'\x22\\]{3,})|(?:redis-cli|sshpass)\b[^\n|;]*?\s-[ap]\s+(?P<t>[^\s'\x22\\]{4,})|docker\s+login\b[^\n|;]*?\s-p\s+(?P<u>[^\s'\x22\\]{4,}))",
+        ["mysql", "redis-cli", "sshpass", "docker login", "curl"],
+        // mysql -pX, redis-cli/sshpass -a/-p X, docker login -p X, curl -u/--user NAME:PASSWORD.
+        r"\b(?:(?:mysql|mysqldump|mysqladmin)\b[^\n|;]*?\s-p(?P<s>[^\s'\x22\\-][^\s'\x22\\]{3,})|(?:redis-cli|sshpass)\b[^\n|;]*?\s-[ap]\s+(?P<t>[^\s'\x22\\]{4,})|docker\s+login\b[^\n|;]*?\s-p\s+(?P<u>[^\s'\x22\\]{4,})|curl\b[^\n|;]*?\s(?:-u|--user)(?:\s+|=)['\x22]?[^\s:'\x22\\]+:(?P<v>[^\s'\x22\\]{4,}))",
         Check::Custom(not_placeholder)
     ),
     rule!(

@@ -257,9 +257,13 @@ fn structural_secrets() {
         format!("password: {pw}"),
         format!("mysql -u root -p{pw} shop"),
         format!("curl --password {pw} x"),
+        format!("curl -u bob:{pw} https://api.acme.io"),
+        format!("curl --user='bob:{pw}' -X POST x"),
         format!("<password>{pw}</password>"),
         format!("machine api.example.com login bob password {pw}"),
         format!("db.internal:5432:shop:app:{pw}"),
+        format!("cat ~/.pgpass\ndb7.example.net:6432:shop:app:{pw}"),
+        format!("awsSecret: {aws_secret}"),
         format!("curl -H 'Authorization: Bearer {aws_secret}'"),
         format!("Server=x;Database=y;User Id=z;Password={pw};"),
         format!("aws_secret_access_key = {aws_secret}"),
@@ -339,9 +343,26 @@ fn high_entropy_non_secrets_stay() {
         "img data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
         "Claude Shannon built -O3 binaries with llama.cpp under ollama while the mistral blew",
         "timestamps 1714567890123, pid 48213, port 8080, issue #12345",
+        "order ORD-415-555-0132, v415.555.0132, 10.192.168.1000.4, ranges 415-555-0132-9 and 415-555-0132:80",
         "lockfile: checksum = \"5f2e3c4b6a8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f\"",
     ] {
         assert_eq!(scrub(text), text);
+    }
+}
+
+/// A Windows home folder named after its owner, as a path and as an editor's `file://` URI.
+#[test]
+fn a_home_folder_with_a_full_name_goes_whole() {
+    for text in [
+        "C:\\Users\\Bobby Smith\\Documents\\main.py failed",
+        "open file:///c%3A/Users/Bobby%20Smith/proj/main.py",
+    ] {
+        let out = scrub(text);
+        assert!(
+            !out.contains("Smith") && !out.contains("Bobby"),
+            "{text} -> {out}"
+        );
+        assert!(out.contains("<name>"), "{out}");
     }
 }
 
@@ -361,6 +382,15 @@ fn emails_ips_phones_hosts_names() {
         ),
         ("call +1 415 555 0132 now", "call <phone> now"),
         ("call (415) 555-0132", "call <phone>"),
+        (
+            "mongodb+srv://bob:Pa55w0rdXq7Zk@cluster0.ab1cd.mongodb.net/test",
+            "mongodb+srv://bob:<REDACTED>@cluster0.ab1cd.mongodb.net/test",
+        ),
+        (
+            "Call me at 415-555-0132 or (415) 555-0199.",
+            "Call me at <phone> or <phone>.",
+        ),
+        ("fax: 415.555.0132", "fax: <phone>"),
         ("card 4539 1488 0343 6467", "card <card>"),
         ("IBAN GB82 WEST 1234 5698 7654 32", "IBAN <iban>"),
         (
@@ -567,5 +597,16 @@ fn fuzz_regression_a_match_ending_inside_a_character_does_not_panic() {
         !once.contains("ghp_oAUI4QXq8RWKX944PVubnyR8F35eEix0ZgMu"),
         "{once}"
     );
+    assert_eq!(twice, once);
+}
+
+/// fuzz/regressions/scrubber-idempotence-home-path-before-garbage: a home path whose owner is followed by a
+/// long run of U+FFFD and odd characters.
+#[test]
+fn fuzz_regression_a_home_path_before_garbage_loses_its_owner() {
+    let (once, twice) = replay_fuzz_input(include_bytes!(
+        "../../../fuzz/regressions/scrubber-idempotence-home-path-before-garbage"
+    ));
+    assert!(!once.contains("alanbajan"), "{once}");
     assert_eq!(twice, once);
 }
