@@ -290,12 +290,12 @@ impl PathRules {
             // The login is what follows the home prefix's last separator (it holds none itself): found
             // without a capture search, the costly part for logs full of absolute paths.
             for m in re.find_iter(b) {
-                let prefix = m.as_bytes();
-                let u = match prefix
+                let path = m.as_bytes();
+                let u = match path
                     .iter()
                     .rposition(|&c| matches!(c, b'/' | b'\\' | b'%'))
                 {
-                    Some(i) if prefix[i] == b'%' => m.start() + i + 3,
+                    Some(i) if path[i] == b'%' => m.start() + i + 3,
                     Some(i) => m.start() + i + 1,
                     None => continue,
                 };
