@@ -291,10 +291,7 @@ impl PathRules {
             // without a capture search, the costly part for logs full of absolute paths.
             for m in re.find_iter(b) {
                 let path = m.as_bytes();
-                let u = match path
-                    .iter()
-                    .rposition(|&c| matches!(c, b'/' | b'\\' | b'%'))
-                {
+                let u = match path.iter().rposition(|&c| matches!(c, b'/' | b'\\' | b'%')) {
                     Some(i) if path[i] == b'%' => m.start() + i + 3,
                     Some(i) => m.start() + i + 1,
                     None => continue,
