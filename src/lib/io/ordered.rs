@@ -1,9 +1,8 @@
 //! Parallel map over bounded batches that keeps input order.
 //!
 //! A reader thread fills batches of at most `MAX_BATCH_ITEMS` items or `MAX_BATCH_BYTES` bytes and hands them
-//! over a channel that holds two; a mapper thread has rayon map each batch (an indexed collect keeps order)
-//! while the caller's sink consumes the previous batch's results in input order, so writing the output does
-//! not leave the workers idle. Memory is bounded by a few batches, whatever the input size.
+//! over a channel that holds two; rayon maps each batch (an indexed collect keeps order) and the caller's sink
+//! consumes the results in input order. Memory is bounded by a few batches, whatever the input size.
 
 use std::sync::mpsc::sync_channel;
 
@@ -62,19 +61,8 @@ where
                 }
             }
         });
-        let (done_tx, done_rx) = sync_channel::<Vec<T>>(1);
-        let map = &map;
-        let pool = &pool;
-        scope.spawn(move || {
-            for batch in rx {
-                let results: Vec<T> = pool.install(|| batch.into_par_iter().map(map).collect());
-                if done_tx.send(results).is_err() {
-                    // The sink stopped: map no further (dropping `rx` stops the reader too).
-                    return;
-                }
-            }
-        });
-        for results in done_rx {
+        for batch in rx {
+            let results: Vec<T> = pool.install(|| batch.into_par_iter().map(&map).collect());
             for t in results {
                 sink(t)?;
             }
