@@ -30,8 +30,22 @@ claude_home() {
 }
 
 # peak_kb CMD...: the command's peak resident set in KiB (stdout discarded, stderr in $dir/stderr.txt).
+# The command's peak private (anonymous) memory, sampled from /proc every 50 ms, goes to $dir/anon.txt:
+# the resident set also counts the pages of files it maps, which for cc-index means the index's own
+# segment files while its final merge reads them (page cache, reclaimable, as large as the index).
 peak_kb() {
-  /usr/bin/time -o "$dir/time.txt" -f '%M' "$@" > /dev/null 2> "$dir/stderr.txt" || true
+  /usr/bin/time -o "$dir/time.txt" -f '%M' "$@" > /dev/null 2> "$dir/stderr.txt" &
+  local timer=$! pid="" anon=0 a
+  while kill -0 "$timer" 2>/dev/null; do
+    [ -n "$pid" ] || pid=$(pgrep -P "$timer" | head -1 || true)
+    if [ -n "$pid" ]; then
+      a=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+      [ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
+    fi
+    sleep 0.05
+  done
+  wait "$timer" || true
+  echo "$anon" > "$dir/anon.txt"
   tail -1 "$dir/time.txt"
 }
 
@@ -49,13 +63,18 @@ for mb in "$small" "$big"; do
   if [ -z "${SKIP_INDEX:-}" ]; then  # the slowest: minutes at 1 GB
     rm -rf "$dir/index-$mb"
     rss[index-$mb]=$(peak_kb "$BIN_DIR/cc-index" --index "$dir/index-$mb" "$input")
+    rss[index-private-$mb]=$(cat "$dir/anon.txt")
     rm -rf "$dir/index-$mb"
   fi
 done
 
 printf '%-14s %14s %14s %8s\n' filter "RSS@${small}MB" "RSS@${big}MB" ratio
-for f in normalize format scrub extract grep index; do
+for f in normalize format scrub extract grep index index-private; do
   [ -n "${rss[$f-$small]:-}" ] || continue
   awk -v f="cc-$f" -v a="${rss[$f-$small]}" -v b="${rss[$f-$big]}" \
     'BEGIN { printf "%-14s %11.1f MB %11.1f MB %7.2fx\n", f, a / 1024, b / 1024, b / a }'
 done
+if [ -n "${rss[index-private-$small]:-}" ]; then
+  echo "cc-index-private: its peak anonymous memory alone; the rest of cc-index's resident set is the index files"
+  echo "mapped by the final merge (reclaimable page cache, the size of the index)"
+fi

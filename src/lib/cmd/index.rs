@@ -88,8 +88,11 @@ fn target(
     }
 }
 
+/// A session made into documents. The session itself is dropped here: its text is in the documents,
+/// and batches of both waiting to be written would hold it twice.
 struct Prepared {
-    session: Session,
+    key: String,
+    messages: u64,
     docs: Vec<tantivy::TantivyDocument>,
     bytes: usize,
 }
@@ -116,15 +119,16 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             let session: Session = cli::parse_line(line)?;
             let docs = builder.documents(&session);
             Ok(Prepared {
-                session,
+                key: index::session_key(&session.meta.source_agent, &session.meta.session_id),
+                messages: session.messages.len() as u64,
                 docs,
                 bytes: line.bytes.len() + 1,
             })
         },
         |p| {
-            writer.replace(&p.session, p.docs)?;
+            writer.replace(&p.key, p.docs)?;
             sessions += 1;
-            messages += p.session.messages.len() as u64;
+            messages += p.messages;
             bytes += p.bytes as u64;
             if progress && last_report.elapsed().as_millis() >= 500 {
                 last_report = Instant::now();

@@ -289,11 +289,10 @@ impl DocumentBuilder {
 }
 
 impl Writer {
-    /// Replaces any earlier copy of the session (same agent and id) with these documents, which the
-    /// index keeps together, in order (see [`schema::Fields::back`]).
-    pub fn replace(&self, s: &Session, docs: Vec<TantivyDocument>) -> Result<(), IndexError> {
-        let skey = session_key(&s.meta.source_agent, &s.meta.session_id);
-        let delete = UserOperation::Delete(Term::from_field_text(self.builder.fields.skey, &skey));
+    /// Replaces any earlier copy of the session with key `skey` (see [`session_key`]) with these
+    /// documents, which the index keeps together, in order (see [`schema::Fields::back`]).
+    pub fn replace(&self, skey: &str, docs: Vec<TantivyDocument>) -> Result<(), IndexError> {
+        let delete = UserOperation::Delete(Term::from_field_text(self.builder.fields.skey, skey));
         let n = docs.len() as u64;
         let mut ops = Vec::with_capacity(docs.len() + 1);
         ops.push(delete);

@@ -199,6 +199,8 @@ impl Learned {
 
 impl PathRules {
     pub fn compile() -> Result<PathRules, RuleError> {
+        // The login segments below exclude `/`, `\` and `%`: `scan_with` relies on it to find a home path's
+        // login after the prefix's last separator.
         const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
         // A login never starts with a dot: `/home/.cache` is no user. The login segment is unbounded: a cap
         // (bytes, not characters) left the tail of a long or non-ASCII name in the clear, cut mid-character.
@@ -284,8 +286,23 @@ impl PathRules {
                 }
             }
         };
+        if let Some(re) = gated(have, HOME, &self.home) {
+            // The login is what follows the home prefix's last separator (it holds none itself): found
+            // without a capture search, the costly part for logs full of absolute paths.
+            for m in re.find_iter(b) {
+                let path = m.as_bytes();
+                let u = match path.iter().rposition(|&c| matches!(c, b'/' | b'\\' | b'%')) {
+                    Some(i) if path[i] == b'%' => m.start() + i + 3,
+                    Some(i) => m.start() + i + 1,
+                    None => continue,
+                };
+                login(u, m.end(), "home-path", out);
+                if let (Some(l), Some(name)) = (learned.as_deref_mut(), text.get(u..m.end())) {
+                    l.add(name);
+                }
+            }
+        }
         let logins = [
-            (gated(have, HOME, &self.home), "home-path"),
             (gated(have, DASH, &self.dashed), "escaped-home-path"),
             (gated(have, TILDE, &self.tilde), "tilde-user"),
             (gated(have, URL | AT, &self.url_user), "url-user"),

@@ -532,40 +532,48 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
-        let pieces = [
-            "192.168.1.10",
-            "8.8.4.4",
-            "+1 415 555 0100",
-            "(415) 555-0134",
-            "4111 1111 1111 1111",
-            "DE89 3704 0044 0532 0130 00",
-            "2606:4700:4700::1111",
-            "password=Xy7#kq9Lm2",
-            "api_key = 'AbCdEf123456789'",
-            "_authToken=npm_abcdef1234567890",
-            "patAbCdEfGh123456.",
-            "0123456789abcdef",
-            "sk-ant-",
-            "ghp_",
-            "AKIA",
-            "awsSecret: ",
-            "AWSSECRET=",
-            "aws_secret_access_key=",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
-            "db.internal:5433:app:bob:hunter22",
-            "\nlocalhost:6432:*:ci:s3cretpw\n",
-            "@",
-            "::",
-            ". ",
-            "\n",
-            " ",
-            "\"",
-            "=",
-            ":",
-            "-",
-            "(",
-            ")",
-        ];
+        let samples: Vec<String> = super::super::tests::samples()
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        let pieces: Vec<&str> = samples
+            .iter()
+            .map(String::as_str)
+            .chain([
+                "192.168.1.10",
+                "8.8.4.4",
+                "+1 415 555 0100",
+                "(415) 555-0134",
+                "4111 1111 1111 1111",
+                "DE89 3704 0044 0532 0130 00",
+                "2606:4700:4700::1111",
+                "password=Xy7#kq9Lm2",
+                "api_key = 'AbCdEf123456789'",
+                "_authToken=npm_abcdef1234567890",
+                "patAbCdEfGh123456.",
+                "0123456789abcdef",
+                "sk-ant-",
+                "ghp_",
+                "AKIA",
+                "awsSecret: ",
+                "AWSSECRET=",
+                "aws_secret_access_key=",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+                "db.internal:5433:app:bob:hunter22",
+                "\nlocalhost:6432:*:ci:s3cretpw\n",
+                "@",
+                "::",
+                ". ",
+                "\n",
+                " ",
+                "\"",
+                "=",
+                ":",
+                "-",
+                "(",
+                ")",
+            ])
+            .collect();
         let alphabet = b"0123456789abcdefABCXYZ .:+-()=_\"'/@%\n";
         for round in 0..20_000 {
             let mut text = String::new();

@@ -84,7 +84,8 @@ fn github_like(prefix: &str, g: &mut Gen) -> String {
     format!("{prefix}{body}{}", base62_6(crc32(body.as_bytes())))
 }
 
-fn samples() -> Vec<(&'static str, String)> {
+/// One generated value of every credential shape (valid prefix, length and checksum).
+pub(super) fn samples() -> Vec<(&'static str, String)> {
     let g = &mut Gen(0x9E37_79B9_7F4A_7C15);
     vec![
         ("github classic", github_like("ghp_", g)),
