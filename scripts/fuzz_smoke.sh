@@ -9,8 +9,10 @@
 # goes to the tracing hooks), at the cost of the fuzzer learning less from failed comparisons; for a campaign
 # that must reach a number of executions, started from a corpus that already has the formats' keys.
 # Seed corpora are built from tests/fixtures on first use (fuzz/corpus/TARGET, not committed).
-# TIMEOUT (default 20) is the seconds one input may take before it counts as a hang. Each run's log is kept
-# in fuzz/artifacts/TARGET.log.
+# TIMEOUT (default 20) is the seconds one input may take before it counts as a hang: wall-clock seconds, so
+# keep it well above any pause (a SIGSTOPped fuzzer times out when continued). FUZZ_ARGS adds libFuzzer flags:
+# '-fork=1 -ignore_crashes=1' goes on past a known failure (the exit status is then the last job's, and every
+# failing input is left in fuzz/artifacts/TARGET). Each run's log is kept in fuzz/artifacts/TARGET.log.
 # Usage: scripts/fuzz_smoke.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,10 +79,15 @@ for t in "${targets[@]}"; do
     status=ok
     start=$(date +%s)
     (cd fuzz && cargo fuzz run "${build[@]}" "$t" "corpus/$t" -- "${limit[@]}" -rss_limit_mb=2048 \
-        -timeout="${TIMEOUT:-20}" -max_len="${MAX_LEN:-1048576}" -print_final_stats=1) >"$log" 2>&1 || status="FAILED (see $log, fuzz/artifacts/$t)"
+        -timeout="${TIMEOUT:-20}" -max_len="${MAX_LEN:-1048576}" -print_final_stats=1 ${FUZZ_ARGS:-}) >"$log" 2>&1 || status="FAILED (see $log, fuzz/artifacts/$t)"
     wall=$(($(date +%s) - start))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    if grep -q '^#[0-9]*: cov:' "$log"; then # fork mode: the parent's last count, and crashes ignored
+        execs=$(grep -o '^#[0-9]*: cov:' "$log" | tail -1 | tr -dc 0-9)
+        rate=$((execs / (wall > 0 ? wall : 1)))
+        status="$status, $(grep -o 'oom/timeout/crash: [0-9/]*' "$log" | tail -1)"
+    fi
     printf '%-12s %12s %10s %8s %8s %s\n' "$t" "$execs" "$rate" "$wall" "$(ls "fuzz/corpus/$t" | wc -l)" "$status"
     [ "$status" = ok ] || tail -30 "$log" >&2
 done
