@@ -1,5 +1,7 @@
 //! The scrubber on arbitrary text, the way cc-scrub runs it (a session, both passes): no panic, and
-//! scrubbing its own output changes nothing.
+//! scrubbing its own output changes nothing. With FUZZ_NO_IDEMPOTENCE=1 in the environment both passes
+//! still run but only panics, hangs and runaway allocation count: for a campaign while an idempotence
+//! finding is open (each input that shows it again would stop the fuzzer).
 #![no_main]
 use std::sync::OnceLock;
 
@@ -29,8 +31,11 @@ fuzz_target!(|data: &[u8]| {
     s.scrub_session(&mut session, Mode::Scrub, false);
     let once = session.messages[0].content.clone();
     s.scrub_session(&mut session, Mode::Scrub, false);
-    assert_eq!(
-        session.messages[0].content, once,
-        "scrubbing scrubbed text changed it"
-    );
+    static CHECK: OnceLock<bool> = OnceLock::new();
+    if *CHECK.get_or_init(|| std::env::var_os("FUZZ_NO_IDEMPOTENCE").is_none_or(|v| v != "1")) {
+        assert_eq!(
+            session.messages[0].content, once,
+            "scrubbing scrubbed text changed it"
+        );
+    }
 });
