@@ -97,7 +97,7 @@ impl Finding {
 }
 
 /// Keeps a set of non-overlapping findings, sorted by position: the higher priority wins an overlap, then
-/// the longer span, then the earlier one. A finding (but an e-mail address) that loses only part of its span keeps the rest (with
+/// the longer span, then the earlier one. A finding that loses only part of its span keeps the rest (with
 /// its own replacement): dropping it whole would leave that rest in the clear, and the next pass, no longer
 /// seeing the winner's text, would find it (a leak, and not idempotent). Findings that would change nothing
 /// are dropped.
@@ -130,19 +130,19 @@ pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
             kept.push(f);
             continue;
         }
-        // A beaten address keeps nothing: what lies outside its winner is a mail or URL host
-        // (`://user:PASSWORD@host`), not a person.
-        if f.kind == Kind::Email {
-            continue;
-        }
+
         over.sort_unstable();
         let mut at = f.start;
         let mut rest = Vec::new();
         for (s, e) in over.into_iter().chain([(f.end, f.end)]) {
-            if s > at {
+            let piece = at..s.min(f.end).max(at);
+            // What is left of an address after its local part was a URL's password (`:PASSWORD@host`) is a
+            // host, not a person: it stays.
+            let host_only = f.kind == Kind::Email && text[piece.clone()].starts_with('@');
+            if !piece.is_empty() && !host_only {
                 rest.push(Finding {
-                    start: at,
-                    end: s.min(f.end),
+                    start: piece.start,
+                    end: piece.end,
                     ..f.clone()
                 });
             }

@@ -84,7 +84,11 @@ pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     // Our own pseudonyms (`user_` + 8 hex) must never look like a secret on a second pass.
     if let Some(i) = lower.find("user_") {
-        if lower.len() >= i + 13 && crate::scrub::key::is_user_pseudonym(&lower[i..i + 13]) {
+        // By `get`: the 13th byte may fall inside a character.
+        if lower
+            .get(i..i + 13)
+            .is_some_and(crate::scrub::key::is_user_pseudonym)
+        {
             return true;
         }
     }

@@ -611,3 +611,26 @@ fn fuzz_regression_a_home_path_before_garbage_loses_its_owner() {
     assert!(!once.contains("alanbajan"), "{once}");
     assert_eq!(twice, once);
 }
+
+/// fuzz/regressions/scrubber-panic-user-prefix-before-a-wide-character: `user_` then a multi-byte character
+/// within 13 bytes in a secret candidate; the placeholder test sliced inside it.
+#[test]
+fn fuzz_regression_a_user_prefix_before_a_wide_character_does_not_panic() {
+    let (once, twice) = replay_fuzz_input(include_bytes!(
+        "../../../fuzz/regressions/scrubber-panic-user-prefix-before-a-wide-character"
+    ));
+    assert_eq!(twice, once);
+    assert!(!scrub("password=user_1234567\u{e9}xyz").contains("1234567"));
+}
+
+/// fuzz/regressions/scrubber-email-glued-to-a-token-kept: an address right after a token (`ghp_…​.bob@…`).
+#[test]
+fn fuzz_regression_an_email_glued_to_a_token_goes_on_the_first_pass() {
+    let (once, twice) = replay_fuzz_input(include_bytes!(
+        "../../../fuzz/regressions/scrubber-email-glued-to-a-token-kept"
+    ));
+    assert!(!once.contains("liddell"), "{once}");
+    assert_eq!(twice, once);
+    let out = scrub("ghp_FAKEfake0246913578abcdefABCDEF012345ce.bob@corp.io");
+    assert!(!out.contains("bob"), "{out}");
+}
