@@ -143,10 +143,14 @@ pub struct Row {
     pub created_at: Option<String>,
 }
 
+/// The most a thread's compressed `data` may expand to: far above any real thread, and a bound on what a
+/// corrupt or hostile row (33 KB of zstd can claim a gigabyte) makes us allocate.
+const MAX_THREAD_BYTES: u64 = 512 << 20;
+
 /// Decodes a row's `data` (decompressing zstd) and builds its session; `None` for a thread with no message.
 pub fn thread_session(row: &Row, data: &[u8]) -> Result<Option<Session>, String> {
     let json = match row.data_type.as_deref() {
-        Some("zstd") => zstd::stream::decode_all(data).map_err(|e| format!("zstd: {e}"))?,
+        Some("zstd") => unzstd(data, MAX_THREAD_BYTES)?,
         _ => data.to_vec(),
     };
     let v: Value = serde_json::from_slice(&json).map_err(|e| format!("invalid JSON: {e}"))?;
@@ -415,6 +419,24 @@ fn legacy_message(m: &Value) -> Option<Message> {
     Some(msg)
 }
 
+/// zstd-decompresses `data`, refusing more than `limit` bytes of output.
+fn unzstd(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let decoder = zstd::stream::read::Decoder::new(data).map_err(|e| format!("zstd: {e}"))?;
+    let mut out = Vec::new();
+    decoder
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("zstd: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "zstd: the thread expands past {} MiB; skipped",
+            limit >> 20
+        ));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,6 +472,13 @@ mod tests {
         assert_eq!(s.meta.project_path.as_deref(), Some("/a"));
         assert_eq!(s.meta.title.as_deref(), Some("S"));
         assert!(thread_session(&row("zstd"), b"not zstd").is_err());
+        // A small blob that claims far more than the cap is refused, not inflated.
+        let bomb = zstd::stream::encode_all(&vec![b' '; 4 << 20][..], 19).unwrap();
+        assert!(bomb.len() < 4096);
+        assert!(unzstd(&bomb, 1 << 20)
+            .unwrap_err()
+            .contains("expands past 1 MiB"));
+        assert_eq!(unzstd(&bomb, 4 << 20).unwrap().len(), 4 << 20);
         assert!(thread_session(&row("json"), b"{\"messages\": []}")
             .unwrap()
             .is_none());
