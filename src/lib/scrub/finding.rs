@@ -130,7 +130,6 @@ pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
             kept.push(f);
             continue;
         }
-
         over.sort_unstable();
         let mut at = f.start;
         let mut rest = Vec::new();
