@@ -79,6 +79,8 @@ pub fn is_generic_login(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     GENERIC_LOGINS.contains(&lower.as_str())
         || is_user_pseudonym(&lower)
+        // Our own pseudonym with something glued after it (`user_1a2b3c4d…`) was scrubbed already.
+        || lower.get(..13).is_some_and(is_user_pseudonym)
         || lower.starts_with('$')
         || lower.starts_with('%')
         || lower.starts_with('<')
