@@ -65,6 +65,28 @@ impl Kind {
     }
 }
 
+/// Whether `s` is a placeholder this tool writes in place of what it found (`<email>`, `<model-openai>`).
+pub fn is_placeholder(s: &str) -> bool {
+    let Some(inner) = s.strip_prefix('<').and_then(|s| s.strip_suffix('>')) else {
+        return false;
+    };
+    matches!(
+        inner,
+        "REDACTED"
+            | "redacted"
+            | "email"
+            | "host"
+            | "ip"
+            | "phone"
+            | "name"
+            | "card"
+            | "iban"
+            | "model"
+    ) || inner
+        .strip_prefix("model-")
+        .is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
 /// Replace `text[start..end]` (bytes) with `replacement`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

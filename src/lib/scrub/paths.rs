@@ -147,6 +147,8 @@ pub struct PathRules {
     tilde: Regex,
     prompt: Regex,
     ssh: Regex,
+    /// A further `user@host` after an ssh-like command's first target.
+    ssh_target: Regex,
     url_user: Regex,
     remote: Regex,
     /// `gh pr list --repo OWNER/NAME`, `gh repo clone OWNER/NAME`, `gh api repos/OWNER/NAME`: a remote owner.
@@ -190,7 +192,9 @@ impl Learned {
 
     fn add(&mut self, name: &str) {
         let name = name.trim_matches(|c: char| c == '.' || c == '-');
+        // A login holds a letter or digit: `/home/\u{fffd}` names nobody to look for elsewhere.
         if (3..=32).contains(&name.len())
+            && name.chars().any(char::is_alphanumeric)
             && !is_generic_login(name)
             && !self.logins.iter().any(|l| l.eq_ignore_ascii_case(name))
         {
@@ -221,6 +225,9 @@ impl PathRules {
             ssh: build(
                 r"\b(?:ssh|scp|sftp|rsync|mosh|ssh-copy-id)\s[^\n|;&\\]*?(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
             )?,
+            ssh_target: build(
+                r"(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
+            )?,
             url_user: build(
                 r"(?i)\bhttps?://(?P<u>[A-Za-z0-9_.-]{1,64})(?::(?:<REDACTED>|[^\s@/'\x22<>\\]*))?@[A-Za-z0-9]",
             )?,
@@ -231,7 +238,7 @@ impl PathRules {
                 r"(?i)\b(?:gh|hub)\s[^\n|;&\\]*?(?:--repo(?:=|\s+)|\s(?-i:-R)\s*|\brepo\s+(?:clone|view|fork|edit|delete|archive|unarchive|rename|sync|set-default)\s+|\bapi\s+/?repos/)[\x22']?(?:(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/)?(?P<o>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<r>[A-Za-z0-9_.-]+)",
             )?,
             email_name: build(
-                r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}",
+                r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b",
             )?,
             project: build(
                 r"(?i)^(?:/home/|/Users/|/mnt/[a-z]/Users/|[a-z]:[\\/]Users[\\/])(?P<u>[^/\\]+)(?P<rest>(?:[/\\].*)?)$|^/root(?P<rrest>(?:/.*)?)$",
@@ -326,13 +333,8 @@ impl PathRules {
                 }
             }
         }
-        let hosts = [
-            (gated(have, AT, &self.prompt), "shell-prompt"),
-            (gated(have, SSH | AT, &self.ssh), "ssh-target"),
-        ];
-        for (re, rule) in hosts {
-            let Some(re) = re else { continue };
-            for c in re.captures_iter(b) {
+        let mut target =
+            |c: &regex::bytes::Captures, rule: &'static str, out: &mut Vec<Finding>| {
                 if let Some(u) = c.name("u") {
                     login(u.start(), u.end(), rule, out);
                     if let (Some(l), Some(name)) = (learned.as_deref_mut(), str_of(u)) {
@@ -341,11 +343,39 @@ impl PathRules {
                 }
                 if let Some(h) = c.name("h") {
                     let host = &text[h.start()..h.end()];
+                    // Our own pseudonym after an `@` was a login scrubbed already (`l@user_1a2b3c4d@…`).
                     if !is_public_host(host)
                         && !host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+                        && !text
+                            .get(h.start()..h.start() + 13)
+                            .is_some_and(is_user_pseudonym)
                     {
                         out.push(Finding::new(h.start(), h.end(), Kind::Host, rule, "<host>"));
                     }
+                }
+            };
+        if let Some(re) = gated(have, AT, &self.prompt) {
+            for c in re.captures_iter(b) {
+                target(&c, "shell-prompt", out);
+            }
+        }
+        if let Some(re) = gated(have, SSH | AT, &self.ssh) {
+            for c in re.captures_iter(b) {
+                target(&c, "ssh-target", out);
+                // Every target of the command (`rsync a@x b@y`), not only the first: the next pass, which
+                // cannot read `a@<host>` as one, would find the second.
+                // A host may run into the next target (`a@x.bob@y`): the search goes on from the host.
+                let next = |c: &regex::bytes::Captures| c.name("h").map(|h| h.start());
+                let Some(mut at) = next(&c) else {
+                    continue;
+                };
+                let stop = b[at..]
+                    .iter()
+                    .position(|&x| matches!(x, b'\n' | b'|' | b';' | b'&' | b'\\'))
+                    .map_or(b.len(), |i| at + i);
+                while let Some(more) = self.ssh_target.captures_at(&b[..stop], at) {
+                    at = next(&more).map_or(stop, |h| h.max(at + 1));
+                    target(&more, "ssh-target", out);
                 }
             }
         }
@@ -353,16 +383,19 @@ impl PathRules {
             const ROLES: &[&str] = &[
                 "no", "reply", "noreply", "do", "not", "info", "support", "team", "admin",
             ];
-            for c in re.captures_iter(b) {
-                let parts: Vec<&str> = ["a", "b", "c"]
-                    .iter()
-                    .filter_map(|g| c.name(g).and_then(str_of))
-                    .collect();
-                if !parts
-                    .iter()
-                    .any(|p| ROLES.contains(&p.to_ascii_lowercase().as_str()))
-                {
-                    for p in parts {
+            // Overlapping matches: in `ann.lee@bo.smith@corp.io` the domain of one is the local part of the
+            // next, which the next pass (seeing `<pseudonym>.lee@bo.smith@…`) would learn.
+            let mut at = 0;
+            while let Some(c) = re.captures_at(b, at) {
+                let parts: Vec<regex::bytes::Match> =
+                    ["a", "b", "c"].iter().filter_map(|g| c.name(g)).collect();
+                at = parts.last().map_or(b.len(), |m| m.end());
+                if !parts.iter().any(|p| {
+                    ROLES
+                        .iter()
+                        .any(|r| p.as_bytes().eq_ignore_ascii_case(r.as_bytes()))
+                }) {
+                    for p in parts.into_iter().filter_map(str_of) {
                         l.add(p);
                     }
                 }

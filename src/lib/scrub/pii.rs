@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-use super::finding::Kind;
+use super::finding::{self, Kind};
 use super::gates;
 use super::options::ExampleEmails;
 use super::rules::{Check, Rule};
@@ -119,26 +119,58 @@ fn tld_ok(domain: &str) -> bool {
         || (tld.len() == 2 && !FILE_LIKE_TLDS.contains(&tld.as_str()))
 }
 
-fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> bool {
-    let m = &text[whole.clone()];
-    let Some((local, domain)) = m.split_once('@') else {
-        return false;
-    };
-    let before = &text[..whole.start];
-    let after = &text[whole.end..];
-    if before.ends_with("://") || before.ends_with('@') || before.ends_with('/') {
-        return false; // URL userinfo or `@scope/pkg@ver`
+/// An address, unless it is URL userinfo (`https://user@host`) or scp syntax (`git@github.com:org/repo`).
+/// One whose last label is no domain is cut back to the last label that is one (`bob@corp.io.claude-3`,
+/// `bob@corp.com.json`): the next pass, seeing `bob@corp.io.<model-anthropic>`, would find it there.
+fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<usize>> {
+    let (local, mut domain) = text[whole.clone()].split_once('@')?;
+    let before = &text[..word_start(text, whole.start)];
+    if before.ends_with("://") || before.ends_with('@') {
+        return None;
     }
-    // `git@github.com:org/repo.git`: scp syntax, not an address.
+    let after = &text[whole.end..];
     if after.starts_with(':')
         && after
             .as_bytes()
             .get(1)
             .is_some_and(|b| !b.is_ascii_whitespace())
     {
-        return false;
+        return None;
     }
-    !local.starts_with('.') && !local.ends_with('.') && tld_ok(domain)
+    if local.starts_with('.') || local.ends_with('.') {
+        return None;
+    }
+    while !tld_ok(domain) {
+        domain = &domain[..domain.rfind('.')?];
+        if !domain.contains('.') {
+            return None;
+        }
+    }
+    Some(whole.start..whole.start + local.len() + 1 + domain.len())
+}
+
+/// Where the word holding an address's local part begins: back over address characters and over the
+/// placeholders this tool writes. The address's context is judged there, so that the next pass, which sees
+/// `https://ghp_<REDACTED>.bob@host` where this one saw one word, judges it the same way.
+fn word_start(text: &str, mut at: usize) -> usize {
+    let b = text.as_bytes();
+    loop {
+        while at > 0
+            && (b[at - 1].is_ascii_alphanumeric()
+                || matches!(b[at - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+        {
+            at -= 1;
+        }
+        let from = at.saturating_sub(24);
+        let lt = (at > 0 && b[at - 1] == b'>')
+            .then(|| memchr::memrchr(b'<', &b[from..at]))
+            .flatten()
+            .map(|i| from + i);
+        match lt {
+            Some(lt) if finding::is_placeholder(&text[lt..at]) => at = lt,
+            _ => return at,
+        }
+    }
 }
 
 /// Documentation domains (RFC 2606 and friends).
@@ -324,7 +356,7 @@ pub static RULES: &[Rule] = &[
         Email,
         ["@"],
         r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b",
-        Check::Custom(email_ok),
+        Check::Narrow(email_ok),
         "<email>"
     ),
     rule!(

@@ -21,7 +21,13 @@ pub enum Check {
     Always,
     /// A rule-specific test on (text, whole match, replaced part).
     Custom(fn(&str, Range<usize>, Range<usize>) -> bool),
+    /// A rule-specific test that may also shorten the replaced part (an address whose last label is no
+    /// domain: `bob@corp.io.claude` is `bob@corp.io`); `None` rejects the match.
+    Narrow(NarrowFn),
 }
+
+/// (text, whole match, replaced part) to the part to replace, or `None`.
+pub type NarrowFn = fn(&str, Range<usize>, Range<usize>) -> Option<Range<usize>>;
 
 /// One row of a rule table. The named group `s` (or, in alternations, `t`, `u` or `v`), when present, is what
 /// gets replaced; otherwise the whole match.
@@ -434,9 +440,9 @@ impl Compiled {
             };
             // Byte regexes may start or stop inside a multi-byte character: gates slice both ranges.
             let (whole, part) = (char_bounds(text, whole), char_bounds(text, part));
-            if part.is_empty() || !self.confirm(text, whole.clone(), part.clone()) {
+            let Some(part) = self.confirm(text, whole, part).filter(|p| !p.is_empty()) else {
                 continue;
-            }
+            };
             out.push(Finding::new(
                 part.start,
                 part.end,
@@ -447,9 +453,13 @@ impl Compiled {
         }
     }
 
-    fn confirm(&self, text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    /// The part to replace if the match is confirmed.
+    fn confirm(&self, text: &str, whole: Range<usize>, part: Range<usize>) -> Option<Range<usize>> {
+        if part.is_empty() {
+            return None;
+        }
         let value = &text[part.clone()];
-        match self.rule.check {
+        let yes = match self.rule.check {
             Check::Always => true,
             Check::Random(floor) => gates::looks_random(value, floor),
             Check::Near(words, floor) => {
@@ -459,9 +469,16 @@ impl Compiled {
                     words.iter().any(|w| before.contains(w))
                 }
             }
-            Check::Generic => gates::generic_value_is_secret(value),
-            Check::Custom(f) => f(text, whole, part),
-        }
+            Check::Generic => {
+                // An address inside the value is the e-mail rule's: judge what comes before it, as the next
+                // pass will (it sees `TOKEN=abc<email>`).
+                let part = part.start..part.start + gates::before_address(value);
+                return gates::generic_value_is_secret(&text[part.clone()]).then_some(part);
+            }
+            Check::Custom(f) => f(text, whole, part.clone()),
+            Check::Narrow(f) => return f(text, whole, part),
+        };
+        yes.then_some(part)
     }
 }
 

@@ -6,6 +6,7 @@
 //! a JSON-escaped `\n`. `(?:[^\w-]|$)` after a group stands in for a look-ahead the regex crate lacks.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use super::finding::Kind::Secret;
 use super::gates;
@@ -34,28 +35,32 @@ fn aws_key_id(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
     !v.ends_with("EXAMPLE") && gates::looks_random(&v[4..], 2.0)
 }
 
-/// A 40-character base64 string is an AWS secret only with upper, lower and digits (not a hex SHA).
+/// A 40-character base64 string is an AWS secret only with upper, lower and digits (not a hex SHA), and only
+/// after a key id or an AWS secret's name earlier in the same string. Anywhere earlier, not within so many
+/// bytes: replacing a key id or a secret between the two moves them closer, and the next pass would find
+/// what this one did not.
 fn aws_secret(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    static CONTEXT: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     let v = text[part].as_bytes();
     let mixed = v.iter().any(u8::is_ascii_uppercase)
         && v.iter().any(u8::is_ascii_lowercase)
         && v.iter().any(u8::is_ascii_digit);
-    let from = whole.start.saturating_sub(400);
-    let window = text
-        .get(from..whole.start)
-        .unwrap_or("")
-        .to_ascii_lowercase();
     mixed
         && gates::looks_random(&text[whole.clone()], 4.0)
-        && [
-            "akia",
-            "asia",
-            "aws_secret",
-            "secretaccesskey",
-            "aws secret",
-        ]
-        .iter()
-        .any(|w| window.contains(w))
+        && CONTEXT
+            .get_or_init(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build([
+                        "akia",
+                        "asia",
+                        "aws_secret",
+                        "secretaccesskey",
+                        "aws secret",
+                    ])
+                    .expect("a few short literals")
+            })
+            .is_match(&text.as_bytes()[..whole.start])
 }
 
 /// Base64 that decodes to a PEM private key header (`LS0tLS1CRUdJTi...`).
