@@ -72,19 +72,57 @@ pub fn is_placeholder(s: &str) -> bool {
     };
     matches!(
         inner,
-        "REDACTED"
-            | "redacted"
-            | "email"
-            | "host"
-            | "ip"
-            | "phone"
-            | "name"
-            | "card"
-            | "iban"
-            | "model"
+        "REDACTED" | "redacted" | "email" | "host" | "ip" | "phone" | "name" | "card" | "iban"
     ) || inner
         .strip_prefix("model-")
         .is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// Where the placeholder this tool wrote that ends at byte `end` of `text` begins, if one does. The text it
+/// replaced ended in a letter or digit: a rule must not see a word boundary there that the original lacked.
+pub fn placeholder_before(text: &str, end: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    if end == 0 || b.get(end - 1) != Some(&b'>') {
+        return None;
+    }
+    let from = end.saturating_sub(24);
+    let lt = from + memchr::memrchr(b'<', &b[from..end])?;
+    (is_placeholder(&text[lt..end]) && !closed(text, lt, end)).then_some(lt)
+}
+
+/// Whether the placeholder-like `text[lt..gt]` is an element's opening tag (`<email>bob@corp.io</email>`):
+/// its closing tag follows soon. Such a tag was in the input, and what follows it is judged as usual.
+fn closed(text: &str, lt: usize, gt: usize) -> bool {
+    let close = format!("</{}", &text[lt + 1..gt - 1]);
+    let rest = text
+        .as_bytes()
+        .get(gt..(gt + 512).min(text.len()))
+        .unwrap_or_default();
+    memchr::memmem::find(rest, close.as_bytes()).is_some()
+}
+
+/// Whether byte `i` of `text` falls strictly inside one of our pseudonyms (`user_1a2b3c4d`): a match
+/// ending or starting there cuts through a login replaced already.
+pub fn inside_pseudonym(text: &str, i: usize) -> bool {
+    let from = i.saturating_sub(12);
+    let Some(window) = text.as_bytes().get(from..(i + 4).min(text.len())) else {
+        return false;
+    };
+    memchr::memmem::find_iter(window, b"user_").any(|j| {
+        from + j < i
+            && text
+                .get(from + j..from + j + 13)
+                .is_some_and(super::key::is_user_pseudonym)
+    })
+}
+
+/// Whether one of our placeholders begins at byte `start` of `text`.
+pub fn placeholder_at(text: &str, start: usize) -> bool {
+    let rest = text.as_bytes().get(start..).unwrap_or_default();
+    rest.first() == Some(&b'<')
+        && memchr::memchr(b'>', &rest[..rest.len().min(24)]).is_some_and(|gt| {
+            is_placeholder(&text[start..start + gt + 1]) && !closed(text, start, start + gt + 1)
+        })
 }
 
 /// Replace `text[start..end]` (bytes) with `replacement`.

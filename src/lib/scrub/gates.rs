@@ -83,14 +83,14 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     // Our own pseudonyms (`user_` + 8 hex) must never look like a secret on a second pass.
-    if let Some(i) = lower.find("user_") {
-        // By `get`: the 13th byte may fall inside a character.
-        if lower
+    // Any of its `user_`s: the first may be text, a later one a pseudonym. By `get`: the 13th byte may fall
+    // inside a character.
+    if memchr::memmem::find_iter(lower.as_bytes(), b"user_").any(|i| {
+        lower
             .get(i..i + 13)
             .is_some_and(crate::scrub::key::is_user_pseudonym)
-        {
-            return true;
-        }
+    }) {
+        return true;
     }
     if PLACEHOLDER_VALUES.contains(&lower.as_str()) || placeholder_words().is_match(&lower) {
         return true;
@@ -125,36 +125,34 @@ pub fn looks_random(value: &str, min_entropy: f32) -> bool {
 /// starts after the last byte before the `@` that no address may hold.
 pub fn before_address(value: &str) -> usize {
     let b = value.as_bytes();
-    let Some(at) = memchr::memchr(b'@', b) else {
-        return b.len();
-    };
-    let domain = &b[at + 1..];
-    let labels = domain
-        .iter()
-        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.')))
-        .map_or(domain, |i| &domain[..i]);
-    let labels = &labels[..labels.iter().rposition(|&c| c != b'.').map_or(0, |i| i + 1)];
-    let dotted = labels.iter().rposition(|&c| c == b'.').is_some_and(|d| {
-        d > 0 && labels.len() - d > 2 && labels[d + 1..].iter().all(u8::is_ascii_alphabetic)
-    });
-    if !dotted {
-        return b.len();
+    for at in memchr::memchr_iter(b'@', b) {
+        let domain = &b[at + 1..];
+        let labels = domain
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.')))
+            .map_or(domain, |i| &domain[..i]);
+        let labels = &labels[..labels.iter().rposition(|&c| c != b'.').map_or(0, |i| i + 1)];
+        let dotted = labels.iter().rposition(|&c| c == b'.').is_some_and(|d| {
+            d > 0 && labels.len() - d > 2 && labels[d + 1..].iter().all(u8::is_ascii_alphabetic)
+        });
+        if !dotted {
+            continue;
+        }
+        let mut start = at;
+        while start > 0
+            && (b[start - 1].is_ascii_alphanumeric()
+                || matches!(b[start - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+        {
+            start -= 1;
+        }
+        while start < at && !b[start].is_ascii_alphanumeric() {
+            start += 1;
+        }
+        if start < at {
+            return start;
+        }
     }
-    let mut start = at;
-    while start > 0
-        && (b[start - 1].is_ascii_alphanumeric()
-            || matches!(b[start - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
-    {
-        start -= 1;
-    }
-    while start < at && !b[start].is_ascii_alphanumeric() {
-        start += 1;
-    }
-    if start == at {
-        b.len()
-    } else {
-        start
-    }
+    b.len()
 }
 
 /// A value after a secret-sounding key (`password=`, `"token":`) that looks like a credential rather than

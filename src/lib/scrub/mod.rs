@@ -80,7 +80,7 @@ impl Scrubber {
     ) -> Result<Scrubber, RuleError> {
         let tables: [&'static [rules::Rule]; 3] = [secrets::RULES, pii::RULES, models::RULES];
         let rules = RuleSet::compile(&tables, paths::LITERALS)?;
-        let paths = PathRules::compile()?;
+        let paths = PathRules::compile(opts.example_emails)?;
         let mut configured = Vec::new();
         let mut add = |s: &str, kind: Kind, rule: &'static str, rep: String| {
             let s = s.trim();
@@ -207,6 +207,24 @@ impl Scrubber {
         self.paths
             .scan_with(wake.paths, text, meta, &self.key, learned, &mut paths);
         Prescan { paths, wake }
+    }
+
+    /// [`Scrubber::prescan`] for the learning pass: the logins are learned from the text the rules will
+    /// see, after the unicode pass (`bob.lee@c.\u{200D}io` is `bob.lee@c.io` to them).
+    pub fn prescan_learning(
+        &self,
+        text: &str,
+        meta: bool,
+        learned: &mut paths::Learned,
+    ) -> Prescan {
+        let mut uni = Vec::new();
+        unicode::find(text, &mut uni);
+        if uni.is_empty() {
+            return self.prescan(text, meta, Some(learned));
+        }
+        // `scrub_prescanned` redoes the prescan of a text the unicode pass changes: only the learning counts.
+        let cleaned = finding::apply(text, &finding::settle(text, uni));
+        self.prescan(&cleaned, meta, Some(learned))
     }
 
     /// Settled findings of every text rule (not the unicode pass) in `text`.

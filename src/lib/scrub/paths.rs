@@ -5,8 +5,9 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::finding::{Finding, Kind};
+use super::finding::{placeholder_before, Finding, Kind};
 use super::key::{is_user_pseudonym, PseudonymKey};
+use super::options::ExampleEmails;
 use super::rules::{Anchors, RuleError};
 
 /// Logins that identify nobody (service accounts, CI runners, OS defaults) and placeholders.
@@ -157,6 +158,7 @@ pub struct PathRules {
     email_name: Regex,
     project: Regex,
     prefilter: Anchors<u8>,
+    example_emails: ExampleEmails,
 }
 
 /// What the first pass over a session learned: logins (pseudonymized wherever they occur as a word).
@@ -191,6 +193,10 @@ impl Learned {
     }
 
     fn add(&mut self, name: &str) {
+        // Generic before trimming too: `a...` is no login, and neither is the `a` in it.
+        if is_generic_login(name) {
+            return;
+        }
         let name = name.trim_matches(|c: char| c == '.' || c == '-');
         // A login holds a letter or digit: `/home/\u{fffd}` names nobody to look for elsewhere.
         if (3..=32).contains(&name.len())
@@ -204,13 +210,14 @@ impl Learned {
 }
 
 impl PathRules {
-    pub fn compile() -> Result<PathRules, RuleError> {
+    /// `example_emails`: the addresses kept as documentation, which teach no name.
+    pub fn compile(example_emails: ExampleEmails) -> Result<PathRules, RuleError> {
         // The login segments below exclude `/`, `\` and `%`: `scan_with` relies on it to find a home path's
         // login after the prefix's last separator.
-        const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
+        const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=&]";
         // A login never starts with a dot: `/home/.cache` is no user. The login segment is unbounded: a cap
         // (bytes, not characters) left the tail of a long or non-ASCII name in the clear, cut mid-character.
-        const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=]";
+        const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=&]";
         Ok(PathRules {
             home: build(&format!(
                 r"(?i)(?:(?:^|file://|%3A|[^A-Za-z0-9_./-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}*)"
@@ -235,7 +242,7 @@ impl PathRules {
                 r"(?i)(?P<ctx>remote\s+(?:add|set-url)\s+[A-Za-z0-9_.-]+\s+|origin\s+)?(?:https?://(?:[^@/\s'\x22\\]+@)?|ssh://(?:[a-z0-9_.-]+@)?|\bgit@)(?P<host>[a-z0-9.-]+\.[a-z]{2,})(?::\d+)?[:/](?P<o>[A-Za-z0-9_.-]{1,64})/(?P<r>[A-Za-z0-9_.-]+?)\.git\b",
             )?,
             gh_repo: build(
-                r"(?i)\b(?:gh|hub)\s[^\n|;&\\]*?(?:--repo(?:=|\s+)|\s(?-i:-R)\s*|\brepo\s+(?:clone|view|fork|edit|delete|archive|unarchive|rename|sync|set-default)\s+|\bapi\s+/?repos/)[\x22']?(?:(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/)?(?P<o>[A-Za-z0-9][A-Za-z0-9-]{0,38})/(?P<r>[A-Za-z0-9_.-]+)",
+                r"(?i)\b(?:gh|hub)\s[^\n|;&\\]*?(?:--repo(?:=|\s+)|\s(?-i:-R)\s*|\brepo\s+(?:clone|view|fork|edit|delete|archive|unarchive|rename|sync|set-default)\s+|\bapi\s+/?repos/)[\x22']?(?:(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}/)?(?P<o>[A-Za-z0-9][A-Za-z0-9_-]{0,38})/(?P<r>[A-Za-z0-9_.-]+)",
             )?,
             email_name: build(
                 r"(?i)(?:^|[^A-Za-z0-9._%+-])(?P<a>[a-z]{2,20})[._-](?P<b>[a-z]{2,20})(?:[._-](?P<c>[a-z]{2,20}))?@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b",
@@ -244,6 +251,7 @@ impl PathRules {
                 r"(?i)^(?:/home/|/Users/|/mnt/[a-z]/Users/|[a-z]:[\\/]Users[\\/])(?P<u>[^/\\]+)(?P<rest>(?:[/\\].*)?)$|^/root(?P<rrest>(?:/.*)?)$",
             )?,
             prefilter: Anchors::new(LITERALS.iter().copied())?,
+            example_emails,
         })
     }
 
@@ -300,6 +308,11 @@ impl PathRules {
             // without a capture search, the costly part for logs full of absolute paths.
             for m in re.find_iter(b) {
                 let path = m.as_bytes();
+                // `<email>/home/x` was `bob@corp.io/home/x`: no home path after a letter.
+                if path.first() == Some(&b'>') && placeholder_before(text, m.start() + 1).is_some()
+                {
+                    continue;
+                }
                 let u = match path.iter().rposition(|&c| matches!(c, b'/' | b'\\' | b'%')) {
                     Some(i) if path[i] == b'%' => m.start() + i + 3,
                     Some(i) => m.start() + i + 1,
@@ -320,10 +333,15 @@ impl PathRules {
         ];
         for (re, rule) in logins {
             let Some(re) = re else { continue };
-            for c in re.captures_iter(b) {
+            // From the end of each login on, not of each match: a match may run into the next one
+            // (`gh --repo a/--repo b/c`), which the next pass, no longer seeing it whole, would find.
+            let mut at = 0;
+            while let Some(c) = re.captures_at(b, at) {
                 let Some(u) = c.name("u").or(c.name("o")) else {
+                    at = c.get(0).map_or(b.len(), |m| m.end().max(at + 1));
                     continue;
                 };
+                at = u.end().max(at + 1);
                 login(u.start(), u.end(), rule, out);
                 let teaches = c.name("o").is_none() || meta || c.name("ctx").is_some();
                 if let (Some(l), true) = (learned.as_deref_mut(), teaches) {
@@ -333,27 +351,35 @@ impl PathRules {
                 }
             }
         }
-        let mut target =
-            |c: &regex::bytes::Captures, rule: &'static str, out: &mut Vec<Finding>| {
-                if let Some(u) = c.name("u") {
-                    login(u.start(), u.end(), rule, out);
-                    if let (Some(l), Some(name)) = (learned.as_deref_mut(), str_of(u)) {
-                        l.add(name);
-                    }
+        let mut target = |c: &regex::bytes::Captures,
+                          rule: &'static str,
+                          out: &mut Vec<Finding>| {
+            let pseudonym = |at: usize| text.get(at..at + 13).is_some_and(is_user_pseudonym);
+            // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`).
+            if c.name("u").is_some_and(|u| pseudonym(u.start()))
+                || c.name("h").is_some_and(|h| pseudonym(h.start()))
+            {
+                return;
+            }
+            if let Some(u) = c.name("u") {
+                // The login is the whole word before the `@`, however long: a piece of it would come back
+                // on the next pass as `w<pseudonym>`.
+                let start = b[..u.start()]
+                    .iter()
+                    .rposition(|&x| !(x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-')))
+                    .map_or(0, |i| i + 1);
+                login(start, u.end(), rule, out);
+                if let (Some(l), Some(name)) = (learned.as_deref_mut(), text.get(start..u.end())) {
+                    l.add(name);
                 }
-                if let Some(h) = c.name("h") {
-                    let host = &text[h.start()..h.end()];
-                    // Our own pseudonym after an `@` was a login scrubbed already (`l@user_1a2b3c4d@…`).
-                    if !is_public_host(host)
-                        && !host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-                        && !text
-                            .get(h.start()..h.start() + 13)
-                            .is_some_and(is_user_pseudonym)
-                    {
-                        out.push(Finding::new(h.start(), h.end(), Kind::Host, rule, "<host>"));
-                    }
+            }
+            if let Some(h) = c.name("h") {
+                let host = &text[h.start()..h.end()];
+                if !is_public_host(host) && !host.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+                    out.push(Finding::new(h.start(), h.end(), Kind::Host, rule, "<host>"));
                 }
-            };
+            }
+        };
         if let Some(re) = gated(have, AT, &self.prompt) {
             for c in re.captures_iter(b) {
                 target(&c, "shell-prompt", out);
@@ -390,6 +416,15 @@ impl PathRules {
                 let parts: Vec<regex::bytes::Match> =
                     ["a", "b", "c"].iter().filter_map(|g| c.name(g)).collect();
                 at = parts.last().map_or(b.len(), |m| m.end());
+                // An address kept as documentation (`your_name@example.com`) names nobody.
+                let address = c.get(0).and_then(|m| {
+                    str_of(m).or_else(|| std::str::from_utf8(&m.as_bytes()[1..]).ok())
+                });
+                let address =
+                    address.map(|a| a.trim_start_matches(|c: char| !c.is_ascii_alphanumeric()));
+                if address.is_some_and(|a| super::pii::rule_keeps(a, self.example_emails)) {
+                    continue;
+                }
                 if !parts.iter().any(|p| {
                     ROLES
                         .iter()
@@ -639,7 +674,7 @@ mod tests {
     use crate::scrub::finding::{apply, settle};
 
     fn run(text: &str) -> (String, Vec<String>) {
-        let rules = PathRules::compile().unwrap();
+        let rules = PathRules::compile(ExampleEmails::default()).unwrap();
         let key = PseudonymKey::from_bytes([7; 32]);
         let mut learned = Learned::default();
         let mut f = Vec::new();
@@ -721,7 +756,7 @@ mod tests {
 
     #[test]
     fn project_path_becomes_tilde() {
-        let r = PathRules::compile().unwrap();
+        let r = PathRules::compile(ExampleEmails::default()).unwrap();
         assert_eq!(
             r.project_path("/home/alice/work/shop").as_deref(),
             Some("~/work/shop")

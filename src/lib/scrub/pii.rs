@@ -120,12 +120,14 @@ fn tld_ok(domain: &str) -> bool {
 }
 
 /// An address, unless it is URL userinfo (`https://user@host`) or scp syntax (`git@github.com:org/repo`).
+/// After an `@` it is one too (`@bob@mastodon.social`): what came before may be an address this pass
+/// replaces, and the next would see `<email>.bob@…`.
 /// One whose last label is no domain is cut back to the last label that is one (`bob@corp.io.claude-3`,
 /// `bob@corp.com.json`): the next pass, seeing `bob@corp.io.<model-anthropic>`, would find it there.
 fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<usize>> {
     let (local, mut domain) = text[whole.clone()].split_once('@')?;
     let before = &text[..word_start(text, whole.start)];
-    if before.ends_with("://") || before.ends_with('@') {
+    if before.ends_with("://") {
         return None;
     }
     let after = &text[whole.end..];
@@ -137,7 +139,8 @@ fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<us
     {
         return None;
     }
-    if local.starts_with('.') || local.ends_with('.') {
+    // Our pseudonym before an `@` is a login replaced already (`rsync user_1a2b3c4d@github.com`).
+    if super::key::is_user_pseudonym(local) {
         return None;
     }
     while !tld_ok(domain) {
@@ -161,13 +164,8 @@ fn word_start(text: &str, mut at: usize) -> usize {
         {
             at -= 1;
         }
-        let from = at.saturating_sub(24);
-        let lt = (at > 0 && b[at - 1] == b'>')
-            .then(|| memchr::memrchr(b'<', &b[from..at]))
-            .flatten()
-            .map(|i| from + i);
-        match lt {
-            Some(lt) if finding::is_placeholder(&text[lt..at]) => at = lt,
+        match finding::placeholder_before(text, at) {
+            Some(lt) => at = lt,
             _ => return at,
         }
     }
@@ -221,6 +219,21 @@ const GENERIC_LOCALS: &[&str] = &[
     "bob",
 ];
 
+/// Whether the e-mail rule leaves `address` as it is under `policy`, judging it as that rule does (cut back
+/// to its last label that is a domain: `you@example.com.ml` is `you@example.com`).
+pub fn rule_keeps(address: &str, policy: ExampleEmails) -> bool {
+    let Some((local, mut domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    while !tld_ok(domain) {
+        match domain.rfind('.') {
+            Some(i) => domain = &domain[..i],
+            None => return false,
+        }
+    }
+    keep_email(&format!("{local}@{domain}"), policy)
+}
+
 /// Whether an address found by the e-mail rule stays, under the `example_emails` policy.
 pub fn keep_email(address: &str, policy: ExampleEmails) -> bool {
     let Some((local, domain)) = address.rsplit_once('@') else {
@@ -232,7 +245,11 @@ pub fn keep_email(address: &str, policy: ExampleEmails) -> bool {
     match policy {
         ExampleEmails::Keep => true,
         ExampleEmails::Redact => false,
-        ExampleEmails::Generic => GENERIC_LOCALS.contains(&local.to_ascii_lowercase().as_str()),
+        // A generic local part that is also a configured login (`alice`) comes back as our pseudonym.
+        ExampleEmails::Generic => {
+            GENERIC_LOCALS.contains(&local.to_ascii_lowercase().as_str())
+                || super::key::is_user_pseudonym(local)
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-use super::finding::{Finding, Kind};
+use super::finding::{self, Finding, Kind};
 use super::gates;
 
 /// How a regex match is confirmed.
@@ -425,31 +425,52 @@ impl Compiled {
                 break;
             };
             let whole = whole.range();
-            at = if whole.end > whole.start {
-                whole.end
-            } else {
-                whole.end + 1
-            };
+            let next = whole.end.max(whole.start + 1);
             let part = if self.groups.is_empty() {
                 whole.clone()
             } else {
                 match self.groups.iter().find_map(|&g| locs.get(g)) {
                     Some((s, e)) => s..e,
-                    None => continue,
+                    None => {
+                        at = next;
+                        continue;
+                    }
                 }
             };
             // Byte regexes may start or stop inside a multi-byte character: gates slice both ranges.
             let (whole, part) = (char_bounds(text, whole), char_bounds(text, part));
-            let Some(part) = self.confirm(text, whole, part).filter(|p| !p.is_empty()) else {
-                continue;
+            let confirmed = self
+                .confirm(text, whole.clone(), part.clone())
+                .filter(|p| !p.is_empty())
+                // Right after one of our placeholders the original had a letter or digit, and no match
+                // began there; only credentials are taken all the same (failing closed matters more).
+                .filter(|p| {
+                    matches!(self.rule.kind, Kind::Secret | Kind::PrivateKey)
+                        || finding::placeholder_before(text, p.start).is_none()
+                })
+                .filter(|p| {
+                    !finding::inside_pseudonym(text, p.start)
+                        && !finding::inside_pseudonym(text, p.end)
+                });
+            // The next search starts where the next pass could find a match this one did not: after what
+            // is replaced (what the match consumed after it may begin the next one: `S1,S2`), or, after a
+            // rejected match, inside it (a value may hold another key; an address's domain may be the
+            // next one's local part, bounded by its 64 bytes).
+            at = match &confirmed {
+                Some(p) => p.end.max(whole.start + 1),
+                None if self.rule.kind == Kind::Email => whole.start + 1,
+                None if part != whole => part.start.max(whole.start + 1),
+                None => next,
             };
-            out.push(Finding::new(
-                part.start,
-                part.end,
-                self.rule.kind,
-                self.rule.id,
-                self.rule.placeholder,
-            ));
+            if let Some(part) = confirmed {
+                out.push(Finding::new(
+                    part.start,
+                    part.end,
+                    self.rule.kind,
+                    self.rule.id,
+                    self.rule.placeholder,
+                ));
+            }
         }
     }
 
@@ -470,8 +491,12 @@ impl Compiled {
                 }
             }
             Check::Generic => {
-                // An address inside the value is the e-mail rule's: judge what comes before it, as the next
-                // pass will (it sees `TOKEN=abc<email>`).
+                // A value that runs into one of our placeholders was judged whole on the pass that wrote
+                // it. An address inside the value is the e-mail rule's: judge what comes before it, as
+                // the next pass will (it sees `TOKEN=abc<email>`).
+                if finding::placeholder_at(text, part.end) {
+                    return None;
+                }
                 let part = part.start..part.start + gates::before_address(value);
                 return gates::generic_value_is_secret(&text[part.clone()]).then_some(part);
             }

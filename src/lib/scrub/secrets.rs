@@ -866,7 +866,8 @@ pub static RULES: &[Rule] = &[
         "pgpass-line",
         // Any port, not only 5432.
         [r":\d\d", r":\d:", ":*:"],
-        r"(?m)^[^:\s]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(?P<s>[^\s]{4,})$",
+        // No `<>` in the host: a name before it replaced by `<name>` must not make a line of it.
+        r"(?m)^[^:\s<>]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(?P<s>[^\s]{4,})$",
         Check::Custom(not_placeholder)
     ),
     rule!(
@@ -901,7 +902,7 @@ pub static RULES: &[Rule] = &[
         "secret-assignment",
         // Its key words are everywhere in code; the regex's own literal search beats waking it per hit.
         [],
-        r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&()<>\[\]{}$\x22\\][^\s'`,;&()<>\[\]{}\x22\\]{7,})"#,
+        r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&|()<>\[\]{}$\x22\\][^\s'`,;&|()<>\[\]{}\x22\\]{7,600})"#,
         Check::Generic
     ),
     rule!(

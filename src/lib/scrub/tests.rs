@@ -721,7 +721,7 @@ fn addresses_sharing_a_label_each_teach_their_name() {
     ] {
         scrub_stable(text);
     }
-    let out = scrub_stable("from rosa.parks@mail.example.com@relay.io; cc rosa and parks");
+    let out = scrub_stable("from rosa.parks@mail.corp.io@relay.io; cc rosa and parks");
     assert!(!out.contains("rosa") && !out.contains("parks"), "{out}");
 }
 
@@ -761,4 +761,97 @@ fn an_assignment_value_is_judged_before_an_address_in_it() {
         scrub_stable("TOKEN=Xk9#mQ2vLp7~Rt@db7.corp.io"),
         "TOKEN=<REDACTED><email>"
     );
+}
+
+/// A second fork-mode campaign (idempotence checked, max_len 2048) found 266 more inputs in 20 minutes; cut
+/// down by a delete-while-it-fails loop they are these. Each changed on a second pass before the fixes in
+/// this module that name them: a mark kept for another mark; a documentation address teaching a name; a
+/// phone, home path or e-mail right after a placeholder (the original had a letter there); a login cut
+/// off mid-word or found twice; a value judged up to a placeholder; a pgpass host that was a name; a match
+/// cutting through a pseudonym; a login learned from text the unicode pass changes.
+#[test]
+fn fuzz_minimized_inputs_are_idempotent() {
+    for text in [
+        "\u{61c}\u{200f}",
+        "your_name@example.com",
+        "\u{fffd}your_name@example.com",
+        "your_name@example.com.ml",
+        "gpt-4+20240806",
+        "rsync h@e+22222222",
+        "+01954219/home/ng",
+        "Claude 3.5 Sonnet/home/l_",
+        "o@e.co/home/\u{fffd}",
+        "o@e.co.i@m.oj",
+        "l@e.du.l@e.ex",
+        "h@le.ith@e.om",
+        "o@co.ith@m.oj",
+        "le.cll@c.\u{200d}lo",
+        "gh --repo ah/--repo ae/a",
+        "gh --repo e-/s--repo e-/s",
+        "rsync t@e/home/th",
+        "rsync /home/&\u{1} o@x",
+        "rsync a.@github.com",
+        "rsync _g@github.com",
+        "rsync th@_h@e",
+        "rsync http://aZ@i",
+        "rsync itH@a\u{fffd}le.ith@e.om",
+        "rsync wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwsmith@eh@e",
+        "rsync apiKey:ex|\u{fffd}-d\"h@e",
+        "ps://:ghp@ps://:ghp@u",
+        "tX://:\u{fffd}@ps://:\u{fffd}@r",
+        "apiKey:sk-ant-api03-FAKEfakeFAKEfake0000000JJJJJJJJJJJJJJJJJ=JJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ",
+        "TOKEN=KEN=ghp_AKEfake012345ake012a://",
+        "TOKEN=pi@n/al~i@n.rc",
+        "TOKEN=user_\u{fffd}\u{fffd}\u{fffd}/home/al",
+        "/home/-TOKEN=user_0dcd039eTOKEN=\u{fffd}roT\u{1}\0",
+        "Alice Li:1:H:d:\u{fffd}\u{fffd}",
+        "/home/a\u{fffd}...h@e.co",
+        "/home/aork/AWS_SECRET-simtUI5QXq8RWKX944PVubnyR8F35e/home/aork/",
+    ] {
+        let (once, twice) = replay_fuzz_input(text.as_bytes());
+        assert_eq!(twice, once, "{text:?}");
+    }
+}
+
+#[test]
+fn a_documentation_address_teaches_no_name_and_a_personal_one_does() {
+    let out = scrub_stable("write to your_name@example.com or jane.doe@example.org");
+    assert_eq!(
+        out,
+        "write to your_name@example.com or jane.doe@example.org"
+    );
+    // A personal address at example.com is replaced, and its names go wherever they recur (a title cut
+    // short, `alice.liddell@ex…`).
+    let out = scrub_stable("mail alice.liddell@example.com\nping liddell@ex\u{2026}");
+    assert!(!out.contains("liddell"), "{out}");
+}
+
+#[test]
+fn nothing_is_found_where_a_placeholder_stands_for_a_word() {
+    // The model, the address and the host ended in a letter: no phone, home path or address begins there.
+    for text in [
+        "gpt-4+20240806",
+        "bob@corp.io/home/ng",
+        "ssh ops@db4.corp+442079460958",
+    ] {
+        let once = scrub_stable(text);
+        assert!(
+            !once.contains("<phone>") && !once.contains("user_"),
+            "{once}"
+        );
+    }
+    // An element of the input that looks like one (`<email>…</email>`) is no placeholder.
+    let xml = scrub_stable(
+        "<email>bob@corp.io</email><host>/home/bobby/x</host><phone>+44 20 7946 0958</phone><model>claude-3-7-sonnet-20250219</model>",
+    );
+    let bobby = scrubber().key.user_pseudonym("bobby");
+    assert_eq!(
+        xml,
+        format!("<email><email></email><host>/home/{bobby}/x</host><phone><phone></phone><model><model-anthropic></model>")
+    );
+    // Credentials are taken all the same.
+    let mut g = Gen(8);
+    let token = github_like("ghp_", &mut g);
+    let out = scrub_stable(&format!("<email>{token}"));
+    assert!(!out.contains(&token[4..]), "{out}");
 }

@@ -278,7 +278,7 @@ struct Learner<'a> {
 
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
-        let pre = self.s.prescan(s, in_meta(path), Some(&mut self.learned));
+        let pre = self.s.prescan_learning(s, in_meta(path), &mut self.learned);
         self.paths.push(pre);
         if let Some(Seg::Key(k)) = path.last() {
             if is_account_key(k) {
