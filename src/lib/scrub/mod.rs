@@ -253,9 +253,21 @@ impl Scrubber {
         if let Some(n) = names {
             n.find(text, &mut found);
         }
-        found.retain(|f| {
-            !(f.rule == "email" && pii::keep_email(&text[f.start..f.end], self.example_emails))
-        });
+        // A documentation address that stays, stays whole: a login inside it (`your` in
+        // `your_name@example.com`) is left too, or the next pass would see a personal-looking address.
+        let kept: Vec<(usize, usize)> = found
+            .iter()
+            .filter(|f| {
+                f.rule == "email" && pii::keep_email(&text[f.start..f.end], self.example_emails)
+            })
+            .map(|f| (f.start, f.end))
+            .collect();
+        if !kept.is_empty() {
+            found.retain(|f| {
+                let inside = kept.iter().any(|&(s, e)| s <= f.start && f.end <= e);
+                !(inside && matches!(f.kind, Kind::Email | Kind::Username | Kind::Name))
+            });
+        }
         finding::settle(text, found)
     }
 

@@ -213,11 +213,12 @@ impl PathRules {
     /// `example_emails`: the addresses kept as documentation, which teach no name.
     pub fn compile(example_emails: ExampleEmails) -> Result<PathRules, RuleError> {
         // The login segments below exclude `/`, `\` and `%`: `scan_with` relies on it to find a home path's
-        // login after the prefix's last separator.
-        const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=&]";
+        // login after the prefix's last separator. And `@`: what follows is a host (`/home/bob@corp.io`, an
+        // AD home), which other rules judge; a login running into it changed with their replacements.
+        const SEG: &str = r"[^/\\\s'\x22<>|:*?%,;()\[\]{}`$=&@]";
         // A login never starts with a dot: `/home/.cache` is no user. The login segment is unbounded: a cap
         // (bytes, not characters) left the tail of a long or non-ASCII name in the clear, cut mid-character.
-        const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=&]";
+        const FIRST: &str = r"[^./\\\s'\x22<>|:*?%,;()\[\]{}`$=&@]";
         Ok(PathRules {
             home: build(&format!(
                 r"(?i)(?:(?:^|file://|%3A|[^A-Za-z0-9_./-])(?:/home/|/Users/|/mnt/[a-z]/Users/)|\b[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)|(?:\\\\|\\)home(?:\\\\|\\)|%2Fhome%2F|%2FUsers%2F)(?P<u>{FIRST}{SEG}*)"
@@ -229,8 +230,9 @@ impl PathRules {
             prompt: build(
                 r"(?:^|[\s\[(\x22]|\\n)(?P<u>[a-z_][a-z0-9_-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9-]{0,62})(?::[~/][^\s$#\\]*| [^\]\s\\]+\])?[$#%] ",
             )?,
+            // A command ends at `<` too: a value replaced in it (`<REDACTED>`) may have held its `|`.
             ssh: build(
-                r"\b(?:ssh|scp|sftp|rsync|mosh|ssh-copy-id)\s[^\n|;&\\]*?(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
+                r"\b(?:ssh|scp|sftp|rsync|mosh|ssh-copy-id)\s[^\n|;&\\<]*?(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
             )?,
             ssh_target: build(
                 r"(?P<u>[a-z_][a-z0-9_.-]{0,31})@(?P<h>[A-Za-z0-9][A-Za-z0-9.-]{0,253})",
@@ -397,7 +399,7 @@ impl PathRules {
                 };
                 let stop = b[at..]
                     .iter()
-                    .position(|&x| matches!(x, b'\n' | b'|' | b';' | b'&' | b'\\'))
+                    .position(|&x| matches!(x, b'\n' | b'|' | b';' | b'&' | b'\\' | b'<'))
                     .map_or(b.len(), |i| at + i);
                 while let Some(more) = self.ssh_target.captures_at(&b[..stop], at) {
                     at = next(&more).map_or(stop, |h| h.max(at + 1));

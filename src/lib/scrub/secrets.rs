@@ -108,6 +108,13 @@ fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
     v.len() >= 4 && !gates::is_placeholder(v)
 }
 
+/// A `.pgpass` line's password, unless its host holds `<name>` or `<redacted>`: those stood for words with
+/// spaces (`Alice Liddell`), which made no line of it on the pass that wrote them.
+fn pgpass_password(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    let host = text[whole.clone()].split(':').next().unwrap_or_default();
+    !host.contains("<name>") && !host.contains("<redacted>") && not_placeholder(text, whole, part)
+}
+
 /// Authorization headers: long enough and not a placeholder; Basic values must decode to `user:pass`.
 fn auth_header(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let v = &text[part];
@@ -866,9 +873,8 @@ pub static RULES: &[Rule] = &[
         "pgpass-line",
         // Any port, not only 5432.
         [r":\d\d", r":\d:", ":*:"],
-        // No `<>` in the host: a name before it replaced by `<name>` must not make a line of it.
-        r"(?m)^[^:\s<>]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(?P<s>[^\s]{4,})$",
-        Check::Custom(not_placeholder)
+        r"(?m)^[^:\s]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(?P<s>[^\s]{4,})$",
+        Check::Custom(pgpass_password)
     ),
     rule!(
         "cli-password-flag",
@@ -902,7 +908,7 @@ pub static RULES: &[Rule] = &[
         "secret-assignment",
         // Its key words are everywhere in code; the regex's own literal search beats waking it per hit.
         [],
-        r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&|()<>\[\]{}$\x22\\][^\s'`,;&|()<>\[\]{}\x22\\]{7,600})"#,
+        r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&()<>\[\]{}$\x22\\][^\s'`,;&()<>\[\]{}\x22\\]{7,600})"#,
         Check::Generic
     ),
     rule!(

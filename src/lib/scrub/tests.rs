@@ -757,6 +757,11 @@ fn an_assignment_value_is_judged_before_an_address_in_it() {
     assert_eq!(out, "TOKEN=<REDACTED><email>.");
     // An address as the whole value is the e-mail rule's.
     assert_eq!(scrub_stable("TOKEN=bob@corp.io"), "TOKEN=<email>");
+    // A password with a pipe in it goes whole.
+    assert_eq!(
+        scrub_stable("DB_PASSWORD=Xk9|mQ2vLp7Rt"),
+        "DB_PASSWORD=<REDACTED>"
+    );
     assert_eq!(
         scrub_stable("TOKEN=Xk9#mQ2vLp7~Rt@db7.corp.io"),
         "TOKEN=<REDACTED><email>"
@@ -807,6 +812,9 @@ fn fuzz_minimized_inputs_are_idempotent() {
         "Alice Li:1:H:d:\u{fffd}\u{fffd}",
         "/home/a\u{fffd}...h@e.co",
         "/home/aork/AWS_SECRET-simtUI5QXq8RWKX944PVubnyR8F35e/home/aork/",
+        "\"Alice Ld:1:H:d:/\u{fffd}",
+        "rsync /home/\u{fffd}l@e...",
+        "your_name@example.com\u{fffd}your_me@e.om",
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
