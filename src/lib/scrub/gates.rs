@@ -121,40 +121,6 @@ pub fn looks_random(value: &str, min_entropy: f32) -> bool {
     !is_placeholder(value) && entropy(value.as_bytes()) >= min_entropy
 }
 
-/// How much of `value` comes before an e-mail address in it (all of it when it holds none): the local part
-/// starts after the last byte before the `@` that no address may hold.
-pub fn before_address(value: &str) -> usize {
-    let b = value.as_bytes();
-    for at in memchr::memchr_iter(b'@', b) {
-        let domain = &b[at + 1..];
-        let labels = domain
-            .iter()
-            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.')))
-            .map_or(domain, |i| &domain[..i]);
-        let labels = &labels[..labels.iter().rposition(|&c| c != b'.').map_or(0, |i| i + 1)];
-        let dotted = labels.iter().rposition(|&c| c == b'.').is_some_and(|d| {
-            d > 0 && labels.len() - d > 2 && labels[d + 1..].iter().all(u8::is_ascii_alphabetic)
-        });
-        if !dotted {
-            continue;
-        }
-        let mut start = at;
-        while start > 0
-            && (b[start - 1].is_ascii_alphanumeric()
-                || matches!(b[start - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
-        {
-            start -= 1;
-        }
-        while start < at && !b[start].is_ascii_alphanumeric() {
-            start += 1;
-        }
-        if start < at {
-            return start;
-        }
-    }
-    b.len()
-}
-
 /// A value after a secret-sounding key (`password=`, `"token":`) that looks like a credential rather than
 /// code, a path, a word or a number.
 pub fn generic_value_is_secret(value: &str) -> bool {

@@ -253,7 +253,7 @@ impl Scrubber {
         if let Some(n) = names {
             n.find(text, &mut found);
         }
-        // A documentation address that stays, stays whole: a login inside it (`your` in
+        // A documentation address that stays, stays whole: a login or host inside it (`your` in
         // `your_name@example.com`) is left too, or the next pass would see a personal-looking address.
         let kept: Vec<(usize, usize)> = found
             .iter()
@@ -264,8 +264,8 @@ impl Scrubber {
             .collect();
         if !kept.is_empty() {
             found.retain(|f| {
-                let inside = kept.iter().any(|&(s, e)| s <= f.start && f.end <= e);
-                !(inside && matches!(f.kind, Kind::Email | Kind::Username | Kind::Name))
+                let touches = kept.iter().any(|&(s, e)| f.start < e && s < f.end);
+                !touches || matches!(f.kind, Kind::Secret | Kind::PrivateKey)
             });
         }
         finding::settle(text, found)

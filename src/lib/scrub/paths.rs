@@ -320,8 +320,14 @@ impl PathRules {
                     Some(i) => m.start() + i + 1,
                     None => continue,
                 };
-                login(u, m.end(), "home-path", out);
-                if let (Some(l), Some(name)) = (learned.as_deref_mut(), text.get(u..m.end())) {
+                // An ellipsis ends the login (`/home/alice...`): what follows may be an address, which
+                // another rule replaces, and the next pass would then see a login without the dots.
+                let end = memchr::memmem::find(&b[u..m.end()], b"...").map_or(m.end(), |i| u + i);
+                if end == u {
+                    continue;
+                }
+                login(u, end, "home-path", out);
+                if let (Some(l), Some(name)) = (learned.as_deref_mut(), text.get(u..end)) {
                     l.add(name);
                 }
             }
@@ -357,19 +363,22 @@ impl PathRules {
                           rule: &'static str,
                           out: &mut Vec<Finding>| {
             let pseudonym = |at: usize| text.get(at..at + 13).is_some_and(is_user_pseudonym);
-            // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`).
-            if c.name("u").is_some_and(|u| pseudonym(u.start()))
-                || c.name("h").is_some_and(|h| pseudonym(h.start()))
-            {
-                return;
-            }
-            if let Some(u) = c.name("u") {
-                // The login is the whole word before the `@`, however long: a piece of it would come back
-                // on the next pass as `w<pseudonym>`.
+            // The login is the whole word before the `@`, however long: a piece of it would come back on
+            // the next pass as `w<pseudonym>`.
+            let word = c.name("u").map(|u| {
                 let start = b[..u.start()]
                     .iter()
                     .rposition(|&x| !(x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-')))
                     .map_or(0, |i| i + 1);
+                (start, u)
+            });
+            // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`).
+            if word.is_some_and(|(start, _)| pseudonym(start))
+                || c.name("h").is_some_and(|h| pseudonym(h.start()))
+            {
+                return;
+            }
+            if let Some((start, u)) = word {
                 login(start, u.end(), rule, out);
                 if let (Some(l), Some(name)) = (learned.as_deref_mut(), text.get(start..u.end())) {
                     l.add(name);
@@ -418,6 +427,13 @@ impl PathRules {
                 let parts: Vec<regex::bytes::Match> =
                     ["a", "b", "c"].iter().filter_map(|g| c.name(g)).collect();
                 at = parts.last().map_or(b.len(), |m| m.end());
+                // Right after one of our placeholders the original had a letter: no address began there.
+                if c.get(0).is_some_and(|m| {
+                    m.as_bytes().first() == Some(&b'>')
+                        && placeholder_before(text, m.start() + 1).is_some()
+                }) {
+                    continue;
+                }
                 // An address kept as documentation (`your_name@example.com`) names nobody.
                 let address = c.get(0).and_then(|m| {
                     str_of(m).or_else(|| std::str::from_utf8(&m.as_bytes()[1..]).ok())

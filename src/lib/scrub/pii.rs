@@ -152,6 +152,52 @@ fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<us
     Some(whole.start..whole.start + local.len() + 1 + domain.len())
 }
 
+/// How much of `value` comes before the first e-mail address in it, as the e-mail rule would judge the
+/// domain (all of it when it holds none).
+pub fn before_address(value: &str) -> usize {
+    let b = value.as_bytes();
+    for at in memchr::memchr_iter(b'@', b) {
+        let domain = &value[at + 1..];
+        let domain = &domain[..domain
+            .bytes()
+            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.')))
+            .unwrap_or(domain.len())];
+        if !is_domain(domain.trim_end_matches('.')) {
+            continue;
+        }
+        let mut start = at;
+        while start > 0
+            && (b[start - 1].is_ascii_alphanumeric()
+                || matches!(b[start - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+        {
+            start -= 1;
+        }
+        while start < at && !b[start].is_ascii_alphanumeric() {
+            start += 1;
+        }
+        if start < at {
+            return start;
+        }
+    }
+    b.len()
+}
+
+/// Whether `domain`, or the part of it up to one of its dots, is a domain the e-mail rule takes.
+fn is_domain(mut domain: &str) -> bool {
+    loop {
+        let labels_ok = domain
+            .split('.')
+            .all(|l| (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-'));
+        if domain.contains('.') && labels_ok && tld_ok(domain) {
+            return true;
+        }
+        match domain.rfind('.') {
+            Some(i) => domain = &domain[..i],
+            None => return false,
+        }
+    }
+}
+
 /// Where the word holding an address's local part begins: back over address characters and over the
 /// placeholders this tool writes. The address's context is judged there, so that the next pass, which sees
 /// `https://ghp_<REDACTED>.bob@host` where this one saw one word, judges it the same way.

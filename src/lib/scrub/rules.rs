@@ -7,6 +7,7 @@ use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::finding::{self, Finding, Kind};
 use super::gates;
+use super::pii;
 
 /// How a regex match is confirmed.
 #[derive(Clone, Copy)]
@@ -497,7 +498,7 @@ impl Compiled {
                 if finding::placeholder_at(text, part.end) {
                     return None;
                 }
-                let part = part.start..part.start + gates::before_address(value);
+                let part = part.start..part.start + pii::before_address(value);
                 return gates::generic_value_is_secret(&text[part.clone()]).then_some(part);
             }
             Check::Custom(f) => f(text, whole, part.clone()),

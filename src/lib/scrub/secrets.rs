@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use super::finding::Kind::Secret;
+use super::finding::{self, Kind::Secret};
 use super::gates;
 use super::rules::{Check, Rule};
 
@@ -108,11 +108,13 @@ fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
     v.len() >= 4 && !gates::is_placeholder(v)
 }
 
-/// A `.pgpass` line's password, unless its host holds `<name>` or `<redacted>`: those stood for words with
-/// spaces (`Alice Liddell`), which made no line of it on the pass that wrote them.
+/// A `.pgpass` line's password, unless its host holds one of our placeholders: what that stood for (a name
+/// with a space, a value with a colon) made no line of it on the pass that wrote it.
 fn pgpass_password(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let host = text[whole.clone()].split(':').next().unwrap_or_default();
-    !host.contains("<name>") && !host.contains("<redacted>") && not_placeholder(text, whole, part)
+    let placeholder = memchr::memchr_iter(b'<', host.as_bytes())
+        .any(|i| finding::placeholder_at(text, whole.start + i));
+    !placeholder && not_placeholder(text, whole, part)
 }
 
 /// Authorization headers: long enough and not a placeholder; Basic values must decode to `user:pass`.

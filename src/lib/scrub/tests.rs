@@ -815,6 +815,13 @@ fn fuzz_minimized_inputs_are_idempotent() {
         "\"Alice Ld:1:H:d:/\u{fffd}",
         "rsync /home/\u{fffd}l@e...",
         "your_name@example.com\u{fffd}your_me@e.om",
+        "/home/\0\0e...@e.om\"",
+        "TOKEN=:/\u{fffd}loc`:1:H:d:/\u{fffd}",
+        "TOKEN=ame14-T@ple.ith@PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP.on",
+        "rsync user_20f73bc8vagrae.smith@j}smith@x",
+        "TOKEN=\u{fffd}h:g@_cle_re@e.om",
+        "rsync alice@e.example.",
+        "TOKEN=gFAKEl/_ie.ith@e.con",
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
