@@ -372,9 +372,12 @@ impl PathRules {
                     .map_or(0, |i| i + 1);
                 (start, u)
             });
-            // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`).
-            if word.is_some_and(|(start, _)| pseudonym(start))
-                || c.name("h").is_some_and(|h| pseudonym(h.start()))
+            // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`,
+            // `.user_1a2b3c4d@x`).
+            if word.is_some_and(|(start, u)| {
+                memchr::memmem::find_iter(&b[start..u.end()], b"user_")
+                    .any(|i| pseudonym(start + i))
+            }) || c.name("h").is_some_and(|h| pseudonym(h.start()))
             {
                 return;
             }

@@ -822,6 +822,7 @@ fn fuzz_minimized_inputs_are_idempotent() {
         "TOKEN=\u{fffd}h:g@_cle_re@e.om",
         "rsync alice@e.example.",
         "TOKEN=gFAKEl/_ie.ith@e.con",
+        "rsync .smitH@m\u{fffd}smith@e",
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
