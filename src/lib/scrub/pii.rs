@@ -125,7 +125,7 @@ fn tld_ok(domain: &str) -> bool {
 /// One whose last label is no domain is cut back to the last label that is one (`bob@corp.io.claude-3`,
 /// `bob@corp.com.json`): the next pass, seeing `bob@corp.io.<model-anthropic>`, would find it there.
 fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<usize>> {
-    let (local, mut domain) = text[whole.clone()].split_once('@')?;
+    let (local, domain) = text[whole.clone()].split_once('@')?;
     let before = &text[..word_start(text, whole.start)];
     if before.ends_with("://") {
         return None;
@@ -143,13 +143,22 @@ fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<us
     if super::key::is_user_pseudonym(local) {
         return None;
     }
+    let domain = domain_part(domain)?;
+    Some(whole.start..whole.start + local.len() + 1 + domain.len())
+}
+
+/// `domain` up to its last label that is a top-level domain (`corp.io.claude` is `corp.io`), if that
+/// leaves a dot.
+fn domain_part(mut domain: &str) -> Option<&str> {
     while !tld_ok(domain) {
         domain = &domain[..domain.rfind('.')?];
-        if !domain.contains('.') {
-            return None;
-        }
     }
-    Some(whole.start..whole.start + local.len() + 1 + domain.len())
+    domain.contains('.').then_some(domain)
+}
+
+/// A byte an address's local part may hold.
+fn is_local(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
 }
 
 /// How much of `value` comes before the first e-mail address in it, as the e-mail rule would judge the
@@ -162,14 +171,15 @@ pub fn before_address(value: &str) -> usize {
             .bytes()
             .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.')))
             .unwrap_or(domain.len())];
-        if !is_domain(domain.trim_end_matches('.')) {
+        let labels_ok = |d: &str| {
+            d.split('.')
+                .all(|l| (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-'))
+        };
+        if !domain_part(domain.trim_end_matches('.')).is_some_and(labels_ok) {
             continue;
         }
         let mut start = at;
-        while start > 0
-            && (b[start - 1].is_ascii_alphanumeric()
-                || matches!(b[start - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
-        {
+        while start > 0 && is_local(b[start - 1]) {
             start -= 1;
         }
         while start < at && !b[start].is_ascii_alphanumeric() {
@@ -182,32 +192,13 @@ pub fn before_address(value: &str) -> usize {
     b.len()
 }
 
-/// Whether `domain`, or the part of it up to one of its dots, is a domain the e-mail rule takes.
-fn is_domain(mut domain: &str) -> bool {
-    loop {
-        let labels_ok = domain
-            .split('.')
-            .all(|l| (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-'));
-        if domain.contains('.') && labels_ok && tld_ok(domain) {
-            return true;
-        }
-        match domain.rfind('.') {
-            Some(i) => domain = &domain[..i],
-            None => return false,
-        }
-    }
-}
-
 /// Where the word holding an address's local part begins: back over address characters and over the
 /// placeholders this tool writes. The address's context is judged there, so that the next pass, which sees
 /// `https://ghp_<REDACTED>.bob@host` where this one saw one word, judges it the same way.
 fn word_start(text: &str, mut at: usize) -> usize {
     let b = text.as_bytes();
     loop {
-        while at > 0
-            && (b[at - 1].is_ascii_alphanumeric()
-                || matches!(b[at - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
-        {
+        while at > 0 && is_local(b[at - 1]) {
             at -= 1;
         }
         match finding::placeholder_before(text, at) {
@@ -268,16 +259,10 @@ const GENERIC_LOCALS: &[&str] = &[
 /// Whether the e-mail rule leaves `address` as it is under `policy`, judging it as that rule does (cut back
 /// to its last label that is a domain: `you@example.com.ml` is `you@example.com`).
 pub fn rule_keeps(address: &str, policy: ExampleEmails) -> bool {
-    let Some((local, mut domain)) = address.rsplit_once('@') else {
+    let Some((local, domain)) = address.rsplit_once('@') else {
         return false;
     };
-    while !tld_ok(domain) {
-        match domain.rfind('.') {
-            Some(i) => domain = &domain[..i],
-            None => return false,
-        }
-    }
-    keep_email(&format!("{local}@{domain}"), policy)
+    domain_part(domain).is_some_and(|d| keep_email(&format!("{local}@{d}"), policy))
 }
 
 /// Whether an address found by the e-mail rule stays, under the `example_emails` policy.
