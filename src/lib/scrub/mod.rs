@@ -253,6 +253,26 @@ impl Scrubber {
         if let Some(n) = names {
             n.find(text, &mut found);
         }
+        // A mark or joiner the unicode pass kept for a neighbour goes with the span that replaces that
+        // neighbour: the next pass would find it beside a placeholder and remove it.
+        if !text.is_ascii() {
+            for f in &mut found {
+                if let Some(c) = text[..f.start]
+                    .chars()
+                    .next_back()
+                    .filter(|&c| unicode::depends_on_neighbours(c))
+                {
+                    f.start -= c.len_utf8();
+                }
+                if let Some(c) = text[f.end..]
+                    .chars()
+                    .next()
+                    .filter(|&c| unicode::depends_on_neighbours(c))
+                {
+                    f.end += c.len_utf8();
+                }
+            }
+        }
         // A documentation address that stays, stays whole: a login or host inside it (`your` in
         // `your_name@example.com`) is left too, or the next pass would see a personal-looking address.
         let kept: Vec<(usize, usize)> = found

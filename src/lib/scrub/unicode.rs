@@ -151,6 +151,15 @@ fn class_of(c: char) -> Option<Class> {
     class(c)
 }
 
+/// Whether `c` is a character this pass removes unless its neighbours make it legitimate (a mark, joiner,
+/// selector or ideographic space that survived it): one next to a replaced span has lost that neighbour.
+pub fn depends_on_neighbours(c: char) -> bool {
+    matches!(
+        class(c),
+        Some(Class::Mark | Class::Joiner | Class::Selector | Class::Ideographic)
+    )
+}
+
 /// Part of a subdivision flag: U+1F3F4, 2 to 6 tag letters or digits, U+E007F.
 fn flag_tag(chars: &[char], i: usize) -> bool {
     let is_tag_body = |c: char| matches!(c as u32, 0xE0030..=0xE0039 | 0xE0061..=0xE007A);
