@@ -824,6 +824,7 @@ fn fuzz_minimized_inputs_are_idempotent() {
         "TOKEN=gFAKEl/_ie.ith@e.con",
         "rsync .smitH@m\u{fffd}smith@e",
         "/home/\u{793}\u{793}\u{793}/x and \u{793}\u{793}\u{793}\u{200e}!",
+        "rsync rs://:hub@.t@A",
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
