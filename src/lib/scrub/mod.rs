@@ -253,6 +253,21 @@ impl Scrubber {
         if let Some(n) = names {
             n.find(text, &mut found);
         }
+        // A documentation address that stays, stays whole: a login or host inside it (`your` in
+        // `your_name@example.com`) is left too, or the next pass would see a personal-looking address.
+        let kept: Vec<(usize, usize)> = found
+            .iter()
+            .filter(|f| {
+                f.rule == "email" && pii::keep_email(&text[f.start..f.end], self.example_emails)
+            })
+            .map(|f| (f.start, f.end))
+            .collect();
+        if !kept.is_empty() {
+            found.retain(|f| {
+                let touches = kept.iter().any(|&(s, e)| f.start < e && s < f.end);
+                !touches || matches!(f.kind, Kind::Secret | Kind::PrivateKey)
+            });
+        }
         // A mark or joiner the unicode pass kept for a neighbour goes with the span that replaces that
         // neighbour: the next pass would find it beside a placeholder and remove it.
         if !text.is_ascii() {
@@ -272,21 +287,6 @@ impl Scrubber {
                     f.end += c.len_utf8();
                 }
             }
-        }
-        // A documentation address that stays, stays whole: a login or host inside it (`your` in
-        // `your_name@example.com`) is left too, or the next pass would see a personal-looking address.
-        let kept: Vec<(usize, usize)> = found
-            .iter()
-            .filter(|f| {
-                f.rule == "email" && pii::keep_email(&text[f.start..f.end], self.example_emails)
-            })
-            .map(|f| (f.start, f.end))
-            .collect();
-        if !kept.is_empty() {
-            found.retain(|f| {
-                let touches = kept.iter().any(|&(s, e)| f.start < e && s < f.end);
-                !touches || matches!(f.kind, Kind::Secret | Kind::PrivateKey)
-            });
         }
         finding::settle(text, found)
     }
