@@ -87,7 +87,7 @@ pub fn placeholder_before(text: &str, end: usize) -> Option<usize> {
     }
     let from = end.saturating_sub(24);
     let lt = from + memchr::memrchr(b'<', &b[from..end])?;
-    (is_placeholder(&text[lt..end]) && !closed(text, lt, end)).then_some(lt)
+    (placeholder_end(text, lt) == Some(end)).then_some(lt)
 }
 
 /// Whether the placeholder-like `text[lt..gt]` is an element's opening tag (`<email>bob@corp.io</email>`):
@@ -108,21 +108,24 @@ pub fn inside_pseudonym(text: &str, i: usize) -> bool {
     let Some(window) = text.as_bytes().get(from..(i + 4).min(text.len())) else {
         return false;
     };
-    memchr::memmem::find_iter(window, b"user_").any(|j| {
-        from + j < i
-            && text
-                .get(from + j..from + j + 13)
-                .is_some_and(super::key::is_user_pseudonym)
-    })
+    memchr::memmem::find_iter(window, b"user_")
+        .any(|j| from + j < i && super::key::pseudonym_at(text, from + j))
 }
 
 /// Whether one of our placeholders begins at byte `start` of `text`.
 pub fn placeholder_at(text: &str, start: usize) -> bool {
-    let rest = text.as_bytes().get(start..).unwrap_or_default();
-    rest.first() == Some(&b'<')
-        && memchr::memchr(b'>', &rest[..rest.len().min(24)]).is_some_and(|gt| {
-            is_placeholder(&text[start..start + gt + 1]) && !closed(text, start, start + gt + 1)
-        })
+    placeholder_end(text, start).is_some()
+}
+
+/// Where the placeholder of ours that begins at byte `start` of `text` ends, if one does (an element's
+/// opening tag of the same name is none).
+fn placeholder_end(text: &str, start: usize) -> Option<usize> {
+    let rest = text.as_bytes().get(start..)?;
+    if rest.first() != Some(&b'<') {
+        return None;
+    }
+    let end = start + memchr::memchr(b'>', &rest[..rest.len().min(24)])? + 1;
+    (is_placeholder(&text[start..end]) && !closed(text, start, end)).then_some(end)
 }
 
 /// Replace `text[start..end]` (bytes) with `replacement`.

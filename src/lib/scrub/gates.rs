@@ -83,13 +83,8 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     // Our own pseudonyms (`user_` + 8 hex) must never look like a secret on a second pass.
-    // Any of its `user_`s: the first may be text, a later one a pseudonym. By `get`: the 13th byte may fall
-    // inside a character.
-    if memchr::memmem::find_iter(lower.as_bytes(), b"user_").any(|i| {
-        lower
-            .get(i..i + 13)
-            .is_some_and(crate::scrub::key::is_user_pseudonym)
-    }) {
+    // Any of its `user_`s: the first may be text, a later one a pseudonym.
+    if crate::scrub::key::holds_pseudonym(&lower) {
         return true;
     }
     if PLACEHOLDER_VALUES.contains(&lower.as_str()) || placeholder_words().is_match(&lower) {

@@ -162,6 +162,16 @@ impl PseudonymKey {
     }
 }
 
+/// Whether one of our pseudonyms begins at byte `at` of `text`.
+pub fn pseudonym_at(text: &str, at: usize) -> bool {
+    text.get(at..at + 13).is_some_and(is_user_pseudonym)
+}
+
+/// Whether one of our pseudonyms stands anywhere in `text`.
+pub fn holds_pseudonym(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), b"user_").any(|i| pseudonym_at(text, i))
+}
+
 /// Whether `s` is a pseudonym this module produced (so a second pass leaves it alone).
 pub fn is_user_pseudonym(s: &str) -> bool {
     s.len() == 13

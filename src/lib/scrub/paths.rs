@@ -6,7 +6,7 @@
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{placeholder_before, Finding, Kind};
-use super::key::{is_user_pseudonym, PseudonymKey};
+use super::key::{holds_pseudonym, is_user_pseudonym, pseudonym_at, PseudonymKey};
 use super::options::ExampleEmails;
 use super::rules::{Anchors, RuleError};
 
@@ -81,7 +81,7 @@ pub fn is_generic_login(name: &str) -> bool {
     GENERIC_LOGINS.contains(&lower.as_str())
         || is_user_pseudonym(&lower)
         // Our own pseudonym with something glued after it (`user_1a2b3c4d…`) was scrubbed already.
-        || lower.get(..13).is_some_and(is_user_pseudonym)
+        || pseudonym_at(&lower, 0)
         || lower.starts_with('$')
         || lower.starts_with('%')
         || lower.starts_with('<')
@@ -362,7 +362,6 @@ impl PathRules {
         let mut target = |c: &regex::bytes::Captures,
                           rule: &'static str,
                           out: &mut Vec<Finding>| {
-            let pseudonym = |at: usize| text.get(at..at + 13).is_some_and(is_user_pseudonym);
             // The login is the whole word before the `@`, however long: a piece of it would come back on
             // the next pass as `w<pseudonym>`.
             let word = c.name("u").map(|u| {
@@ -374,10 +373,8 @@ impl PathRules {
             });
             // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`,
             // `.user_1a2b3c4d@x`).
-            if word.is_some_and(|(start, u)| {
-                memchr::memmem::find_iter(&b[start..u.end()], b"user_")
-                    .any(|i| pseudonym(start + i))
-            }) || c.name("h").is_some_and(|h| pseudonym(h.start()))
+            if word.is_some_and(|(start, u)| text.get(start..u.end()).is_some_and(holds_pseudonym))
+                || c.name("h").is_some_and(|h| pseudonym_at(text, h.start()))
             {
                 return;
             }

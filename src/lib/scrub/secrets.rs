@@ -99,11 +99,9 @@ fn b64_decode(s: &[u8]) -> Vec<u8> {
 /// URL passwords: anything but placeholders, and not `user:port@` lookalikes.
 fn url_password(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
     // Our pseudonym after the `@` was a login there (`rs://:x@.bob@host`), where no host began.
-    let host = text.get(part.end + 1..part.end + 14);
+    let host_is_pseudonym = crate::scrub::key::pseudonym_at(text, part.end + 1);
     let v = &text[part];
-    !gates::is_placeholder(v)
-        && !v.bytes().all(|b| b.is_ascii_digit())
-        && !host.is_some_and(crate::scrub::key::is_user_pseudonym)
+    !gates::is_placeholder(v) && !v.bytes().all(|b| b.is_ascii_digit()) && !host_is_pseudonym
 }
 
 /// Short connection-string and `.netrc` passwords: anything that is not a placeholder.
