@@ -9,7 +9,6 @@ use serde_json::json;
 use crate::cli::{self, Diagnostics, FilterArgs};
 use crate::code::CodeFacts;
 use crate::exit::Status;
-use crate::index::bm25f::Scratch;
 use crate::index::{rebuild, Store};
 use crate::schema::Session;
 use crate::search::query::{self, Query};
@@ -143,14 +142,8 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let store = open_store(&dir)?;
     let reader = store.reader()?;
     let searcher = reader.searcher();
-    let hits = rank::search(
-        &searcher,
-        &store.fields,
-        &q,
-        args.limit,
-        args.explain,
-        &mut Scratch::default(),
-    )?;
+    let hits =
+        rank::Searchable::new(&searcher, &store.fields)?.search(&q, args.limit, args.explain)?;
     let mut out = crate::io::writer::stdout();
     let pretty = !args.json && std::io::stdout().is_terminal();
     let color = pretty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -294,7 +287,7 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
     let mut out = crate::io::writer::stdout();
     let mut micros = Vec::new();
     let mut any = false;
-    let mut scratch = Scratch::default();
+    let mut searchable = rank::Searchable::new(&searcher, &store.fields)?;
     for (n, line) in text
         .lines()
         .enumerate()
@@ -303,14 +296,7 @@ fn run_batch(args: Args, file: &std::path::Path) -> anyhow::Result<Status> {
         let started = std::time::Instant::now();
         let q =
             query::parse(line, now()).with_context(|| format!("{}:{}", file.display(), n + 1))?;
-        let hits = rank::search(
-            &searcher,
-            &store.fields,
-            &q,
-            args.limit,
-            args.explain,
-            &mut scratch,
-        )?;
+        let hits = searchable.search(&q, args.limit, args.explain)?;
         micros.push(started.elapsed().as_micros() as u64);
         for h in &hits {
             let mut v = hit_json(h);

@@ -7,6 +7,7 @@
 
 pub mod bm25f;
 pub mod docbits;
+pub mod docstore;
 pub mod document;
 pub mod rebuild;
 pub mod schema;

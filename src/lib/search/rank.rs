@@ -14,12 +14,13 @@ use std::collections::{HashMap, HashSet};
 
 use tantivy::columnar::Column;
 use tantivy::postings::Postings;
-use tantivy::schema::{Field, IndexRecordOption, Term, Value};
-use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TantivyDocument, TERMINATED};
+use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::{DocId, DocSet, Searcher, SegmentReader, TERMINATED};
 
 use crate::code::lang;
 use crate::index::bm25f::{ScoreError, Scorer, Scratch, TermExplain};
 use crate::index::docbits::DocBits;
+use crate::index::docstore::StoredText;
 use crate::index::schema::Fields;
 use crate::index::tokenizer::query_term;
 
@@ -224,195 +225,210 @@ struct Best {
     ts: i64,
 }
 
-/// The best `limit` sessions for `q`; `scratch` may be reused from query to query.
-pub fn search(
-    searcher: &Searcher,
-    fields: &Fields,
-    q: &Query,
-    limit: usize,
-    explain: bool,
-    scratch: &mut Scratch,
-) -> Result<Vec<Hit>, ScoreError> {
-    let scorer = Scorer::new(searcher, fields)?;
-    let segs = searcher.segment_readers();
-    let columns: Vec<Columns> = segs.iter().map(Columns::open).collect::<Result<_, _>>()?;
+/// An index opened for queries: the searcher, with what every query reads of each segment opened
+/// once (opening a column decodes its block headers, which cost a median query 5 %).
+pub struct Searchable<'a> {
+    searcher: &'a Searcher,
+    fields: &'a Fields,
+    columns: Vec<Columns>,
+    stored: StoredText<'a>,
+    scratch: Scratch,
+}
 
-    // Sessions with an excluded word or phrase anywhere, as (segment, session document).
-    let mut excluded: HashSet<(u32, DocId)> = HashSet::new();
-    for ex in &q.excludes {
-        for (si, seg) in segs.iter().enumerate() {
-            let m = any_field_phrase(seg, fields, ex)?;
-            excluded.extend(m.iter().map(|d| (si as u32, columns[si].head(d))));
-        }
+impl<'a> Searchable<'a> {
+    pub fn new(searcher: &'a Searcher, fields: &'a Fields) -> Result<Searchable<'a>, ScoreError> {
+        Ok(Searchable {
+            searcher,
+            fields,
+            columns: searcher
+                .segment_readers()
+                .iter()
+                .map(Columns::open)
+                .collect::<Result<_, _>>()?,
+            stored: StoredText::open(searcher)?,
+            scratch: Scratch::default(),
+        })
     }
 
-    // Per segment, the chunks that pass the filters and phrases (None: all of them).
-    let mut allowed: Vec<Option<DocBits>> = Vec::with_capacity(segs.len());
-    for seg in segs {
-        let n = seg.max_doc() as usize;
-        let mut a: Option<DocBits> = None;
-        for f in &q.filters {
-            let m = filter_docs(seg, fields, f)?;
-            a.get_or_insert_with(|| DocBits::full(n))
-                .intersect(&m, f.negate);
-        }
-        for (_, toks) in &q.phrases {
-            let m = any_field_phrase(seg, fields, toks)?;
-            a.get_or_insert_with(|| DocBits::full(n))
-                .intersect(&m, false);
-        }
-        allowed.push(a);
-    }
+    /// The best `limit` sessions for `q`.
+    pub fn search(
+        &mut self,
+        q: &Query,
+        limit: usize,
+        explain: bool,
+    ) -> Result<Vec<Hit>, ScoreError> {
+        let (searcher, fields, columns) = (self.searcher, self.fields, &self.columns[..]);
+        let (stored, scratch) = (&mut self.stored, &mut self.scratch);
+        let scorer = Scorer::new(searcher, fields)?;
+        let segs = searcher.segment_readers();
 
-    // Matching chunks: (score, segment, doc, term mask). Only the best chunks can lead a session into
-    // the top `limit`: grouping a million weak matches by session would cost more than the scoring did.
-    let keep = (limit * 50).max(500);
-    let scored = if q.terms.is_empty() {
-        None
-    } else {
-        Some(scorer.score(&q.terms, &allowed, keep, scratch)?)
-    };
-    let candidates: Vec<(f32, u32, DocId, u64)> = match &scored {
-        Some(s) => s
-            .top
-            .iter()
-            .map(|d| (d.score, d.seg, d.doc, d.mask))
-            .collect(),
-        None => {
-            let mut all = Vec::new();
+        // Sessions with an excluded word or phrase anywhere, as (segment, session document).
+        let mut excluded: HashSet<(u32, DocId)> = HashSet::new();
+        for ex in &q.excludes {
             for (si, seg) in segs.iter().enumerate() {
-                let alive = seg.alive_bitset();
-                let live = |d: DocId| alive.is_none_or(|a| a.is_alive(d));
-                match &allowed[si] {
-                    Some(a) => all.extend(
-                        a.iter()
-                            .filter(|&d| live(d))
-                            .map(|d| (0.0, si as u32, d, 0)),
-                    ),
-                    None => all.extend(
-                        (0..seg.max_doc())
-                            .filter(|&d| live(d))
-                            .map(|d| (0.0, si as u32, d, 0)),
-                    ),
-                }
+                let m = any_field_phrase(seg, fields, ex)?;
+                excluded.extend(m.iter().map(|d| (si as u32, columns[si].head(d))));
             }
-            all
         }
-    };
 
-    let mut sessions: HashMap<(u32, DocId), Best> = HashMap::new();
-    for (score, si, doc, mask) in candidates {
-        let cols = &columns[si as usize];
-        let head = cols.head(doc);
-        if excluded.contains(&(si, head)) {
-            continue;
+        // Per segment, the chunks that pass the filters and phrases (None: all of them).
+        let mut allowed: Vec<Option<DocBits>> = Vec::with_capacity(segs.len());
+        for seg in segs {
+            let n = seg.max_doc() as usize;
+            let mut a: Option<DocBits> = None;
+            for f in &q.filters {
+                let m = filter_docs(seg, fields, f)?;
+                a.get_or_insert_with(|| DocBits::full(n))
+                    .intersect(&m, f.negate);
+            }
+            for (_, toks) in &q.phrases {
+                let m = any_field_phrase(seg, fields, toks)?;
+                a.get_or_insert_with(|| DocBits::full(n))
+                    .intersect(&m, false);
+            }
+            allowed.push(a);
         }
-        let t = cols.ts.first(doc).unwrap_or(i64::MIN);
-        let e = sessions.entry((si, head)).or_insert(Best {
-            score: f32::MIN,
-            chunk_score: 0.0,
-            seg: si,
-            head,
-            doc,
-            count: 0,
-            mask: 0,
-            ts: t,
-        });
-        e.count += 1;
-        e.mask |= mask;
-        if score > e.chunk_score || e.score == f32::MIN || (score == e.chunk_score && doc < e.doc) {
-            e.chunk_score = score;
-            e.doc = doc;
-            e.score = score;
-        }
-        e.ts = e.ts.max(t);
-    }
 
-    let idf = scored.as_ref().map(|s| s.idf.clone()).unwrap_or_default();
-    let idf_total: f32 = idf.iter().sum();
-    let mut ranked: Vec<Best> = sessions.into_values().collect();
-    for b in &mut ranked {
-        let covered: f32 = idf
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| b.mask & (1 << j) != 0)
-            .map(|(_, i)| i)
-            .sum();
-        let cov = if idf_total > 0.0 {
-            covered / idf_total
+        // Matching chunks: (score, segment, doc, term mask). Only the best chunks can lead a session into
+        // the top `limit`: grouping a million weak matches by session would cost more than the scoring did.
+        let keep = (limit * 50).max(500);
+        let scored = if q.terms.is_empty() {
+            None
         } else {
-            1.0
+            Some(scorer.score(&q.terms, &allowed, keep, scratch)?)
         };
-        b.score = b.chunk_score * (1.0 + 0.1 * (b.count as f32).ln()) * (0.5 + 0.5 * cov);
-    }
-    // Filter-only queries have no scores: newest first.
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.ts.cmp(&a.ts))
-            .then(a.seg.cmp(&b.seg))
-            .then(a.doc.cmp(&b.doc))
-    });
-    ranked.truncate(limit);
+        let candidates: Vec<(f32, u32, DocId, u64)> = match &scored {
+            Some(s) => s
+                .top
+                .iter()
+                .map(|d| (d.score, d.seg, d.doc, d.mask))
+                .collect(),
+            None => {
+                let mut all = Vec::new();
+                for (si, seg) in segs.iter().enumerate() {
+                    let alive = seg.alive_bitset();
+                    let live = |d: DocId| alive.is_none_or(|a| a.is_alive(d));
+                    match &allowed[si] {
+                        Some(a) => all.extend(
+                            a.iter()
+                                .filter(|&d| live(d))
+                                .map(|d| (0.0, si as u32, d, 0)),
+                        ),
+                        None => all.extend(
+                            (0..seg.max_doc())
+                                .filter(|&d| live(d))
+                                .map(|d| (0.0, si as u32, d, 0)),
+                        ),
+                    }
+                }
+                all
+            }
+        };
 
-    let max_score = scored.as_ref().map_or(0.0, |s| s.max_score);
-    let mut highlight: Vec<String> = q.terms.clone();
-    highlight.extend(q.phrases.iter().flat_map(|(_, t)| t.iter().cloned()));
-    let mut hits = Vec::with_capacity(ranked.len());
-    for b in ranked {
-        let stored: TantivyDocument = searcher
-            .doc(DocAddress::new(b.seg, b.doc))
-            .map_err(ScoreError)?;
-        let head: TantivyDocument = if b.head == b.doc {
-            stored.clone()
-        } else {
-            searcher
-                .doc(DocAddress::new(b.seg, b.head))
-                .map_err(ScoreError)?
-        };
-        let meta = |f: Field| {
-            head.get_first(f)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let text = |f: Field| {
-            stored
-                .get_first(f)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let msg = (b.head != b.doc)
-            .then(|| columns[b.seg as usize].msg.first(b.doc))
-            .flatten();
-        let mut matched: Vec<String> = q.phrases.iter().map(|(p, _)| format!("\"{p}\"")).collect();
-        matched.extend(
-            q.term_labels
+        let mut sessions: HashMap<(u32, DocId), Best> = HashMap::new();
+        for (score, si, doc, mask) in candidates {
+            let cols = &columns[si as usize];
+            let head = cols.head(doc);
+            if excluded.contains(&(si, head)) {
+                continue;
+            }
+            let t = cols.ts.first(doc).unwrap_or(i64::MIN);
+            let e = sessions.entry((si, head)).or_insert(Best {
+                score: f32::MIN,
+                chunk_score: 0.0,
+                seg: si,
+                head,
+                doc,
+                count: 0,
+                mask: 0,
+                ts: t,
+            });
+            e.count += 1;
+            e.mask |= mask;
+            if score > e.chunk_score
+                || e.score == f32::MIN
+                || (score == e.chunk_score && doc < e.doc)
+            {
+                e.chunk_score = score;
+                e.doc = doc;
+                e.score = score;
+            }
+            e.ts = e.ts.max(t);
+        }
+
+        let idf = scored.as_ref().map(|s| s.idf.clone()).unwrap_or_default();
+        let idf_total: f32 = idf.iter().sum();
+        let mut ranked: Vec<Best> = sessions.into_values().collect();
+        for b in &mut ranked {
+            let covered: f32 = idf
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| b.mask & (1 << j) != 0)
-                .map(|(_, l)| l.clone()),
-        );
-        matched.dedup();
-        let explain = if explain && scored.is_some() {
-            Some(scorer.explain(&segs[b.seg as usize], b.doc, &q.terms, &idf)?)
-        } else {
-            None
-        };
-        hits.push(Hit {
-            session_id: meta(fields.session_id).unwrap_or_default(),
-            source_agent: meta(fields.source_agent).unwrap_or_default(),
-            title: meta(fields.title_stored).filter(|t| !t.is_empty()),
-            score: b.score,
-            confidence: if max_score > 0.0 {
-                (b.chunk_score / max_score).clamp(0.0, 1.0)
+                .map(|(_, i)| i)
+                .sum();
+            let cov = if idf_total > 0.0 {
+                covered / idf_total
             } else {
                 1.0
-            },
-            message_index: msg,
-            snippet: snippet(&text(fields.text).unwrap_or_default(), &highlight),
-            matched_terms: matched,
-            explain,
+            };
+            b.score = b.chunk_score * (1.0 + 0.1 * (b.count as f32).ln()) * (0.5 + 0.5 * cov);
+        }
+        // Filter-only queries have no scores: newest first.
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.ts.cmp(&a.ts))
+                .then(a.seg.cmp(&b.seg))
+                .then(a.doc.cmp(&b.doc))
         });
+        ranked.truncate(limit);
+
+        let max_score = scored.as_ref().map_or(0.0, |s| s.max_score);
+        let mut highlight: Vec<String> = q.terms.clone();
+        highlight.extend(q.phrases.iter().flat_map(|(_, t)| t.iter().cloned()));
+        let mut hits = Vec::with_capacity(ranked.len());
+        for b in ranked {
+            let text = stored.texts(b.seg, b.doc, &[fields.text])?.pop().flatten();
+            let [session_id, source_agent, title] = <[Option<String>; 3]>::try_from(stored.texts(
+                b.seg,
+                b.head,
+                &[fields.session_id, fields.source_agent, fields.title_stored],
+            )?)
+            .expect("three fields asked for");
+            let msg = (b.head != b.doc)
+                .then(|| columns[b.seg as usize].msg.first(b.doc))
+                .flatten();
+            let mut matched: Vec<String> =
+                q.phrases.iter().map(|(p, _)| format!("\"{p}\"")).collect();
+            matched.extend(
+                q.term_labels
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| b.mask & (1 << j) != 0)
+                    .map(|(_, l)| l.clone()),
+            );
+            matched.dedup();
+            let explain = if explain && scored.is_some() {
+                Some(scorer.explain(&segs[b.seg as usize], b.doc, &q.terms, &idf)?)
+            } else {
+                None
+            };
+            hits.push(Hit {
+                session_id: session_id.unwrap_or_default(),
+                source_agent: source_agent.unwrap_or_default(),
+                title: title.filter(|t| !t.is_empty()),
+                score: b.score,
+                confidence: if max_score > 0.0 {
+                    (b.chunk_score / max_score).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                },
+                message_index: msg,
+                snippet: snippet(&text.unwrap_or_default(), &highlight),
+                matched_terms: matched,
+                explain,
+            });
+        }
+        Ok(hits)
     }
-    Ok(hits)
 }
