@@ -118,11 +118,13 @@ impl Cursor<'_> {
     }
 }
 
-/// The best `k` of what is pushed, by score; pushes below the k-th best so far are dropped at once.
+/// The best `k` of what is pushed, by [`TopK::order`]; pushes after the k-th best so far are dropped
+/// at once.
 struct TopK {
     k: usize,
     items: Vec<DocScore>,
-    floor: f32,
+    /// The k-th best so far.
+    floor: Option<DocScore>,
 }
 
 impl TopK {
@@ -130,12 +132,17 @@ impl TopK {
         TopK {
             k: k.max(1),
             items: Vec::new(),
-            floor: f32::NEG_INFINITY,
+            floor: None,
         }
     }
     #[inline]
     fn push(&mut self, d: DocScore) {
-        if d.score < self.floor {
+        // Equal scores too: many documents tie (the same few words, the same length), and one that
+        // ties with the k-th best and comes after it in document order cannot be among the best.
+        if self
+            .floor
+            .is_some_and(|f| Self::order(&f, &d) == std::cmp::Ordering::Less)
+        {
             return;
         }
         self.items.push(d);
@@ -155,7 +162,7 @@ impl TopK {
         if self.items.len() > self.k {
             self.items.select_nth_unstable_by(self.k - 1, Self::order);
             self.items.truncate(self.k);
-            self.floor = self.items[self.k - 1].score;
+            self.floor = Some(self.items[self.k - 1]);
         }
     }
     fn finish(mut self) -> Vec<DocScore> {

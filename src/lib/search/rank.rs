@@ -47,14 +47,14 @@ fn term_docs(
     out: &mut DocBits,
 ) -> Result<(), ScoreError> {
     let inv = seg.inverted_index(field)?;
-    if let Some(mut p) = inv.read_postings(
-        &Term::from_field_text(field, term),
-        IndexRecordOption::Basic,
-    )? {
-        let mut d = p.doc();
-        while d != TERMINATED {
-            out.insert(d);
-            d = p.advance();
+    if let Some(info) = inv.get_term_info(&Term::from_field_text(field, term))? {
+        // A block of documents at a time: a filter on a common value reads many.
+        let mut block = inv.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        while !block.docs().is_empty() {
+            for &d in block.docs() {
+                out.insert(d);
+            }
+            block.advance();
         }
     }
     Ok(())
@@ -373,15 +373,20 @@ impl<'a> Searchable<'a> {
             };
             b.score = b.chunk_score * (1.0 + 0.1 * (b.count as f32).ln()) * (0.5 + 0.5 * cov);
         }
-        // Filter-only queries have no scores: newest first.
-        ranked.sort_by(|a, b| {
+        // Filter-only queries have no scores: newest first. A total order (no two sessions share a
+        // best chunk), so the best `limit` can be picked before they are sorted.
+        let order = |a: &Best, b: &Best| {
             b.score
                 .total_cmp(&a.score)
                 .then(b.ts.cmp(&a.ts))
                 .then(a.seg.cmp(&b.seg))
                 .then(a.doc.cmp(&b.doc))
-        });
-        ranked.truncate(limit);
+        };
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit, order);
+            ranked.truncate(limit);
+        }
+        ranked.sort_unstable_by(order);
 
         let max_score = scored.as_ref().map_or(0.0, |s| s.max_score);
         let mut highlight: Vec<String> = q.terms.clone();
