@@ -328,3 +328,70 @@ fn regex_classes_and_case_folding_are_unicode_aware() {
     assert_eq!(regex_ids(r"\d Versuche", &input).0, ["de"]);
     assert_eq!(regex_ids(r"after \d+ tries", &input).0, ["en"]);
 }
+
+/// Sessions that score the same are listed newest first, whichever of them the limit keeps; with
+/// only a filter, every session ties.
+#[test]
+fn equal_scores_list_the_newest_first() {
+    let t = tempfile::tempdir().unwrap();
+    let session = |id: &str, ts: i64, text: &str| {
+        serde_json::json!({"meta": {"source_agent": "codex", "session_id": id, "project_hash": null,
+                                    "start_time": ts, "end_time": ts, "quality_score": null,
+                                    "schema_version": "1.0", "title": null},
+                           "messages": [{"index": 0, "role": "user", "content": text, "timestamp": ts,
+                                         "annotations": {"file_refs": [], "tool_calls": [], "thinking": null}}]})
+        .to_string()
+            + "\n"
+    };
+    let corpus = t.path().join("c.ndjson");
+    let mut text = String::new();
+    for (id, ts) in [
+        ("mid", 2_000),
+        ("old", 1_000),
+        ("new", 3_000),
+        ("newest", 4_000),
+    ] {
+        text += &session(id, ts, "the flaky websocket reconnect");
+    }
+    text += &session(
+        "better",
+        500,
+        "websocket reconnect: the websocket reconnect loops",
+    );
+    std::fs::write(&corpus, text).unwrap();
+    let idx = t.path().join("idx");
+    cmd("cc-index")
+        .arg("--index")
+        .arg(&idx)
+        .arg(&corpus)
+        .assert()
+        .success();
+    let ids_of = |q: &str, limit: &str| {
+        let out = cmd("cc-grep")
+            .arg("--index")
+            .arg(&idx)
+            .args(["--json", "--limit", limit, q])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["session_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids_of("websocket reconnect", "10"),
+        ["better", "newest", "new", "mid", "old"]
+    );
+    assert_eq!(
+        ids_of("websocket reconnect", "3"),
+        ["better", "newest", "new"]
+    );
+    assert_eq!(ids_of("flaky", "2"), ["newest", "new"]);
+    assert_eq!(ids_of("agent:codex", "2"), ["newest", "new"]);
+}

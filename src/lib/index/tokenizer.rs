@@ -45,6 +45,12 @@ pub fn tokenize_with(text: &str, first_position: u32, sink: &mut dyn FnMut(Token
     )
 }
 
+/// Like [`tokenize_with`], without a `String` per token: `sink(token, start, end)` borrows the
+/// lowercased token.
+pub fn tokenize_borrowed(text: &str, sink: &mut dyn FnMut(&str, usize, usize)) {
+    scan(text, 0, false, &mut |t, _, start, end| sink(t, start, end));
+}
+
 /// The char at byte `i` of `text` and its length, ASCII without decoding.
 #[inline]
 fn char_at(text: &str, i: usize) -> (char, usize) {

@@ -10,7 +10,7 @@
 //! score over the query's maximum attainable score, so it is comparable across queries and never
 //! depends on what else was found.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use tantivy::columnar::Column;
 use tantivy::postings::Postings;
@@ -222,7 +222,10 @@ struct Best {
     doc: DocId,
     count: u32,
     mask: u64,
+    /// The newest of its candidate chunks' times, looked up only when it decides the order.
     ts: i64,
+    /// Its candidate chunks, in `chunks`.
+    chunks: std::ops::Range<usize>,
 }
 
 /// An index opened for queries: the searcher, with what every query reads of each segment opened
@@ -325,40 +328,52 @@ impl<'a> Searchable<'a> {
             }
         };
 
-        let mut sessions: HashMap<(u32, DocId), Best> = HashMap::new();
+        // Each candidate with its session (segment, session document), grouped by session.
+        let mut chunks: Vec<(u32, DocId, f32, DocId, u64)> = Vec::with_capacity(candidates.len());
         for (score, si, doc, mask) in candidates {
-            let cols = &columns[si as usize];
-            let head = cols.head(doc);
-            if excluded.contains(&(si, head)) {
-                continue;
+            let head = columns[si as usize].head(doc);
+            if excluded.is_empty() || !excluded.contains(&(si, head)) {
+                chunks.push((si, head, score, doc, mask));
             }
-            let t = cols.ts.first(doc).unwrap_or(i64::MIN);
-            let e = sessions.entry((si, head)).or_insert(Best {
-                score: f32::MIN,
-                chunk_score: 0.0,
-                seg: si,
-                head,
-                doc,
-                count: 0,
-                mask: 0,
-                ts: t,
-            });
-            e.count += 1;
-            e.mask |= mask;
-            if score > e.chunk_score
-                || e.score == f32::MIN
-                || (score == e.chunk_score && doc < e.doc)
-            {
-                e.chunk_score = score;
-                e.doc = doc;
-                e.score = score;
-            }
-            e.ts = e.ts.max(t);
         }
+        chunks.sort_unstable_by_key(|c| (c.0, c.1));
+        let mut ranked: Vec<Best> = Vec::new();
+        let mut from = 0;
+        for group in chunks.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (seg, head) = (group[0].0, group[0].1);
+            ranked.push({
+                // The best chunk: the highest score, the first in the session among equals.
+                let (mut score, mut doc) = (group[0].2, group[0].3);
+                for c in &group[1..] {
+                    if c.2 > score || (c.2 == score && c.3 < doc) {
+                        (score, doc) = (c.2, c.3);
+                    }
+                }
+                Best {
+                    score,
+                    chunk_score: score,
+                    seg,
+                    head,
+                    doc,
+                    count: group.len() as u32,
+                    mask: group.iter().fold(0, |m, c| m | c.4),
+                    ts: i64::MIN,
+                    chunks: from..from + group.len(),
+                }
+            });
+            from += group.len();
+        }
+        let newest = |b: &Best| {
+            let ts = &columns[b.seg as usize].ts;
+            chunks[b.chunks.clone()]
+                .iter()
+                .map(|c| ts.first(c.3).unwrap_or(i64::MIN))
+                .max()
+                .unwrap_or(i64::MIN)
+        };
 
         let idf = scored.as_ref().map(|s| s.idf.clone()).unwrap_or_default();
         let idf_total: f32 = idf.iter().sum();
-        let mut ranked: Vec<Best> = sessions.into_values().collect();
         for b in &mut ranked {
             let covered: f32 = idf
                 .iter()
@@ -374,7 +389,15 @@ impl<'a> Searchable<'a> {
             b.score = b.chunk_score * (1.0 + 0.1 * (b.count as f32).ln()) * (0.5 + 0.5 * cov);
         }
         // Filter-only queries have no scores: newest first. A total order (no two sessions share a
-        // best chunk), so the best `limit` can be picked before they are sorted.
+        // best chunk), so the best `limit` can be picked before they are sorted. Times only decide
+        // between equal scores: they are looked up for sessions that tie among those that can be
+        // in the best `limit` (all of them when many tie, as without scores).
+        let by_score = |a: &Best, b: &Best| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.seg.cmp(&b.seg))
+                .then(a.doc.cmp(&b.doc))
+        };
         let order = |a: &Best, b: &Best| {
             b.score
                 .total_cmp(&a.score)
@@ -382,6 +405,37 @@ impl<'a> Searchable<'a> {
                 .then(a.seg.cmp(&b.seg))
                 .then(a.doc.cmp(&b.doc))
         };
+        if limit == 0 {
+            ranked.clear();
+        } else if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit - 1, by_score);
+            let cut = ranked[limit - 1].score;
+            let mut kept = limit;
+            for i in limit..ranked.len() {
+                if ranked[i].score.total_cmp(&cut).is_ge() {
+                    ranked.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            ranked.truncate(kept);
+        }
+        if ranked.len() > 2 * limit + 32 {
+            for b in ranked.iter_mut() {
+                b.ts = newest(b);
+            }
+        } else {
+            ranked.sort_unstable_by(by_score);
+            for i in 0..ranked.len() {
+                let tied = |j: usize| {
+                    ranked
+                        .get(j)
+                        .is_some_and(|o: &Best| o.score.total_cmp(&ranked[i].score).is_eq())
+                };
+                if (i > 0 && tied(i - 1)) || tied(i + 1) {
+                    ranked[i].ts = newest(&ranked[i]);
+                }
+            }
+        }
         if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit, order);
             ranked.truncate(limit);

@@ -1,6 +1,6 @@
 //! Snippets: a window of a document's text around its first matched term, with the matches marked.
 
-use crate::index::tokenizer::tokenize_with;
+use crate::index::tokenizer::tokenize_borrowed;
 
 pub const SNIPPET_CHARS: usize = 200;
 
@@ -22,9 +22,9 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 /// Cuts about [`SNIPPET_CHARS`] of `text` around the first token in `terms`, whitespace collapsed.
 pub fn snippet(text: &str, terms: &[String]) -> Snippet {
     let mut hits: Vec<(usize, usize)> = Vec::new();
-    tokenize_with(text, 0, &mut |t| {
-        if terms.contains(&t.text) && hits.last().is_none_or(|&(_, e)| t.start >= e) {
-            hits.push((t.start, t.end));
+    tokenize_borrowed(text, &mut |t, start, end| {
+        if terms.iter().any(|x| x == t) && hits.last().is_none_or(|&(_, e)| start >= e) {
+            hits.push((start, end));
         }
     });
     let centre = hits.first().map_or(0, |h| h.0);
