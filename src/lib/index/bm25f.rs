@@ -71,7 +71,8 @@ impl Default for Scratch {
             acc: vec![0.0; WINDOW],
             score: vec![0.0; WINDOW],
             mask: vec![0; WINDOW],
-            touched: Vec::new(),
+            // One more than a window: a document already listed may be written past the last.
+            touched: vec![0; WINDOW + 1],
             seen: vec![0; WINDOW / 64],
         }
     }
@@ -369,7 +370,7 @@ impl<'a> Scorer<'a> {
             while let Some(first) = cursors.iter().flatten().filter_map(Cursor::next_doc).min() {
                 let base = first - first % WINDOW as DocId;
                 let end = base.saturating_add(WINDOW as DocId);
-                touched.clear();
+                let mut n = 0;
                 for (j, term_cursors) in cursors.iter_mut().enumerate() {
                     for c in term_cursors.iter_mut() {
                         c.run_to(base, end, acc, seen);
@@ -387,15 +388,16 @@ impl<'a> Scorer<'a> {
                             {
                                 continue;
                             }
-                            if mask[local] == 0 {
-                                touched.push(local as u32);
-                            }
+                            // Listed the first time a term matches it, without a branch that
+                            // the second term's documents would mispredict.
+                            touched[n] = local as u32;
+                            n += (mask[local] == 0) as usize;
                             mask[local] |= bit;
                             score[local] += w * tf / (K1 + tf);
                         }
                     }
                 }
-                for &i in touched.iter() {
+                for &i in &touched[..n] {
                     let i = i as usize;
                     top.push(DocScore {
                         score: std::mem::take(&mut score[i]),
