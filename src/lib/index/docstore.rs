@@ -97,15 +97,19 @@ impl Segment {
             for _ in 0..n {
                 let docs = vint(&mut layer)? as DocId;
                 let bytes = vint(&mut layer)? as usize;
+                let (doc_end, byte_end) = doc
+                    .checked_add(docs)
+                    .zip(byte.checked_add(bytes))
+                    .ok_or_else(|| bad("bad skip index"))?;
                 blocks.push(Block {
-                    docs: doc..doc + docs,
-                    bytes: byte..byte + bytes,
+                    docs: doc..doc_end,
+                    bytes: byte..byte_end,
                 });
-                doc += docs;
-                byte += bytes;
+                (doc, byte) = (doc_end, byte_end);
             }
         }
-        if blocks.last().is_some_and(|b| b.bytes.end > offset) {
+        // Each checkpoint block restates where it starts: a damaged one must not point anywhere.
+        if blocks.iter().any(|b| b.bytes.end > offset) {
             return Err(bad("block beyond the data"));
         }
         Ok(Some(Segment {
@@ -156,6 +160,14 @@ impl Direct {
             None => {
                 let raw = &s.data.as_slice()[s.blocks[bi].bytes.clone()];
                 let size = u32_at(raw, 0)? as usize;
+                // The frame states its size too: one damaged byte cannot make a huge allocation.
+                if zstd::zstd_safe::get_frame_content_size(&raw[4..])
+                    .ok()
+                    .flatten()
+                    != Some(size as u64)
+                {
+                    return Err(bad("block of the wrong size"));
+                }
                 let i = if self.cache.len() < CACHED_BLOCKS {
                     self.cache.push(Cached {
                         seg,
@@ -313,9 +325,8 @@ mod tests {
     use tantivy::store::{Compressor, ZstdCompressor};
     use tantivy::{Index, IndexSettings};
 
-    /// Every document of a zstd index with several blocks and two segments, read both ways.
-    #[test]
-    fn reads_what_tantivy_reads() {
+    /// A zstd index with small blocks: two segments of 3000 documents, many blocks each.
+    fn zstd_index() -> (Index, schema::Fields) {
         let (schema_, f) = schema::build();
         let settings = IndexSettings {
             docstore_compression: Compressor::Zstd(ZstdCompressor {
@@ -332,7 +343,6 @@ mod tests {
         super::super::register(&index);
         let mut writer: tantivy::IndexWriter =
             index.writer_with_num_threads(1, 50_000_000).unwrap();
-        let mut n = 0u64;
         for batch in 0..2 {
             for i in 0..3000u64 {
                 let mut doc = TantivyDocument::default();
@@ -347,10 +357,16 @@ mod tests {
                 doc.add_text(f.text, text);
                 doc.add_u64(f.back, i % 5);
                 writer.add_document(doc).unwrap();
-                n += 1;
             }
             writer.commit().unwrap();
         }
+        (index, f)
+    }
+
+    /// Every document, read both ways.
+    #[test]
+    fn reads_what_tantivy_reads() {
+        let (index, f) = zstd_index();
         let reader = index.reader().unwrap();
         let searcher = reader.searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
@@ -370,7 +386,47 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen, 2 * n);
+        assert_eq!(seen, 2 * 6000);
         assert!(direct.texts(0, 3000, &fields).is_err());
+    }
+
+    /// A damaged store file is an error, never a panic, wherever the damage is.
+    #[test]
+    fn damage_is_an_error_not_a_panic() {
+        let (index, f) = zstd_index();
+        let meta = index.searchable_segment_metas().unwrap().remove(0);
+        let file = index
+            .segment(meta)
+            .open_read(SegmentComponent::Store)
+            .unwrap()
+            .read_bytes()
+            .unwrap();
+        let good = file.as_slice().to_vec();
+        let fields = [f.text, f.session_id];
+        let mut errors = 0;
+        for cut in [0, 5, 27, 28, good.len() / 2, good.len() - 1] {
+            errors += Segment::open(OwnedBytes::new(good[..cut].to_vec())).is_err() as u32;
+        }
+        // Every 97th byte, set to each of a few values: in blocks, skip index and footer.
+        for at in (0..good.len()).step_by(97) {
+            for v in [0u8, 0x7f, 0x80, 0xff] {
+                let mut bad = good.clone();
+                bad[at] = v;
+                let Ok(Some(segment)) = Segment::open(OwnedBytes::new(bad)) else {
+                    errors += 1;
+                    continue;
+                };
+                let mut direct = Direct {
+                    segments: vec![segment],
+                    zstd: zstd::bulk::Decompressor::new().unwrap(),
+                    cache: Vec::new(),
+                    clock: 0,
+                };
+                for d in (0..3000).step_by(37) {
+                    errors += direct.texts(0, d, &fields).is_err() as u32;
+                }
+            }
+        }
+        assert!(errors > 0);
     }
 }
