@@ -260,7 +260,7 @@ impl PathRules {
     /// Which of the regexes below can match `text` at all (one automaton pass over their literals).
     fn wanted(&self, text: &str) -> u8 {
         let mut bits = 0;
-        self.prefilter.for_each(text.as_bytes(), |b| bits |= b);
+        self.prefilter.for_each(text.as_bytes(), |b, _| bits |= b);
         bits
     }
 
