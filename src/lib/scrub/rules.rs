@@ -57,9 +57,9 @@ pub struct Rule {
 pub enum Reach {
     /// The whole text (of every text its anchors wake, or of every text if it has none).
     Whole,
-    /// Every match begins at one of the rule's anchors or at most this many bytes before one: the regex is
-    /// tried there only, anchored (a keyword that starts an assignment).
-    AtAnchor(usize),
+    /// Every match begins at one of the rule's anchors, or one byte before it when that byte is one of
+    /// these: the regex is tried there only, anchored (a keyword that starts an assignment; `_auth`).
+    AtAnchor(&'static [u8]),
     /// Every match overlaps a range this scan reports (see [`super::locate`]); the regex searches the
     /// windows around them as wide as its longest match. For rules without anchors.
     Scan(locate::Scan),
@@ -448,16 +448,8 @@ impl RuleSet {
                 bits &= bits - 1;
                 let Some(c) = self.rules.get(i) else { continue };
                 match c.rule.reach {
-                    Reach::AtAnchor(back) => {
-                        starts.clear();
-                        for &(r, at) in &wake.starts {
-                            if r as usize == i {
-                                let at = at as usize;
-                                starts.extend(at.saturating_sub(back)..=at);
-                            }
-                        }
-                        starts.sort_unstable();
-                        starts.dedup();
+                    Reach::AtAnchor(before) => {
+                        starts_at_anchors(i, before, text, wake, &mut starts);
                         c.find(text, Plan::Starts(&starts), out);
                     }
                     _ => c.find(text, Plan::Whole, out),
@@ -465,6 +457,23 @@ impl RuleSet {
             }
         }
     }
+}
+
+/// Where rule `i` ([`Reach::AtAnchor`]) may match in `text`: at each of its anchors, and a byte before one
+/// where that byte is in `before`; sorted, distinct.
+fn starts_at_anchors(i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut Vec<usize>) {
+    out.clear();
+    for &(r, at) in &wake.starts {
+        if r as usize == i {
+            let at = at as usize;
+            if at > 0 && before.contains(&text.as_bytes()[at - 1]) {
+                out.push(at - 1);
+            }
+            out.push(at);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
 }
 
 /// Seeds to the sorted, disjoint windows that hold every match overlapping one: each widened by `reach`

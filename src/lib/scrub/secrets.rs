@@ -932,7 +932,7 @@ pub static RULES: &[Rule] = &[
         ],
         r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&()<>\[\]{}$\x22\\][^\s'`,;&()<>\[\]{}\x22\\]{7,600})"#,
         Check::Generic,
-        Reach::AtAnchor(1)
+        Reach::AtAnchor(b"_")
     ),
     rule!(
         "django-secret-key",
