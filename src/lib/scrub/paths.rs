@@ -546,7 +546,7 @@ struct Name {
 }
 
 /// How common a byte is in text and code (higher: more common), to pick the one to scan for.
-fn commonness(b: u8) -> u8 {
+pub(super) fn commonness(b: u8) -> u8 {
     let l = b.to_ascii_lowercase();
     match l {
         b' ' | b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 250 - l / 8,

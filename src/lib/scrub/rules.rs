@@ -12,6 +12,7 @@ use regex_automata::{Anchored, Input};
 use super::finding::{self, Finding, Kind};
 use super::gates;
 use super::locate;
+use super::paths;
 use super::pii;
 
 /// How a regex match is confirmed.
@@ -107,14 +108,18 @@ enum Plan<'a> {
 
 /// Which of a set of literals occur in a text (ASCII case-insensitively), each literal carrying payloads.
 ///
-/// One pass over the text's byte triples: a bit table hashed from the (case-folded) first three bytes of
-/// every literal rejects nearly every position with one lookup, and only the positions it lets through
-/// compare the few literals filed under that hash. Literals of one byte are found by `memchr`. Every
+/// One pass over the text's byte triples: a bit table hashed from three (case-folded) bytes of every
+/// literal, its least common three, rejects nearly every position with one lookup, and only the positions
+/// it lets through compare the few literals filed under that hash. Literals of one byte are found by
+/// `memchr`. Every
 /// occurrence of every literal is seen, nested and overlapping ones included. (An overlapping
 /// Aho-Corasick DFA did the same, one lookup per byte in a table too big for the L1 cache.)
 pub struct Anchors<T> {
     /// Lowercase literals.
     lits: Vec<Box<[u8]>>,
+    /// Per literal, where in it the hashed triple starts: its least common one, so that common words
+    /// (`create` for `credential`) rarely reach the comparison.
+    offsets: Vec<u8>,
     /// One bit per triple hash (see [`triple_hash`]) that starts a literal of two or more bytes (for two
     /// bytes, followed by any byte).
     bits: Box<[u64; TABLE / 64]>,
@@ -143,6 +148,19 @@ const FOLD: [u8; 256] = {
     t
 };
 
+/// Where in `lit` (three bytes or more) its least common triple starts, by the bytes' commonness in text
+/// and code.
+fn least_common_triple(lit: &[u8]) -> usize {
+    (0..=lit.len() - 3)
+        .min_by_key(|&k| {
+            lit[k..k + 3]
+                .iter()
+                .map(|&b| u32::from(paths::commonness(b)))
+                .sum::<u32>()
+        })
+        .unwrap_or(0)
+}
+
 /// The table index of three folded bytes packed as `a << 16 | b << 8 | c`.
 #[inline(always)]
 fn triple_hash(x: u32) -> usize {
@@ -170,6 +188,7 @@ impl<T: Copy + PartialEq> Anchors<T> {
         }
         let mut a = Anchors {
             lits: Vec::with_capacity(lits.len()),
+            offsets: Vec::with_capacity(lits.len()),
             bits: Box::new([0; TABLE / 64]),
             slot: vec![0u16; TABLE]
                 .into_boxed_slice()
@@ -183,6 +202,14 @@ impl<T: Copy + PartialEq> Anchors<T> {
         };
         for (i, (lit, ts)) in lits.into_iter().enumerate() {
             let b = lit.as_bytes();
+            let k = if b.len() >= 3 {
+                least_common_triple(b)
+            } else {
+                0
+            };
+            if k > u8::MAX as usize {
+                return Err(AnchorError::TooLong);
+            }
             let triples: Vec<u32> = match b.len() {
                 1 => {
                     a.singles.push(i as u32);
@@ -199,8 +226,9 @@ impl<T: Copy + PartialEq> Anchors<T> {
                         .map(|x| (b[0] as u32) << 16 | (b[1] as u32) << 8 | x)
                         .collect()
                 }
-                _ => vec![(b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32],
+                _ => vec![(b[k] as u32) << 16 | (b[k + 1] as u32) << 8 | b[k + 2] as u32],
             };
+            a.offsets.push(k as u8);
             for x in triples {
                 let h = triple_hash(x);
                 a.bits[h >> 6] |= 1 << (h & 63);
@@ -266,13 +294,18 @@ impl<T: Copy + PartialEq> Anchors<T> {
         }
     }
 
-    /// The literals among `cands` that occur at `at`.
+    /// The literals among `cands` whose hashed triple is the one at `at`.
     #[inline(never)]
     fn verify(&self, text: &[u8], at: usize, cands: &[u32], f: &mut impl FnMut(T, usize)) {
         for &l in cands {
             let lit = &self.lits[l as usize];
-            if text.len() - at >= lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit) {
-                self.payloads[l as usize].iter().for_each(|&t| f(t, at));
+            let Some(start) = at.checked_sub(self.offsets[l as usize] as usize) else {
+                continue;
+            };
+            if text.len() - start >= lit.len()
+                && text[start..start + lit.len()].eq_ignore_ascii_case(lit)
+            {
+                self.payloads[l as usize].iter().for_each(|&t| f(t, start));
             }
         }
     }
@@ -284,6 +317,8 @@ pub enum AnchorError {
     Empty,
     #[error("more anchor byte pairs than supported")]
     TooMany,
+    #[error("an anchor literal longer than supported")]
+    TooLong,
 }
 
 /// What one anchor stands for: a rule to run, or a bit of the path rules' own gate.
