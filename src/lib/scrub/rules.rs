@@ -111,9 +111,8 @@ enum Plan<'a> {
 /// One pass over the text's byte triples: a bit table hashed from three (case-folded) bytes of every
 /// literal, its least common three, rejects nearly every position with one lookup, and only the positions
 /// it lets through compare the few literals filed under that hash. Literals of one byte are found by
-/// `memchr`. Every
-/// occurrence of every literal is seen, nested and overlapping ones included. (An overlapping
-/// Aho-Corasick DFA did the same, one lookup per byte in a table too big for the L1 cache.)
+/// `memchr`. Every occurrence of every literal is seen, nested and overlapping ones included. (An
+/// overlapping Aho-Corasick DFA did the same, one lookup per byte in a table too big for the L1 cache.)
 pub struct Anchors<T> {
     /// Lowercase literals.
     lits: Vec<Box<[u8]>>,
