@@ -765,6 +765,19 @@ mod tests {
         assert!(none.is_empty());
     }
 
+    /// Windows rely on it: a search bounded to a span still sees the bytes around it.
+    #[test]
+    fn a_span_search_sees_the_text_around_it() {
+        let re = Regex::new(r"(?:^|[^A-Za-z])\+\d\b").unwrap();
+        let found = |text: &str, span: Range<usize>| {
+            re.search(&Input::new(text).span(span)).map(|m| m.range())
+        };
+        // `^` is the text's start, not the span's; `\b` sees the digit after the span.
+        assert_eq!(found("a+1", 1..3), None);
+        assert_eq!(found("+12", 0..2), None);
+        assert_eq!(found("+1", 0..2), Some(0..2));
+    }
+
     #[test]
     fn digit_anchors_expand() {
         assert_eq!(expand_anchor("ab"), vec!["ab"]);
