@@ -48,10 +48,11 @@ fn digit_bytes(w: u64) -> u64 {
     !(ten_or_more | x) & HI
 }
 
-/// The first ASCII digit at or after `from`, eight bytes at a time.
-fn next_digit(text: &[u8], mut from: usize) -> Option<usize> {
+/// The first byte at or after `from` that is (`digit`) or is not an ASCII digit, eight bytes at a time.
+fn next(text: &[u8], mut from: usize, digit: bool) -> Option<usize> {
     while let Some(chunk) = text.get(from..from + 8) {
-        let m = digit_bytes(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        let d = digit_bytes(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        let m = if digit { d } else { !d & HI };
         if m != 0 {
             return Some(from + m.trailing_zeros() as usize / 8);
         }
@@ -59,18 +60,15 @@ fn next_digit(text: &[u8], mut from: usize) -> Option<usize> {
     }
     text.get(from..)?
         .iter()
-        .position(u8::is_ascii_digit)
+        .position(|b| b.is_ascii_digit() == digit)
         .map(|p| from + p)
 }
 
 /// Calls `f` with every maximal run of ASCII digits.
 fn digit_runs(text: &[u8], mut f: impl FnMut(Range<usize>)) {
     let mut at = 0;
-    while let Some(s) = next_digit(text, at) {
-        let e = text[s..]
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .map_or(text.len(), |p| s + p);
+    while let Some(s) = next(text, at, true) {
+        let e = next(text, s, false).unwrap_or(text.len());
         f(s..e);
         at = e;
     }
@@ -212,6 +210,38 @@ mod tests {
             let m = digit_bytes(w);
             let want = (b.is_ascii_digit() as u64) << 15 | 1 << 47 | 1 << 55;
             assert_eq!(m, want, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn runs_agree_with_a_byte_by_byte_walk() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..5_000 {
+            let mut text = Vec::new();
+            let len = (round % 70) as usize;
+            while text.len() < len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let alphabet = b"0123456789a /:\xff";
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < text.len() {
+                if text[i].is_ascii_digit() {
+                    let s = i;
+                    while i < text.len() && text[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    want.push(s..i);
+                } else {
+                    i += 1;
+                }
+            }
+            let mut got = Vec::new();
+            digit_runs(&text, |r| got.push(r));
+            assert_eq!(got, want, "{text:?}");
         }
     }
 
