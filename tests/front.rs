@@ -221,6 +221,12 @@ fn export_scrubs_stamps_audits_and_is_incremental() {
         total,
         "one audit record per redaction"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&audit).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the audit log is private to its owner");
+    }
 
     // Nothing changed: nothing exported.
     w.cmd(&[

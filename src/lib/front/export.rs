@@ -160,9 +160,11 @@ impl Job<'_> {
                 let parent = parent.unwrap_or(Path::new("."));
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
-                Some(Spool::new(tempfile::tempfile_in(parent).with_context(
-                    || format!("cannot create a spool file in {}", parent.display()),
-                )?))
+                // Named, beside the log: when it is all kept and the log is new, it becomes the log.
+                let file = tempfile::NamedTempFile::new_in(parent).with_context(|| {
+                    format!("cannot create a spool file in {}", parent.display())
+                })?;
+                Some((Spool::new(file.reopen()?), file))
             }
             None => None,
         };
@@ -195,7 +197,7 @@ impl Job<'_> {
                     for d in out.done {
                         output.push(&d.output).context("writing the output")?;
                         hasher.update(&d.output);
-                        if let Some(a) = &mut audit {
+                        if let Some((a, _)) = &mut audit {
                             a.push(&d.audit).context("writing the audit spool")?;
                         }
                         deduper.add(d.fingerprint);
@@ -243,13 +245,8 @@ impl Job<'_> {
             sha = super::sha256_file(kept.path())?;
             tmp_out = kept;
         }
-        if let (Some(spool), Some(p)) = (audit, &self.audit_log) {
-            let mut a = super::scrub_stage::open_audit(p)?;
-            spool
-                .finish()
-                .and_then(|pieces| pieces.copy_kept(&survivors, &mut a))
-                .and_then(|()| a.flush())
-                .context("writing the audit log")?;
+        if let (Some((spool, file)), Some(p)) = (audit, &self.audit_log) {
+            write_audit(spool, file, &survivors, p)?;
         }
         tmp_out
             .persist(&self.output)
@@ -353,6 +350,34 @@ impl Job<'_> {
         }
         out
     }
+}
+
+/// Moves the export's audit records into the log `path`: a new log is the spool itself, renamed, when every
+/// session was kept; otherwise the kept sessions' records are copied in (file to file, in the kernel).
+fn write_audit(
+    spool: Spool,
+    file: tempfile::NamedTempFile,
+    survivors: &[bool],
+    path: &Path,
+) -> anyhow::Result<()> {
+    let pieces = spool.finish().context("writing the audit spool")?;
+    if survivors.iter().all(|&k| k) {
+        match file.persist_noclobber(path) {
+            Ok(_) => return Ok(()),
+            // The log exists (appended to, as `--audit FILE` promises): copy below.
+            Err(e) if path.exists() => drop(e.file),
+            Err(e) => {
+                return Err(e.error)
+                    .with_context(|| format!("cannot write audit log {}", path.display()))
+            }
+        }
+    }
+    let mut log = crate::scrub::audit::open_file(path)
+        .with_context(|| format!("cannot open audit log {}", path.display()))?;
+    pieces
+        .copy_kept(survivors, &mut log)
+        .and_then(|()| log.flush())
+        .context("writing the audit log")
 }
 
 pub fn format_name(f: Format) -> String {

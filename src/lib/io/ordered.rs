@@ -1,23 +1,40 @@
-//! Parallel map over bounded batches that keeps input order.
+//! Parallel maps that keep input order.
 //!
-//! A reader thread fills batches of at most `MAX_BATCH_ITEMS` items or `MAX_BATCH_BYTES` bytes and hands them
-//! over a channel that holds two; rayon maps each batch (an indexed collect keeps order) and the caller's sink
-//! consumes the results in input order. Memory is bounded by a few batches, whatever the input size.
+//! Workers take items one at a time from the shared source (reading is the serial part), map them, and
+//! hand the results to the caller's thread, which feeds them to the sink in input order as soon as each is
+//! next: no batch boundary where workers wait for the slowest item or for the sink. Memory is bounded:
+//! no worker takes an item more than `AHEAD` past the one the sink waits for, nor while the items taken
+//! and not yet sunk weigh more than `MAX_IN_FLIGHT_BYTES` (unless it is that very item).
 
-use std::sync::mpsc::sync_channel;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
-use rayon::prelude::*;
-
-pub const MAX_BATCH_ITEMS: usize = 2048;
-pub const MAX_BATCH_BYTES: usize = 8 << 20;
+/// Items in flight per worker thread.
+const AHEAD_PER_THREAD: usize = 8;
+/// Bytes of items taken and not yet sunk, beyond which workers wait for the sink.
+pub const MAX_IN_FLIGHT_BYTES: usize = 64 << 20;
 
 /// The number of worker threads to use when the user did not say.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The source and the counters workers wait on, under one lock.
+struct Source<I> {
+    items: I,
+    /// The index of the next item to take.
+    next: usize,
+    /// The index the sink waits for.
+    written: usize,
+    /// Weight of the items taken and not yet sunk.
+    bytes: usize,
+    /// The sink failed or the source ran dry: take nothing more.
+    stop: bool,
+}
+
 /// Maps every item with `map` on `threads` threads and feeds the results to `sink` in input order.
-/// `weigh` tells an item's size in bytes, for batching. Stops at the first error `sink` returns.
+/// `weigh` tells an item's size in bytes, for the memory bound. Stops at the first error `sink` returns.
 pub fn map_ordered<I, R, T, W, M, S>(
     items: I,
     threads: usize,
@@ -29,7 +46,7 @@ where
     I: Iterator<Item = R> + Send,
     R: Send,
     T: Send,
-    W: Fn(&R) -> usize + Send,
+    W: Fn(&R) -> usize + Sync,
     M: Fn(R) -> T + Sync,
     S: FnMut(T) -> anyhow::Result<()>,
 {
@@ -39,35 +56,73 @@ where
         }
         return Ok(());
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("cc-worker-{i}"))
-        .build()?;
+    let ahead = AHEAD_PER_THREAD * threads;
+    let source = Mutex::new(Source {
+        items,
+        next: 0,
+        written: 0,
+        bytes: 0,
+        stop: false,
+    });
+    let room = Condvar::new();
     std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<Vec<R>>(2);
-        scope.spawn(move || {
-            let mut items = items.peekable();
-            while items.peek().is_some() {
-                let mut batch = Vec::new();
-                let mut bytes = 0;
-                while batch.len() < MAX_BATCH_ITEMS && bytes < MAX_BATCH_BYTES {
-                    let Some(item) = items.next() else { break };
-                    bytes += weigh(&item);
-                    batch.push(item);
-                }
-                if tx.send(batch).is_err() {
-                    // The consumer stopped (closed pipe, fatal error): read no further.
-                    return;
-                }
-            }
-        });
-        for batch in rx {
-            let results: Vec<T> = pool.install(|| batch.into_par_iter().map(&map).collect());
-            for t in results {
-                sink(t)?;
-            }
+        let (tx, rx) = mpsc::channel::<(usize, usize, T)>();
+        for i in 0..threads {
+            let tx = tx.clone();
+            let (source, room, weigh, map) = (&source, &room, &weigh, &map);
+            std::thread::Builder::new()
+                .name(format!("cc-worker-{i}"))
+                .spawn_scoped(scope, move || loop {
+                    let (at, weight, item) = {
+                        let mut s = source.lock().expect("source lock");
+                        while !s.stop
+                            && (s.next >= s.written + ahead
+                                || (s.bytes >= MAX_IN_FLIGHT_BYTES && s.next > s.written))
+                        {
+                            s = room.wait(s).expect("source lock");
+                        }
+                        if s.stop {
+                            return;
+                        }
+                        let Some(item) = s.items.next() else {
+                            s.stop = true;
+                            room.notify_all();
+                            return;
+                        };
+                        let (at, weight) = (s.next, weigh(&item));
+                        s.next += 1;
+                        s.bytes += weight;
+                        (at, weight, item)
+                    };
+                    if tx.send((at, weight, map(item))).is_err() {
+                        return;
+                    }
+                })
+                .expect("spawning a worker thread");
         }
-        Ok(())
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0usize;
+        let result = (|| {
+            for (at, weight, t) in &rx {
+                pending.insert(at, (weight, t));
+                while let Some((weight, t)) = pending.remove(&want) {
+                    sink(t)?;
+                    want += 1;
+                    let mut s = source.lock().expect("source lock");
+                    s.written = want;
+                    s.bytes -= weight;
+                    drop(s);
+                    room.notify_all();
+                }
+            }
+            Ok(())
+        })();
+        // On an error (a closed pipe), release and stop the workers.
+        source.lock().expect("source lock").stop = true;
+        room.notify_all();
+        drop(rx);
+        result
     })
 }
 
@@ -86,10 +141,6 @@ where
     W: Fn(usize) -> T + Sync,
     S: FnMut(T) -> anyhow::Result<()>,
 {
-    use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::{mpsc, Condvar, Mutex};
-
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     // The index `sink` waits for; workers sleep while they are `ahead` items past it.
@@ -185,7 +236,7 @@ mod tests {
 
     #[test]
     fn order_is_kept_across_many_batches_and_threads() {
-        let n = 3 * MAX_BATCH_ITEMS + 17;
+        let n = 3 * AHEAD_PER_THREAD * 4 + 17;
         for threads in [1, 2, 4] {
             let mut out = Vec::new();
             map_ordered(
@@ -201,6 +252,32 @@ mod tests {
             .unwrap();
             assert_eq!(out, (0..n).map(|i| i * 2).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn heavy_items_wait_for_the_sink() {
+        // Each item alone is over the byte budget: one at a time may be taken and not yet sunk.
+        let taken = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let mut order = Vec::new();
+        map_ordered(
+            0..50usize,
+            3,
+            |_| {
+                let now = taken.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                MAX_IN_FLIGHT_BYTES
+            },
+            |i| i,
+            |i| {
+                order.push(i);
+                taken.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(order, (0..50).collect::<Vec<_>>());
+        assert_eq!(most.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// Opens (appending, private to the user) the audit log, creating its directory.
 pub fn open(path: &Path) -> io::Result<BufWriter<File>> {
+    Ok(BufWriter::with_capacity(256 * 1024, open_file(path)?))
+}
+
+/// [`open`] unbuffered, for copying whole files in (the kernel copies file to file).
+pub fn open_file(path: &Path) -> io::Result<File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
@@ -80,7 +85,7 @@ pub fn open(path: &Path) -> io::Result<BufWriter<File>> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    Ok(BufWriter::with_capacity(256 * 1024, o.open(path)?))
+    o.open(path)
 }
 
 /// Writes a batch of records.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod finding;
 pub mod gates;
 pub mod key;
+pub mod locate;
 pub mod models;
 pub mod options;
 pub mod paths;

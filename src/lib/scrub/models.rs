@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::finding::Kind;
-use super::rules::{Check, Rule};
+use super::rules::{Check, Reach, Rule};
 
 /// Neither a word character nor `-` right before, no word character right after.
 fn bounded(text: &str, whole: Range<usize>, _: Range<usize>) -> bool {
@@ -18,12 +18,12 @@ fn bounded(text: &str, whole: Range<usize>, _: Range<usize>) -> bool {
 
 macro_rules! model {
     ($id:literal, [$($a:literal),*], $p:literal, $ph:literal) => {
-        Rule { id: $id, kind: Kind::Model, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Custom(bounded), placeholder: $ph }
+        Rule { id: $id, kind: Kind::Model, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Custom(bounded), placeholder: $ph, reach: Reach::Whole }
     };
 }
 macro_rules! phrase {
     ($id:literal, [$($a:literal),*], $p:literal, $ph:literal) => {
-        Rule { id: $id, kind: Kind::ProviderPhrase, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Always, placeholder: $ph }
+        Rule { id: $id, kind: Kind::ProviderPhrase, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Always, placeholder: $ph, reach: Reach::Whole }
     };
 }
 

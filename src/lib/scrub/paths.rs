@@ -260,7 +260,7 @@ impl PathRules {
     /// Which of the regexes below can match `text` at all (one automaton pass over their literals).
     fn wanted(&self, text: &str) -> u8 {
         let mut bits = 0;
-        self.prefilter.for_each(text.as_bytes(), |b| bits |= b);
+        self.prefilter.for_each(text.as_bytes(), |b, _| bits |= b);
         bits
     }
 
@@ -546,7 +546,7 @@ struct Name {
 }
 
 /// How common a byte is in text and code (higher: more common), to pick the one to scan for.
-fn commonness(b: u8) -> u8 {
+pub(super) fn commonness(b: u8) -> u8 {
     let l = b.to_ascii_lowercase();
     match l {
         b' ' | b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 250 - l / 8,

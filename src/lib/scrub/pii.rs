@@ -6,8 +6,9 @@ use std::ops::Range;
 
 use super::finding::{self, Kind};
 use super::gates;
+use super::locate;
 use super::options::ExampleEmails;
-use super::rules::{Check, Rule};
+use super::rules::{Check, Reach, Rule};
 
 const COMMON_TLDS: &[&str] = &[
     "com",
@@ -394,7 +395,10 @@ fn person_name_ok(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 
 macro_rules! rule {
     ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal) => {
-        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: $ph }
+        rule!($id, $kind, [$($a),*], $p, $check, $ph, Reach::Whole)
+    };
+    ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal, $reach:expr) => {
+        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: $ph, reach: $reach }
     };
 }
 
@@ -413,15 +417,17 @@ pub static RULES: &[Rule] = &[
         [],
         r"\b(?P<s>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})\b",
         Check::Custom(public_ipv4),
-        "<ip>"
+        "<ip>",
+        Reach::Scan(locate::dotted_quad)
     ),
     rule!(
         "ipv6",
         Ip,
         [],
-        r"(?i)(?:^|[^0-9a-z:])(?P<s>[23][0-9a-f]{3}:[0-9a-f:]{2,34}[0-9a-f])(?:%[A-Za-z0-9.]+)?",
+        r"(?i)(?:^|[^0-9a-z:])(?P<s>[23][0-9a-f]{3}:[0-9a-f:]{2,34}[0-9a-f])(?:%[A-Za-z0-9.]{1,64})?",
         Check::Custom(public_ipv6),
-        "<ip>"
+        "<ip>",
+        Reach::Scan(locate::ipv6_group)
     ),
     rule!(
         "phone-international",
@@ -429,7 +435,8 @@ pub static RULES: &[Rule] = &[
         [],
         r"(?:^|[^A-Za-z0-9_+=/])(?P<s>\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4})",
         Check::Custom(phone_ok),
-        "<phone>"
+        "<phone>",
+        Reach::Scan(locate::plus_digit)
     ),
     rule!(
         "phone-national",
@@ -438,7 +445,8 @@ pub static RULES: &[Rule] = &[
         // `(415) 555-0132`, and the North American `415-555-0132` / `415.555.0132` (one separator kind).
         r"(?:^|[^A-Za-z0-9_.:/#-])(?P<s>\(\d{3}\)\s?\d{3}[-.\s]\d{4}|\d{3}-\d{3}-\d{4}|\d{3}\.\d{3}\.\d{4})\b",
         Check::Custom(phone_ok),
-        "<phone>"
+        "<phone>",
+        Reach::Scan(locate::phone_groups)
     ),
     rule!(
         "card-number",
@@ -446,7 +454,8 @@ pub static RULES: &[Rule] = &[
         [],
         r"\b(?P<s>(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6011|65\d{2})(?:[ -]?\d{4}){2}[ -]?\d{1,4}(?:[ -]?\d{1,3})?)\b",
         Check::Custom(card_ok),
-        "<card>"
+        "<card>",
+        Reach::Scan(locate::card_digits)
     ),
     rule!(
         "iban",
@@ -454,7 +463,8 @@ pub static RULES: &[Rule] = &[
         [],
         r"\b(?P<s>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b",
         Check::Custom(iban_ok),
-        "<iban>"
+        "<iban>",
+        Reach::Scan(locate::iban_head)
     ),
     rule!(
         "private-host",

@@ -1,12 +1,18 @@
 //! The rule engine: a table of regex rules, each reached only when one of its literal anchors occurs in the
-//! text (one Aho-Corasick pass over all anchors), then confirmed by its own byte regex and a gate.
+//! text (one pass over all anchors) or, for rules without literals, where a cheap scan says it can match;
+//! then confirmed by its own byte regex and a gate.
 
 use std::ops::Range;
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 
 use super::finding::{self, Finding, Kind};
 use super::gates;
+use super::locate;
+use super::paths;
 use super::pii;
 
 /// How a regex match is confirmed.
@@ -44,6 +50,20 @@ pub struct Rule {
     pub pattern: &'static str,
     pub check: Check,
     pub placeholder: &'static str,
+    pub reach: Reach,
+}
+
+/// Where in a text the rule's regex searches.
+#[derive(Clone, Copy)]
+pub enum Reach {
+    /// The whole text (of every text its anchors wake, or of every text if it has none).
+    Whole,
+    /// Every match begins at one of the rule's anchors, or one byte before it when that byte is one of
+    /// these: the regex is tried there only, anchored (a keyword that starts an assignment; `_auth`).
+    AtAnchor(&'static [u8]),
+    /// Every match overlaps a range this scan reports (see [`super::locate`]); the regex searches the
+    /// windows around them as wide as its longest match. For rules without anchors.
+    Scan(locate::Scan),
 }
 
 /// The literals an anchor stands for: `\d` is any digit (`:\d:` is `:0:`, `:1:`, ...), for shapes such as
@@ -73,18 +93,32 @@ struct Compiled {
     rule: &'static Rule,
     re: Regex,
     groups: Vec<usize>,
+    /// The longest match the pattern allows, if bounded.
+    longest: Option<usize>,
+}
+
+/// The places a rule's regex is run over one text.
+enum Plan<'a> {
+    Whole,
+    /// Sorted, disjoint ranges; every match lies inside one.
+    Windows(&'a [Range<usize>]),
+    /// Sorted, distinct positions; every match begins at one.
+    Starts(&'a [usize]),
 }
 
 /// Which of a set of literals occur in a text (ASCII case-insensitively), each literal carrying payloads.
 ///
-/// One pass over the text's byte triples: a bit table hashed from the (case-folded) first three bytes of
-/// every literal rejects nearly every position with one lookup, and only the positions it lets through
-/// compare the few literals filed under that hash. Literals of one byte are found by `memchr`. Every
-/// occurrence of every literal is seen, nested and overlapping ones included. (An overlapping
-/// Aho-Corasick DFA did the same, one lookup per byte in a table too big for the L1 cache.)
+/// One pass over the text's byte triples: a bit table hashed from three (case-folded) bytes of every
+/// literal, its least common three, rejects nearly every position with one lookup, and only the positions
+/// it lets through compare the few literals filed under that hash. Literals of one byte are found by
+/// `memchr`. Every occurrence of every literal is seen, nested and overlapping ones included. (An
+/// overlapping Aho-Corasick DFA did the same, one lookup per byte in a table too big for the L1 cache.)
 pub struct Anchors<T> {
     /// Lowercase literals.
     lits: Vec<Box<[u8]>>,
+    /// Per literal, where in it the hashed triple starts: its least common one, so that common words
+    /// (`create` for `credential`) rarely reach the comparison.
+    offsets: Vec<u8>,
     /// One bit per triple hash (see [`triple_hash`]) that starts a literal of two or more bytes (for two
     /// bytes, followed by any byte).
     bits: Box<[u64; TABLE / 64]>,
@@ -113,6 +147,19 @@ const FOLD: [u8; 256] = {
     t
 };
 
+/// Where in `lit` (three bytes or more) its least common triple starts, by the bytes' commonness in text
+/// and code.
+fn least_common_triple(lit: &[u8]) -> usize {
+    (0..=lit.len() - 3)
+        .min_by_key(|&k| {
+            lit[k..k + 3]
+                .iter()
+                .map(|&b| u32::from(paths::commonness(b)))
+                .sum::<u32>()
+        })
+        .unwrap_or(0)
+}
+
 /// The table index of three folded bytes packed as `a << 16 | b << 8 | c`.
 #[inline(always)]
 fn triple_hash(x: u32) -> usize {
@@ -140,6 +187,7 @@ impl<T: Copy + PartialEq> Anchors<T> {
         }
         let mut a = Anchors {
             lits: Vec::with_capacity(lits.len()),
+            offsets: Vec::with_capacity(lits.len()),
             bits: Box::new([0; TABLE / 64]),
             slot: vec![0u16; TABLE]
                 .into_boxed_slice()
@@ -153,6 +201,14 @@ impl<T: Copy + PartialEq> Anchors<T> {
         };
         for (i, (lit, ts)) in lits.into_iter().enumerate() {
             let b = lit.as_bytes();
+            let k = if b.len() >= 3 {
+                least_common_triple(b)
+            } else {
+                0
+            };
+            if k > u8::MAX as usize {
+                return Err(AnchorError::TooLong);
+            }
             let triples: Vec<u32> = match b.len() {
                 1 => {
                     a.singles.push(i as u32);
@@ -169,8 +225,9 @@ impl<T: Copy + PartialEq> Anchors<T> {
                         .map(|x| (b[0] as u32) << 16 | (b[1] as u32) << 8 | x)
                         .collect()
                 }
-                _ => vec![(b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32],
+                _ => vec![(b[k] as u32) << 16 | (b[k + 1] as u32) << 8 | b[k + 2] as u32],
             };
+            a.offsets.push(k as u8);
             for x in triples {
                 let h = triple_hash(x);
                 a.bits[h >> 6] |= 1 << (h & 63);
@@ -189,8 +246,8 @@ impl<T: Copy + PartialEq> Anchors<T> {
         Ok(a)
     }
 
-    /// Calls `f` with the payloads of every literal occurring in `text` (repeats possible).
-    pub fn for_each(&self, text: &[u8], mut f: impl FnMut(T)) {
+    /// Calls `f` with the payload and position of every literal occurring in `text` (repeats possible).
+    pub fn for_each(&self, text: &[u8], mut f: impl FnMut(T, usize)) {
         self.singles(text, &mut f);
         let n = text.len();
         if n >= 3 {
@@ -208,7 +265,8 @@ impl<T: Copy + PartialEq> Anchors<T> {
         }
     }
 
-    fn singles(&self, text: &[u8], f: &mut impl FnMut(T)) {
+    /// Literals of one byte, reported at their first occurrence (only their presence is used).
+    fn singles(&self, text: &[u8], f: &mut impl FnMut(T, usize)) {
         let mut seen = false;
         match *self.single_bytes.as_slice() {
             [] => {}
@@ -218,8 +276,8 @@ impl<T: Copy + PartialEq> Anchors<T> {
             _ => {
                 for &l in &self.singles {
                     let c = self.lits[l as usize][0];
-                    if text.iter().any(|b| FOLD[*b as usize] == c) {
-                        self.payloads[l as usize].iter().for_each(|&t| f(t));
+                    if let Some(at) = text.iter().position(|b| FOLD[*b as usize] == c) {
+                        self.payloads[l as usize].iter().for_each(|&t| f(t, at));
                     }
                 }
             }
@@ -228,20 +286,25 @@ impl<T: Copy + PartialEq> Anchors<T> {
             // Which of them, in the rare text that holds one.
             for &l in &self.singles {
                 let c = self.lits[l as usize][0];
-                if memchr::memchr2(c, c.to_ascii_uppercase(), text).is_some() {
-                    self.payloads[l as usize].iter().for_each(|&t| f(t));
+                if let Some(at) = memchr::memchr2(c, c.to_ascii_uppercase(), text) {
+                    self.payloads[l as usize].iter().for_each(|&t| f(t, at));
                 }
             }
         }
     }
 
-    /// The literals among `cands` that occur at `at`.
+    /// The literals among `cands` whose hashed triple is the one at `at`.
     #[inline(never)]
-    fn verify(&self, text: &[u8], at: usize, cands: &[u32], f: &mut impl FnMut(T)) {
+    fn verify(&self, text: &[u8], at: usize, cands: &[u32], f: &mut impl FnMut(T, usize)) {
         for &l in cands {
             let lit = &self.lits[l as usize];
-            if text.len() - at >= lit.len() && text[at..at + lit.len()].eq_ignore_ascii_case(lit) {
-                self.payloads[l as usize].iter().for_each(|&t| f(t));
+            let Some(start) = at.checked_sub(self.offsets[l as usize] as usize) else {
+                continue;
+            };
+            if text.len() - start >= lit.len()
+                && text[start..start + lit.len()].eq_ignore_ascii_case(lit)
+            {
+                self.payloads[l as usize].iter().for_each(|&t| f(t, start));
             }
         }
     }
@@ -253,6 +316,8 @@ pub enum AnchorError {
     Empty,
     #[error("more anchor byte pairs than supported")]
     TooMany,
+    #[error("an anchor literal longer than supported")]
+    TooLong,
 }
 
 /// What one anchor stands for: a rule to run, or a bit of the path rules' own gate.
@@ -263,11 +328,13 @@ enum Hit {
 }
 
 /// Which rules a text wakes, and which path-rule literals it holds (see [`RuleSet::wake`]).
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Wake {
     rules: [u64; 4],
     /// The bits of the path literals present (`paths::LITERALS`).
     pub paths: u8,
+    /// (rule, position) of every anchor of a [`Reach::AtAnchor`] rule, in text order.
+    starts: Vec<(u16, u32)>,
 }
 
 impl Wake {
@@ -283,9 +350,10 @@ const MAX_RULES: usize = 256;
 pub struct RuleSet {
     rules: Vec<Compiled>,
     anchors: Anchors<Hit>,
+    /// Rules without anchors: run on every text (in the windows their scan finds).
     always: Vec<usize>,
-    /// Stage one for the rules without anchors: one pass says which of them can match at all.
-    unanchored: Option<RegexSet>,
+    /// Per rule, whether it is [`Reach::AtAnchor`].
+    at_anchor: Vec<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -295,6 +363,13 @@ pub enum RuleError {
         id: &'static str,
         error: regex::Error,
     },
+    #[error("rule {id}: {error}")]
+    Build {
+        id: &'static str,
+        error: Box<meta::BuildError>,
+    },
+    #[error("rule {id}: {why}")]
+    Reach { id: &'static str, why: &'static str },
     #[error("{0} rules, more than the {MAX_RULES} supported")]
     TooMany(usize),
     #[error("anchors: {0}")]
@@ -313,19 +388,9 @@ impl RuleSet {
         let mut woken: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for rule in tables.iter().flat_map(|t| t.iter()) {
-            let re = RegexBuilder::new(rule.pattern)
-                .unicode(false)
-                .size_limit(32 << 20)
-                .build()
-                .map_err(|error| RuleError::Regex { id: rule.id, error })?;
-            let groups = re
-                .capture_names()
-                .enumerate()
-                .filter(|(_, n)| matches!(n, Some("s" | "t" | "u" | "v")))
-                .map(|(i, _)| i)
-                .collect();
+            let compiled = Compiled::new(rule)?;
             let i = rules.len();
-            rules.push(Compiled { rule, re, groups });
+            rules.push(compiled);
             if rule.anchors.is_empty() {
                 always.push(i);
             }
@@ -348,24 +413,15 @@ impl RuleSet {
             .flat_map(|(a, w)| w.iter().map(move |&i| (a.as_str(), Hit::Rule(i as u16))))
             .chain(extra.iter().map(|&(a, bit)| (a, Hit::Path(bit))));
         let anchors = Anchors::new(pairs)?;
-        let unanchored = if always.is_empty() {
-            None
-        } else {
-            let set = RegexSetBuilder::new(always.iter().map(|&i| rules[i].rule.pattern))
-                .unicode(false)
-                .size_limit(64 << 20)
-                .build()
-                .map_err(|error| RuleError::Regex {
-                    id: "unanchored-set",
-                    error,
-                })?;
-            Some(set)
-        };
+        let at_anchor = rules
+            .iter()
+            .map(|c| matches!(c.rule.reach, Reach::AtAnchor(_)))
+            .collect();
         Ok(RuleSet {
             rules,
             anchors,
             always,
-            unanchored,
+            at_anchor,
         })
     }
 
@@ -380,8 +436,13 @@ impl RuleSet {
     /// One pass of the anchor automaton: the rules `text` wakes and the extra literals it holds.
     pub fn wake(&self, text: &str) -> Wake {
         let mut w = Wake::default();
-        self.anchors.for_each(text.as_bytes(), |h| match h {
-            Hit::Rule(i) => w.set(i as usize),
+        self.anchors.for_each(text.as_bytes(), |h, at| match h {
+            Hit::Rule(i) => {
+                w.set(i as usize);
+                if self.at_anchor[i as usize] {
+                    w.starts.push((i, at as u32));
+                }
+            }
             Hit::Path(bit) => w.paths |= bit,
         });
         w
@@ -394,13 +455,24 @@ impl RuleSet {
 
     /// [`RuleSet::find`] with the anchor pass already done (`wake` must come from this very `text`).
     pub fn find_woken(&self, text: &str, wake: &Wake, out: &mut Vec<Finding>) {
-        let mut wake = *wake;
-        if let Some(set) = &self.unanchored {
-            // Most strings are short and match nothing: a yes/no search first spares the full one.
-            if text.len() > 256 || set.is_match(text.as_bytes()) {
-                for j in set.matches(text.as_bytes()).iter() {
-                    wake.set(self.always[j]);
+        let mut ranges = Vec::new();
+        let mut starts = Vec::new();
+        let scanned = locate::Text::new(text.as_bytes());
+        for &i in &self.always {
+            let c = &self.rules[i];
+            match c.rule.reach {
+                Reach::Scan(scan) => {
+                    ranges.clear();
+                    scan(&scanned, &mut ranges);
+                    if ranges.is_empty() {
+                        continue;
+                    }
+                    // A scan's rule has a bounded longest match (checked when compiled).
+                    let reach = c.longest.unwrap_or(usize::MAX);
+                    windows(&mut ranges, reach, text.len());
+                    c.find(text, Plan::Windows(&ranges), out);
                 }
+                Reach::Whole | Reach::AtAnchor(_) => c.find(text, Plan::Whole, out),
             }
         }
         for (w, &word) in wake.rules.iter().enumerate() {
@@ -408,30 +480,174 @@ impl RuleSet {
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if let Some(c) = self.rules.get(i) {
-                    c.find(text, out);
+                let Some(c) = self.rules.get(i) else { continue };
+                match c.rule.reach {
+                    Reach::AtAnchor(before) => {
+                        starts_at_anchors(i, before, text, wake, &mut starts);
+                        c.find(text, Plan::Starts(&starts), out);
+                    }
+                    _ => c.find(text, Plan::Whole, out),
                 }
             }
         }
     }
 }
 
+/// Where rule `i` ([`Reach::AtAnchor`]) may match in `text`: at each of its anchors, and a byte before one
+/// where that byte is in `before`; sorted, distinct.
+fn starts_at_anchors(i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut Vec<usize>) {
+    out.clear();
+    for &(r, at) in &wake.starts {
+        if r as usize == i {
+            let at = at as usize;
+            if at > 0 && before.contains(&text.as_bytes()[at - 1]) {
+                out.push(at - 1);
+            }
+            out.push(at);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Seeds to the sorted, disjoint windows that hold every match overlapping one: each widened by `reach`
+/// on both sides, overlapping ones merged.
+fn windows(seeds: &mut Vec<Range<usize>>, reach: usize, len: usize) {
+    seeds.sort_unstable_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(seeds.len());
+    for r in seeds.drain(..) {
+        let w = r.start.saturating_sub(reach)..r.end.saturating_add(reach).min(len);
+        match merged.last_mut() {
+            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+            _ => merged.push(w),
+        }
+    }
+    *seeds = merged;
+}
+
 impl Compiled {
-    fn find(&self, text: &str, out: &mut Vec<Finding>) {
+    fn new(rule: &'static Rule) -> Result<Compiled, RuleError> {
+        let re = Regex::builder()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                meta::Config::new()
+                    .nfa_size_limit(Some(32 << 20))
+                    .utf8_empty(false),
+            )
+            .build(rule.pattern)
+            .map_err(|error| RuleError::Build {
+                id: rule.id,
+                error: Box::new(error),
+            })?;
+        let groups = re
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .enumerate()
+            .filter(|(_, n)| matches!(n, Some("s" | "t" | "u" | "v")))
+            .map(|(i, _)| i)
+            .collect();
+        // The same parse the regex was built from, for a property the regex does not expose.
+        let longest = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(rule.pattern)
+            .ok()
+            .and_then(|hir| hir.properties().maximum_len());
+        let reach_error = |why| RuleError::Reach { id: rule.id, why };
+        match rule.reach {
+            Reach::Scan(_) if longest.is_none() => {
+                return Err(reach_error("a scanned rule needs a bounded longest match"))
+            }
+            Reach::Scan(_) if !rule.anchors.is_empty() => {
+                return Err(reach_error("a scanned rule has no anchors"))
+            }
+            // One-byte anchors are reported at their first occurrence only.
+            Reach::AtAnchor(_)
+                if rule.anchors.is_empty()
+                    || rule.context
+                    || rule.anchors.iter().any(|a| expand_anchor(a)[0].len() < 2) =>
+            {
+                return Err(reach_error(
+                    "a rule that starts at an anchor needs anchors of two bytes or more in its match",
+                ))
+            }
+            _ => {}
+        }
+        Ok(Compiled {
+            rule,
+            re,
+            groups,
+            longest,
+        })
+    }
+
+    /// The first match starting at or after `at` that `plan` allows, from `*k` on (the plan's range or
+    /// start where the previous search ended).
+    fn next_match(
+        &self,
+        bytes: &[u8],
+        plan: &Plan,
+        at: usize,
+        k: &mut usize,
+        caps: &mut Captures,
+    ) -> bool {
+        match plan {
+            Plan::Whole => {
+                self.re
+                    .search_captures(&Input::new(bytes).span(at..bytes.len()), caps);
+                caps.is_match()
+            }
+            Plan::Windows(ws) => {
+                while let Some(w) = ws.get(*k) {
+                    let from = at.max(w.start);
+                    if from <= w.end {
+                        self.re
+                            .search_captures(&Input::new(bytes).span(from..w.end), caps);
+                        if caps.is_match() {
+                            return true;
+                        }
+                    }
+                    *k += 1;
+                }
+                false
+            }
+            Plan::Starts(ss) => {
+                while let Some(&s) = ss.get(*k) {
+                    *k += 1;
+                    if s < at || s > bytes.len() {
+                        continue;
+                    }
+                    let input = Input::new(bytes)
+                        .span(s..bytes.len())
+                        .anchored(Anchored::Yes);
+                    self.re.search_captures(&input, caps);
+                    if caps.is_match() {
+                        return true;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    fn find(&self, text: &str, plan: Plan, out: &mut Vec<Finding>) {
         let bytes = text.as_bytes();
-        let mut locs = self.re.capture_locations();
+        let mut caps = self.re.create_captures();
         let mut at = 0;
+        let mut k = 0;
         while at <= bytes.len() {
-            let Some(whole) = self.re.captures_read_at(&mut locs, bytes, at) else {
+            if !self.next_match(bytes, &plan, at, &mut k, &mut caps) {
                 break;
-            };
+            }
+            let Some(whole) = caps.get_match() else { break };
             let whole = whole.range();
             let next = whole.end.max(whole.start + 1);
             let part = if self.groups.is_empty() {
                 whole.clone()
             } else {
-                match self.groups.iter().find_map(|&g| locs.get(g)) {
-                    Some((s, e)) => s..e,
+                match self.groups.iter().find_map(|&g| caps.get_group(g)) {
+                    Some(sp) => sp.range(),
                     None => {
                         at = next;
                         continue;
@@ -540,13 +756,26 @@ mod tests {
         ])
         .unwrap();
         let mut seen = Vec::new();
-        a.for_each(b"my KEY-ANT here, sk-ant-x", |t| seen.push(t));
+        a.for_each(b"my KEY-ANT here, sk-ant-x", |t, _| seen.push(t));
         seen.sort();
         seen.dedup();
         assert_eq!(seen, vec![1, 2, 3, 4, 5]);
         let mut none = Vec::new();
-        a.for_each(b"nothing to see", |t| none.push(t));
+        a.for_each(b"nothing to see", |t, _| none.push(t));
         assert!(none.is_empty());
+    }
+
+    /// Windows rely on it: a search bounded to a span still sees the bytes around it.
+    #[test]
+    fn a_span_search_sees_the_text_around_it() {
+        let re = Regex::new(r"(?:^|[^A-Za-z])\+\d\b").unwrap();
+        let found = |text: &str, span: Range<usize>| {
+            re.search(&Input::new(text).span(span)).map(|m| m.range())
+        };
+        // `^` is the text's start, not the span's; `\b` sees the digit after the span.
+        assert_eq!(found("a+1", 1..3), None);
+        assert_eq!(found("+12", 0..2), None);
+        assert_eq!(found("+1", 0..2), Some(0..2));
     }
 
     #[test]
@@ -561,7 +790,7 @@ mod tests {
     /// A rule is woken by every text it matches: one of its anchors occurs in each match (unless its anchors
     /// are context words). Random texts dense in the shapes the rules look for, run into each other.
     #[test]
-    fn every_match_holds_one_of_its_rules_anchors() {
+    fn every_match_holds_one_of_its_rules_anchors_and_plans_miss_none() {
         use super::super::{models, paths, pii, secrets};
         let set = RuleSet::compile(
             &[secrets::RULES, pii::RULES, models::RULES],
@@ -593,7 +822,17 @@ mod tests {
                 "password=Xy7#kq9Lm2",
                 "api_key = 'AbCdEf123456789'",
                 "_authToken=npm_abcdef1234567890",
+                "AUTH_KEY: ",
+                "secret_token = ",
+                "Passphrase\\\"=\\\"",
+                "access-key:",
+                "oauth",
+                "IBAN ",
+                "GB82 WEST 1234 5698 7654 32",
+                "fe80::1%eth0",
+                "3fff:",
                 "patAbCdEfGh123456.",
+                "patXbCdEfGh12345Z.00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
                 "0123456789abcdef",
                 "sk-ant-",
                 "ghp_",
@@ -618,9 +857,16 @@ mod tests {
             ])
             .collect();
         let alphabet = b"0123456789abcdefABCXYZ .:+-()=_\"'/@%\n";
+        let mut exercised = std::collections::HashSet::new();
         for round in 0..20_000 {
             let mut text = String::new();
-            while text.len() < 40 + next(160) {
+            // Now and then a long text, where windows around far-apart seeds stay apart.
+            let len = if round % 10 == 0 {
+                400 + next(1600)
+            } else {
+                40 + next(160)
+            };
+            while text.len() < len {
                 if next(3) == 0 {
                     text.push(alphabet[next(alphabet.len())] as char);
                 } else {
@@ -633,19 +879,36 @@ mod tests {
                 }
             }
             let wake = set.wake(&text);
+            let mut planned = Vec::new();
+            set.find_woken(&text, &wake, &mut planned);
             for (i, c) in set.rules.iter().enumerate() {
                 let woken = wake.rules[i / 64] >> (i % 64) & 1 != 0;
-                if woken || c.rule.context || c.rule.anchors.is_empty() {
-                    continue;
-                }
                 let mut found = Vec::new();
-                c.find(&text, &mut found);
-                assert!(
-                    found.is_empty(),
-                    "round {round}: {} matches unwoken in {text:?}",
-                    c.rule.id
-                );
+                c.find(&text, Plan::Whole, &mut found);
+                if !woken && !c.rule.context && !c.rule.anchors.is_empty() {
+                    assert!(
+                        found.is_empty(),
+                        "round {round}: {} matches unwoken in {text:?}",
+                        c.rule.id
+                    );
+                }
+                // A rule searched in windows or at its anchors finds what a search of the whole text finds.
+                if !matches!(c.rule.reach, Reach::Whole) {
+                    if !found.is_empty() {
+                        exercised.insert(c.rule.id);
+                    }
+                    let got: Vec<_> = planned.iter().filter(|f| f.rule == c.rule.id).collect();
+                    let want: Vec<_> = found.iter().collect();
+                    assert_eq!(got, want, "round {round}: {} in {text:?}", c.rule.id);
+                }
             }
+        }
+        let planned = set
+            .rules
+            .iter()
+            .filter(|c| !matches!(c.rule.reach, Reach::Whole));
+        for c in planned {
+            assert!(exercised.contains(c.rule.id), "{} never matched", c.rule.id);
         }
     }
 
@@ -705,7 +968,13 @@ mod tests {
             want.sort();
             want.dedup();
             let mut got = Vec::new();
-            a.for_each(&text, |i| got.push(i));
+            a.for_each(&text, |i, at| {
+                assert!(
+                    text[at..].len() >= lits[i].len()
+                        && text[at..at + lits[i].len()].eq_ignore_ascii_case(lits[i].as_bytes())
+                );
+                got.push(i)
+            });
             got.sort();
             got.dedup();
             // Literals repeated in the list share their payloads: compare by literal text.

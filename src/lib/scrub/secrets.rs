@@ -10,16 +10,20 @@ use std::sync::OnceLock;
 
 use super::finding::{self, Kind::Secret};
 use super::gates;
-use super::rules::{Check, Rule};
+use super::locate;
+use super::rules::{Check, Reach, Rule};
 
 const R: &str = "<REDACTED>";
 
 macro_rules! rule {
     ($id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: R }
+        rule!($id, [$($a),*], $p, $check, Reach::Whole)
+    };
+    ($id:literal, [$($a:literal),*], $p:literal, $check:expr, $reach:expr) => {
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: R, reach: $reach }
     };
     (context $id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, pattern: $p, check: $check, placeholder: R }
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, pattern: $p, check: $check, placeholder: R, reach: Reach::Whole }
     };
 }
 
@@ -777,10 +781,10 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "airtable-token",
-        // "pat" is too common to be worth an anchor; the regex's own literal search is faster.
         [],
         r"\bpat[A-Za-z0-9]{14}\.(?P<s>[0-9a-f]{64})\b",
-        RAND
+        RAND,
+        Reach::Scan(locate::airtable_head)
     ),
     rule!(
         "hubspot-token",
@@ -910,10 +914,25 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "secret-assignment",
-        // Its key words are everywhere in code; the regex's own literal search beats waking it per hit.
-        [],
+        // Every match begins with one of its key words (`_auth` one byte before `auth`): the regex is tried
+        // only where one occurs (they are everywhere in code, but few are followed by `=` or `:`).
+        [
+            "pass",
+            "pwd",
+            "secret",
+            "token",
+            "api",
+            "access",
+            "auth",
+            "private",
+            "signing",
+            "encryption",
+            "master",
+            "credential"
+        ],
         r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&()<>\[\]{}$\x22\\][^\s'`,;&()<>\[\]{}\x22\\]{7,600})"#,
-        Check::Generic
+        Check::Generic,
+        Reach::AtAnchor(b"_")
     ),
     rule!(
         "django-secret-key",
