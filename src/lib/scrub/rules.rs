@@ -334,7 +334,7 @@ pub struct Wake {
     /// The bits of the path literals present (`paths::LITERALS`).
     pub paths: u8,
     /// (rule, position) of every anchor of a [`Reach::AtAnchor`] rule, in text order.
-    starts: Vec<(u16, u32)>,
+    starts: Vec<(u16, usize)>,
 }
 
 impl Wake {
@@ -440,7 +440,7 @@ impl RuleSet {
             Hit::Rule(i) => {
                 w.set(i as usize);
                 if self.at_anchor[i as usize] {
-                    w.starts.push((i, at as u32));
+                    w.starts.push((i, at));
                 }
             }
             Hit::Path(bit) => w.paths |= bit,
@@ -499,7 +499,6 @@ fn starts_at_anchors(i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut
     out.clear();
     for &(r, at) in &wake.starts {
         if r as usize == i {
-            let at = at as usize;
             if at > 0 && before.contains(&text.as_bytes()[at - 1]) {
                 out.push(at - 1);
             }
@@ -560,7 +559,7 @@ impl Compiled {
                 return Err(reach_error("a scanned rule needs a bounded longest match"))
             }
             Reach::Scan(_) if !rule.anchors.is_empty() => {
-                return Err(reach_error("a scanned rule has no anchors"))
+                return Err(reach_error("a scanned rule must have no anchors"))
             }
             // One-byte anchors are reported at their first occurrence only.
             Reach::AtAnchor(_)
