@@ -140,8 +140,11 @@ fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<us
     {
         return None;
     }
-    // Our pseudonym before an `@` is a login replaced already (`rsync user_1a2b3c4d@github.com`).
-    if super::key::is_user_pseudonym(local) {
+    // Our pseudonym before an `@` is a login replaced already (`rsync user_1a2b3c4d@github.com`), also
+    // with the dots a login stops at (`/home/<login>...@x.co`, where the login was no address's local part).
+    if local.get(..13).is_some_and(super::key::is_user_pseudonym)
+        && !local[13..].bytes().any(|b| b.is_ascii_alphanumeric())
+    {
         return None;
     }
     let domain = domain_part(domain)?;

@@ -825,6 +825,9 @@ fn fuzz_minimized_inputs_are_idempotent() {
         "rsync .smitH@m\u{fffd}smith@e",
         "/home/\u{793}\u{793}\u{793}/x and \u{793}\u{793}\u{793}\u{200e}!",
         "rsync rs://:hub@.t@A",
+        // A login of no address characters, cut at `...` before an `@` (from the 10^7-execution run).
+        "el:/home/qA\u{fffd}\u{5}\u{fffd}\u{fffd}\u{fffd}...@excmple.co~nca",
+        "z\u{61c}il\0:/home/qI.A\u{fffd}\u{5}\u{fffd}...@ample.co~n}]}",
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
