@@ -361,16 +361,9 @@ fn write_audit(
     path: &Path,
 ) -> anyhow::Result<()> {
     let pieces = spool.finish().context("writing the audit spool")?;
-    if survivors.iter().all(|&k| k) {
-        match file.persist_noclobber(path) {
-            Ok(_) => return Ok(()),
-            // The log exists (appended to, as `--audit FILE` promises): copy below.
-            Err(e) if path.exists() => drop(e.file),
-            Err(e) => {
-                return Err(e.error)
-                    .with_context(|| format!("cannot write audit log {}", path.display()))
-            }
-        }
+    // Else (the log exists and is appended to, as `--audit FILE` promises, or the rename failed) copy.
+    if survivors.iter().all(|&k| k) && file.persist_noclobber(path).is_ok() {
+        return Ok(());
     }
     let mut log = crate::scrub::audit::open_file(path)
         .with_context(|| format!("cannot open audit log {}", path.display()))?;
