@@ -361,7 +361,7 @@ fn write_audit(
     path: &Path,
 ) -> anyhow::Result<()> {
     let pieces = spool.finish().context("writing the audit spool")?;
-    // Else (the log exists and is appended to, as `--audit FILE` promises, or the rename failed) copy.
+    // Where the rename fails (the log exists and is appended to, as `--audit FILE` promises), copy.
     if survivors.iter().all(|&k| k) && file.persist_noclobber(path).is_ok() {
         return Ok(());
     }
