@@ -392,8 +392,13 @@ impl PathRules {
             }
         };
         if let Some(re) = gated(have, AT, &self.prompt) {
-            for c in re.captures_iter(b) {
+            // The space that ends one prompt may be what the next one follows (`h@a% h@b% `): the search
+            // goes on from the host, or the next pass, seeing `h@<host>% h@b% `, would find the second.
+            let mut at = 0;
+            while let Some(c) = re.captures_at(b, at) {
                 target(&c, "shell-prompt", out);
+                let whole = c.get(0).map_or(b.len(), |m| m.start() + 1);
+                at = c.name("h").map_or(whole, |h| h.end().max(whole));
             }
         }
         if let Some(re) = gated(have, SSH | AT, &self.ssh) {

@@ -140,11 +140,7 @@ fn email_ok(text: &str, whole: Range<usize>, _: Range<usize>) -> Option<Range<us
     {
         return None;
     }
-    // Our pseudonym before an `@` is a login replaced already (`rsync user_1a2b3c4d@github.com`), also
-    // with the dots a login stops at (`/home/<login>...@x.co`, where the login was no address's local part).
-    if local.get(..13).is_some_and(super::key::is_user_pseudonym)
-        && !local[13..].bytes().any(|b| b.is_ascii_alphanumeric())
-    {
+    if replaced_login(local) {
         return None;
     }
     let domain = domain_part(domain)?;
@@ -163,6 +159,13 @@ fn domain_part(mut domain: &str) -> Option<&str> {
 /// A byte an address's local part may hold.
 fn is_local(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// Our pseudonym before an `@` is a login replaced already (`rsync user_1a2b3c4d@github.com`), also with the
+/// dots a login stops at (`/home/<login>...@x.co`, where the login was no address's local part).
+fn replaced_login(local: &str) -> bool {
+    local.get(..13).is_some_and(super::key::is_user_pseudonym)
+        && !local[13..].bytes().any(|b| b.is_ascii_alphanumeric())
 }
 
 /// How much of `value` comes before the first e-mail address in it, as the e-mail rule would judge the
@@ -189,7 +192,7 @@ pub fn before_address(value: &str) -> usize {
         while start < at && !b[start].is_ascii_alphanumeric() {
             start += 1;
         }
-        if start < at {
+        if start < at && !replaced_login(&value[start..at]) {
             return start;
         }
     }

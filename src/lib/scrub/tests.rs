@@ -828,6 +828,8 @@ fn fuzz_minimized_inputs_are_idempotent() {
         // A login of no address characters, cut at `...` before an `@` (from the 10^7-execution run).
         "el:/home/qA\u{fffd}\u{5}\u{fffd}\u{fffd}\u{fffd}...@excmple.co~nca",
         "z\u{61c}il\0:/home/qI.A\u{fffd}\u{5}\u{fffd}...@ample.co~n}]}",
+        "tipoTOKEN=\u{fffd}\0\u{1}\0el:/home/qA\u{fffd}\u{5}\u{fffd}...@example.co~adl",
+        "h@cc% h@cc% \"\"",
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
