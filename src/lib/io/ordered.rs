@@ -3,11 +3,10 @@
 //! Workers take items one at a time from the shared source (reading is the serial part), map them, and
 //! hand the results to the caller's thread, which feeds them to the sink in input order as soon as each is
 //! next: no batch boundary where workers wait for the slowest item or for the sink. Memory is bounded:
-//! no worker takes an item more than `AHEAD` past the one the sink waits for, nor while the items taken
+//! no worker takes an item more than a few per thread past the one the sink waits for, nor while the items taken
 //! and not yet sunk weigh more than `MAX_IN_FLIGHT_BYTES` (unless it is that very item).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 /// Items in flight per worker thread.
@@ -40,6 +39,26 @@ pub fn map_ordered<I, R, T, W, M, S>(
     threads: usize,
     weigh: W,
     map: M,
+    sink: S,
+) -> anyhow::Result<()>
+where
+    I: Iterator<Item = R> + Send,
+    R: Send,
+    T: Send,
+    W: Fn(&R) -> usize + Sync,
+    M: Fn(R) -> T + Sync,
+    S: FnMut(T) -> anyhow::Result<()>,
+{
+    ordered(items, threads, AHEAD_PER_THREAD * threads, weigh, map, sink)
+}
+
+/// [`map_ordered`] with no worker more than `ahead` items past the one `sink` waits for.
+fn ordered<I, R, T, W, M, S>(
+    items: I,
+    threads: usize,
+    ahead: usize,
+    weigh: W,
+    map: M,
     mut sink: S,
 ) -> anyhow::Result<()>
 where
@@ -56,7 +75,7 @@ where
         }
         return Ok(());
     }
-    let ahead = AHEAD_PER_THREAD * threads;
+    let ahead = ahead.max(1);
     let source = Mutex::new(Source {
         items,
         next: 0,
@@ -134,63 +153,20 @@ pub fn in_order<T, W, S>(
     threads: usize,
     ahead: usize,
     work: W,
-    mut sink: S,
+    sink: S,
 ) -> anyhow::Result<()>
 where
     T: Send,
     W: Fn(usize) -> T + Sync,
     S: FnMut(T) -> anyhow::Result<()>,
 {
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // The index `sink` waits for; workers sleep while they are `ahead` items past it.
-    let written = (Mutex::new(0usize), Condvar::new());
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(usize, T)>();
-        for _ in 0..threads.max(1) {
-            let tx = tx.clone();
-            let (next, stop, written, work) = (&next, &stop, &written, &work);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    return;
-                }
-                let mut w = written.0.lock().expect("lock");
-                while i >= *w + ahead && !stop.load(Ordering::Relaxed) {
-                    w = written.1.wait(w).expect("lock");
-                }
-                drop(w);
-                if stop.load(Ordering::Relaxed) || tx.send((i, work(i))).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(tx);
-        let mut pending = BTreeMap::new();
-        let mut want = 0usize;
-        let result = (|| {
-            for (i, t) in &rx {
-                pending.insert(i, t);
-                while let Some(t) = pending.remove(&want) {
-                    sink(t)?;
-                    want += 1;
-                    *written.0.lock().expect("lock") = want;
-                    written.1.notify_all();
-                }
-            }
-            Ok(())
-        })();
-        // On an error (a closed pipe), release and stop the workers.
-        stop.store(true, Ordering::Relaxed);
-        written.1.notify_all();
-        drop(rx);
-        result
-    })
+    ordered(0..n, threads, ahead, |_| 0, work, sink)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn results_arrive_in_order_whatever_the_work_takes() {
