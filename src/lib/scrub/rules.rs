@@ -352,8 +352,6 @@ pub struct RuleSet {
     anchors: Anchors<Hit>,
     /// Rules without anchors: run on every text (in the windows their scan finds).
     always: Vec<usize>,
-    /// Per rule, whether it is [`Reach::AtAnchor`].
-    at_anchor: Vec<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -413,15 +411,10 @@ impl RuleSet {
             .flat_map(|(a, w)| w.iter().map(move |&i| (a.as_str(), Hit::Rule(i as u16))))
             .chain(extra.iter().map(|&(a, bit)| (a, Hit::Path(bit))));
         let anchors = Anchors::new(pairs)?;
-        let at_anchor = rules
-            .iter()
-            .map(|c| matches!(c.rule.reach, Reach::AtAnchor(_)))
-            .collect();
         Ok(RuleSet {
             rules,
             anchors,
             always,
-            at_anchor,
         })
     }
 
@@ -439,7 +432,7 @@ impl RuleSet {
         self.anchors.for_each(text.as_bytes(), |h, at| match h {
             Hit::Rule(i) => {
                 w.set(i as usize);
-                if self.at_anchor[i as usize] {
+                if matches!(self.rules[i as usize].rule.reach, Reach::AtAnchor(_)) {
                     w.starts.push((i, at));
                 }
             }
