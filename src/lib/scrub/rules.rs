@@ -95,6 +95,9 @@ struct Compiled {
     groups: Vec<usize>,
     /// The longest match the pattern allows, if bounded.
     longest: Option<usize>,
+    /// Every match begins at one of the rule's anchors, or a byte before one when that byte is one of
+    /// these: declared ([`Reach::AtAnchor`]) or read off the pattern (see [`begins_at_anchor`]).
+    starts: Option<&'static [u8]>,
 }
 
 /// The places a rule's regex is run over one text.
@@ -333,7 +336,8 @@ pub struct Wake {
     rules: [u64; 4],
     /// The bits of the path literals present (`paths::LITERALS`).
     pub paths: u8,
-    /// (rule, position) of every anchor of a [`Reach::AtAnchor`] rule, in text order.
+    /// (rule, position) of every anchor of a rule that begins at its anchors ([`Compiled::starts`]), in text
+    /// order.
     starts: Vec<(u16, usize)>,
 }
 
@@ -432,7 +436,7 @@ impl RuleSet {
         self.anchors.for_each(text.as_bytes(), |h, at| match h {
             Hit::Rule(i) => {
                 w.set(i as usize);
-                if matches!(self.rules[i as usize].rule.reach, Reach::AtAnchor(_)) {
+                if self.rules[i as usize].starts.is_some() {
                     w.starts.push((i, at));
                 }
             }
@@ -474,19 +478,46 @@ impl RuleSet {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let Some(c) = self.rules.get(i) else { continue };
-                match c.rule.reach {
-                    Reach::AtAnchor(before) => {
+                match c.starts {
+                    Some(before) => {
                         starts_at_anchors(i, before, text, wake, &mut starts);
                         c.find(text, Plan::Starts(&starts), out);
                     }
-                    _ => c.find(text, Plan::Whole, out),
+                    None => c.find(text, Plan::Whole, out),
                 }
             }
         }
     }
 }
 
-/// Where rule `i` ([`Reach::AtAnchor`]) may match in `text`: at each of its anchors, and a byte before one
+/// Whether every match of the rule's pattern begins with one of its anchors of two bytes or more (the
+/// anchor pass reports those at every occurrence): `\bsk-ant-…`, `\bgh[pousr]_…`. Such a rule is tried
+/// anchored where its anchors occur rather than searched for through the whole text.
+fn begins_at_anchor(hir: &regex_syntax::hir::Hir, rule: &Rule) -> bool {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let anchors: Vec<String> = rule
+        .anchors
+        .iter()
+        .flat_map(|a| expand_anchor(a))
+        .filter(|a| a.len() >= 2)
+        .collect();
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix).limit_total(1024);
+    // Each literal begins every match it stands for; an infinite set says nothing.
+    let prefixes = extractor.extract(hir);
+    let Some(literals) = prefixes.literals() else {
+        return false;
+    };
+    !literals.is_empty()
+        && literals.iter().all(|lit| {
+            let lit = lit.as_bytes();
+            anchors
+                .iter()
+                .any(|a| lit.len() >= a.len() && lit[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
+        })
+}
+
+/// Where rule `i` ([`Compiled::starts`]) may match in `text`: at each of its anchors, and a byte before one
 /// where that byte is in `before`; sorted, distinct.
 fn starts_at_anchors(i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut Vec<usize>) {
     out.clear();
@@ -538,14 +569,14 @@ impl Compiled {
             .filter(|(_, n)| matches!(n, Some("s" | "t" | "u" | "v")))
             .map(|(i, _)| i)
             .collect();
-        // The same parse the regex was built from, for a property the regex does not expose.
-        let longest = regex_syntax::ParserBuilder::new()
+        // The same parse the regex was built from, for properties the regex does not expose.
+        let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .build()
             .parse(rule.pattern)
-            .ok()
-            .and_then(|hir| hir.properties().maximum_len());
+            .ok();
+        let longest = hir.as_ref().and_then(|h| h.properties().maximum_len());
         let reach_error = |why| RuleError::Reach { id: rule.id, why };
         match rule.reach {
             Reach::Scan(_) if longest.is_none() => {
@@ -566,11 +597,21 @@ impl Compiled {
             }
             _ => {}
         }
+        let starts = match rule.reach {
+            Reach::AtAnchor(before) => Some(before),
+            Reach::Whole
+                if !rule.context && hir.as_ref().is_some_and(|h| begins_at_anchor(h, rule)) =>
+            {
+                Some(&[][..])
+            }
+            _ => None,
+        };
         Ok(Compiled {
             rule,
             re,
             groups,
             longest,
+            starts,
         })
     }
 
@@ -768,6 +809,44 @@ mod tests {
         assert_eq!(found("a+1", 1..3), None);
         assert_eq!(found("+12", 0..2), None);
         assert_eq!(found("+1", 0..2), Some(0..2));
+    }
+
+    /// Rules whose matches begin with an anchor are tried there only; others search the whole text.
+    #[test]
+    fn rules_that_begin_at_an_anchor_are_told_from_the_pattern() {
+        use super::super::{models, paths, pii, secrets};
+        let set = RuleSet::compile(
+            &[secrets::RULES, pii::RULES, models::RULES],
+            paths::LITERALS,
+        )
+        .unwrap();
+        let starts = |id: &str| {
+            let c = set.rules.iter().find(|c| c.rule.id == id).unwrap();
+            c.starts.is_some()
+        };
+        for id in [
+            "anthropic-key",
+            "github-token",
+            "aws-access-key-id",
+            "sk-hex-key",
+        ] {
+            assert!(starts(id), "{id}");
+        }
+        // `@` is inside an address; `-by` inside `Signed-off-by:`; context words are not in the match.
+        for id in [
+            "email",
+            "person-trailer",
+            "aws-secret-near-key-id",
+            "url-password",
+        ] {
+            assert!(!starts(id), "{id}");
+        }
+        let derived = set
+            .rules
+            .iter()
+            .filter(|c| c.starts.is_some() && matches!(c.rule.reach, Reach::Whole))
+            .count();
+        assert!(derived > 40, "{derived}");
     }
 
     #[test]
