@@ -108,7 +108,7 @@ pub fn inside_pseudonym(text: &str, i: usize) -> bool {
     let Some(window) = text.as_bytes().get(from..(i + 4).min(text.len())) else {
         return false;
     };
-    memchr::memmem::find_iter(window, b"user_")
+    super::key::user_prefixes(window)
         .any(|j| from + j < i && super::key::pseudonym_at(text, from + j))
 }
 

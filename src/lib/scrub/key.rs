@@ -36,6 +36,8 @@ pub enum KeyError {
 pub struct PseudonymKey {
     /// HMAC-SHA256 keyed once (its inner and outer pads hashed); each use clones it.
     keyed: Hmac<Sha256>,
+    /// Tells keys apart in the per-thread [`Memo`] (a digest like any other: it reveals nothing).
+    id: [u8; 16],
 }
 
 impl std::fmt::Debug for PseudonymKey {
@@ -46,10 +48,14 @@ impl std::fmt::Debug for PseudonymKey {
 
 impl PseudonymKey {
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> PseudonymKey {
-        PseudonymKey {
+        let mut key = PseudonymKey {
             keyed: <Hmac<Sha256> as Mac>::new_from_slice(&bytes)
                 .expect("HMAC takes any key length"),
-        }
+            id: [0; 16],
+        };
+        let id = key.mac("memo-id", "");
+        key.id.copy_from_slice(&id[..16]);
+        key
     }
 
     /// `$XDG_CONFIG_HOME/codercrucible/scrub.key`, falling back to `~/.config/codercrucible/scrub.key`.
@@ -129,7 +135,34 @@ impl PseudonymKey {
         mac.finalize().into_bytes().into()
     }
 
-    fn hex(&self, domain: &str, value: &str, digits: usize) -> String {
+    /// The first `digits` hex digits of the value's digest, remembered per thread for short values.
+    fn hex(&self, domain: &'static str, value: &str, digits: usize) -> String {
+        if value.len() > Memo::LONGEST {
+            return self.compute_hex(domain, value, digits);
+        }
+        MEMO.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            let slot = memo.slot(domain, value);
+            match slot {
+                Some(s) if s.id == self.id && s.domain == domain && s.value == value => {
+                    s.hex[..digits.min(s.hex.len())].to_string()
+                }
+                _ => {
+                    let hex = self.compute_hex(domain, value, 64);
+                    let out = hex[..digits].to_string();
+                    *slot = Some(Remembered {
+                        id: self.id,
+                        domain,
+                        value: value.to_string(),
+                        hex,
+                    });
+                    out
+                }
+            }
+        })
+    }
+
+    fn compute_hex(&self, domain: &str, value: &str, digits: usize) -> String {
         self.mac(domain, value)
             .iter()
             .flat_map(|b| [b >> 4, b & 15])
@@ -162,23 +195,80 @@ impl PseudonymKey {
     }
 }
 
+/// Recent digests of short values, per thread: a session names its user's login in every path and the
+/// audit log hashes each occurrence; an HMAC each time was a visible share of the scrubber's time.
+/// Direct-mapped: a value's slot is fixed by a cheap hash of it, and a newcomer evicts the occupant.
+struct Memo {
+    slots: Vec<Option<Remembered>>,
+}
+
+struct Remembered {
+    id: [u8; 16],
+    domain: &'static str,
+    value: String,
+    /// All 64 hex digits: callers take different lengths of the same digest.
+    hex: String,
+}
+
+impl Memo {
+    const SLOTS: usize = 256;
+    /// Longer values are hashed every time (rare, and costly to compare).
+    const LONGEST: usize = 128;
+
+    fn slot(&mut self, domain: &str, value: &str) -> &mut Option<Remembered> {
+        // FNV-1a over the domain and value.
+        let h = domain
+            .bytes()
+            .chain([0])
+            .chain(value.bytes())
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        &mut self.slots[(h >> 32) as usize % Self::SLOTS]
+    }
+}
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo {
+        slots: (0..Memo::SLOTS).map(|_| None).collect(),
+    });
+}
+
 /// Whether one of our pseudonyms begins at byte `at` of `text`.
 pub fn pseudonym_at(text: &str, at: usize) -> bool {
-    text.get(at..at + 13).is_some_and(is_user_pseudonym)
+    pseudonym_begins(text.as_bytes(), at)
+}
+
+fn pseudonym_begins(b: &[u8], at: usize) -> bool {
+    b.get(at..at + 13).is_some_and(|p| {
+        p.starts_with(b"user_")
+            && p[5..]
+                .iter()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 /// Whether one of our pseudonyms stands anywhere in `text`.
 pub fn holds_pseudonym(text: &str) -> bool {
-    memchr::memmem::find_iter(text.as_bytes(), b"user_").any(|i| pseudonym_at(text, i))
+    holds_pseudonym_bytes(text.as_bytes())
+}
+
+/// [`holds_pseudonym`] over bytes.
+pub fn holds_pseudonym_bytes(b: &[u8]) -> bool {
+    user_prefixes(b).any(|i| pseudonym_begins(b, i))
+}
+
+/// Where `user_` occurs in `b`, with one searcher built once: building one per call cost more than the
+/// search in the short texts this runs on, once per candidate of every rule.
+pub fn user_prefixes(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    static USER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"user_"));
+    USER.find_iter(b)
 }
 
 /// Whether `s` is a pseudonym this module produced (so a second pass leaves it alone).
 pub fn is_user_pseudonym(s: &str) -> bool {
-    s.len() == 13
-        && s.starts_with("user_")
-        && s[5..]
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    s.len() == 13 && pseudonym_begins(s.as_bytes(), 0)
 }
 
 #[cfg(test)]
