@@ -169,7 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         |line| {
             // A parse error may quote the offending value: scrub the message before it reaches stderr.
             let mut session: Session = cli::parse_line(line)
-                .map_err(|why| scrubber.scrub_text(&why, None, None).text.unwrap_or(why))?;
+                .map_err(|why| scrubber.scrub_text(&why, None).text.unwrap_or(why))?;
             let pseudonym = scrubber
                 .key()
                 .session_pseudonym(&session.meta.source_agent, &session.meta.session_id);

@@ -54,9 +54,13 @@ const MATCHER_CACHE: usize = 1024;
 
 /// What the first pass over a session learned about one string, so the second need not redo it.
 pub struct Prescan {
+    /// The unicode pass's settled findings in the string, and the text they leave (`None`: the string
+    /// as it is). The rest is of that text.
+    pub unicode: Vec<Finding>,
+    pub cleaned: Option<String>,
     /// Path findings.
     pub paths: Vec<Finding>,
-    /// The rules the string wakes.
+    /// The rules the text wakes.
     pub wake: rules::Wake,
 }
 
@@ -200,56 +204,46 @@ impl Scrubber {
         NameMatcher::new(names)
     }
 
-    /// The path findings and woken rules of `text`, in one anchor pass; `learned` collects the logins it
-    /// reveals. `meta`: the text is a session meta field.
+    /// The unicode pass over `text`, then the path findings and woken rules of the text it leaves, in one
+    /// anchor pass; `learned` collects the logins that text reveals (`bob.lee@c.\u{200D}io` is
+    /// `bob.lee@c.io` to the rules). `meta`: the text is a session meta field.
     pub fn prescan(&self, text: &str, meta: bool, learned: Option<&mut paths::Learned>) -> Prescan {
-        let wake = self.rules.wake(text);
+        let mut unicode = Vec::new();
+        unicode::find(text, &mut unicode);
+        let unicode = finding::settle(text, unicode);
+        let cleaned = (!unicode.is_empty()).then(|| finding::apply(text, &unicode));
+        let base = cleaned.as_deref().unwrap_or(text);
+        let wake = self.rules.wake(base);
         let mut paths = Vec::new();
         self.paths
-            .scan_with(wake.paths, text, meta, &self.key, learned, &mut paths);
-        Prescan { paths, wake }
-    }
-
-    /// [`Scrubber::prescan`] for the learning pass: the logins are learned from the text the rules will
-    /// see, after the unicode pass (`bob.lee@c.\u{200D}io` is `bob.lee@c.io` to them).
-    pub fn prescan_learning(
-        &self,
-        text: &str,
-        meta: bool,
-        learned: &mut paths::Learned,
-    ) -> Prescan {
-        let mut uni = Vec::new();
-        unicode::find(text, &mut uni);
-        if uni.is_empty() {
-            return self.prescan(text, meta, Some(learned));
+            .scan_with(wake.paths, base, meta, &self.key, learned, &mut paths);
+        Prescan {
+            unicode,
+            cleaned,
+            paths,
+            wake,
         }
-        // `scrub_prescanned` redoes the prescan of a text the unicode pass changes: only the learning counts.
-        let cleaned = finding::apply(text, &finding::settle(text, uni));
-        self.prescan(&cleaned, meta, Some(learned))
     }
 
     /// Settled findings of every text rule (not the unicode pass) in `text`.
-    /// `paths`: the path findings for `text` if already known (from the learning pass).
-    pub fn detect(
+    pub fn detect(&self, text: &str, names: Option<&NameMatcher>) -> Vec<Finding> {
+        let wake = self.rules.wake(text);
+        let mut paths = Vec::new();
+        self.paths
+            .scan_with(wake.paths, text, false, &self.key, None, &mut paths);
+        self.detect_with(text, names, paths, &wake)
+    }
+
+    /// [`Scrubber::detect`] given the text's path findings and woken rules.
+    fn detect_with(
         &self,
         text: &str,
         names: Option<&NameMatcher>,
-        paths: Option<Vec<Finding>>,
+        paths: Vec<Finding>,
+        wake: &rules::Wake,
     ) -> Vec<Finding> {
-        let pre = match paths {
-            Some(paths) => Prescan {
-                paths,
-                wake: self.rules.wake(text),
-            },
-            None => self.prescan(text, false, None),
-        };
-        self.detect_with(text, names, pre)
-    }
-
-    /// [`Scrubber::detect`] given the string's [`Prescan`].
-    fn detect_with(&self, text: &str, names: Option<&NameMatcher>, pre: Prescan) -> Vec<Finding> {
-        let mut found = pre.paths;
-        self.rules.find_woken(text, &pre.wake, &mut found);
+        let mut found = paths;
+        self.rules.find_woken(text, wake, &mut found);
         pem::find(text, &mut found);
         if let Some(n) = names {
             n.find(text, &mut found);
@@ -293,46 +287,34 @@ impl Scrubber {
     }
 
     /// Scrubs one string: invisible characters first, then every rule on the cleaned text.
-    /// `paths`: path findings for `text` computed earlier, used when the unicode pass leaves `text` as is.
-    pub fn scrub_text(
-        &self,
-        text: &str,
-        names: Option<&NameMatcher>,
-        paths: Option<Vec<Finding>>,
-    ) -> Scrubbed {
-        let pre = paths.map(|paths| Prescan {
-            paths,
-            wake: self.rules.wake(text),
-        });
-        self.scrub_prescanned(text, names, pre)
+    pub fn scrub_text(&self, text: &str, names: Option<&NameMatcher>) -> Scrubbed {
+        self.scrub_prescanned(text, names, self.prescan(text, false, None))
     }
 
     /// A file's path as the audit log may name it: a home directory's owner is as private there as in a
     /// session (`/home/alice/.claude/projects/-home-alice-shop/…` names alice twice).
     pub fn scrub_location(&self, path: &str) -> String {
         let names = self.names_for(&paths::Learned::default());
-        self.scrub_text(path, names.as_deref(), None)
+        self.scrub_text(path, names.as_deref())
             .text
             .unwrap_or_else(|| path.to_string())
     }
 
-    /// [`Scrubber::scrub_text`] given the string's [`Prescan`] (used only if the unicode pass changes nothing).
+    /// [`Scrubber::scrub_text`] given the string's [`Prescan`].
     pub fn scrub_prescanned(
         &self,
         text: &str,
         names: Option<&NameMatcher>,
-        pre: Option<Prescan>,
+        pre: Prescan,
     ) -> Scrubbed {
-        let mut uni = Vec::new();
-        unicode::find(text, &mut uni);
-        let uni = finding::settle(text, uni);
-        let cleaned = (!uni.is_empty()).then(|| finding::apply(text, &uni));
+        let Prescan {
+            unicode: uni,
+            cleaned,
+            paths,
+            wake,
+        } = pre;
         let base = cleaned.as_deref().unwrap_or(text);
-        let pre = match pre {
-            Some(pre) if cleaned.is_none() => pre,
-            _ => self.prescan(base, false, None),
-        };
-        let found = self.detect_with(base, names, pre);
+        let found = self.detect_with(base, names, paths, &wake);
         let text = if found.is_empty() {
             cleaned.clone()
         } else {
@@ -342,7 +324,7 @@ impl Scrubber {
         for f in &mut unicode {
             if let Some(note) = f.note.take() {
                 // Smuggled text goes to the audit log only after it has been scrubbed itself.
-                let clean = self.detect(&note, names, None);
+                let clean = self.detect(&note, names);
                 f.note = Some(finding::apply(&note, &clean));
             }
         }

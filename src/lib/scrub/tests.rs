@@ -47,7 +47,7 @@ fn scrub_with(s: &Scrubber, text: &str) -> String {
     s.paths
         .scan(text, false, &s.key, Some(&mut learned), &mut paths);
     let names = s.names_for(&learned);
-    s.scrub_text(text, names.as_deref(), Some(paths))
+    s.scrub_text(text, names.as_deref())
         .text
         .unwrap_or_else(|| text.to_string())
 }

@@ -273,13 +273,13 @@ struct Learner<'a> {
     s: &'a Scrubber,
     learned: Learned,
     /// The prescan of every string visited, in visiting order, so the second pass need not redo it.
-    paths: Vec<Prescan>,
+    prescans: Vec<Prescan>,
 }
 
 impl Visitor for Learner<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, _: Field) {
-        let pre = self.s.prescan_learning(s, in_meta(path), &mut self.learned);
-        self.paths.push(pre);
+        let pre = self.s.prescan(s, in_meta(path), Some(&mut self.learned));
+        self.prescans.push(pre);
         if let Some(Seg::Key(k)) = path.last() {
             if is_account_key(k) {
                 self.learned.account(s);
@@ -290,7 +290,7 @@ impl Visitor for Learner<'_> {
 
 struct Rewriter<'a> {
     s: &'a Scrubber,
-    paths: std::vec::IntoIter<Prescan>,
+    prescans: std::vec::IntoIter<Prescan>,
     names: Option<std::sync::Arc<NameMatcher>>,
     mode: Mode,
     excerpts: bool,
@@ -350,7 +350,7 @@ fn excerpt(seen: &str, f: &Finding, context: Option<(&str, usize)>) -> String {
 impl Visitor for Rewriter<'_> {
     fn visit(&mut self, path: &[Seg], s: &mut String, field: Field) {
         // Both passes visit the same strings in the same order.
-        let mut paths = self.paths.next();
+        let mut prescan = self.prescans.next();
         if field == Field::ProjectPath {
             if let Some(tilde) = self.s.paths.project_path(s) {
                 let f = Finding::new(
@@ -363,7 +363,7 @@ impl Visitor for Rewriter<'_> {
                 let seen = s.clone();
                 self.record(path, &seen, f, Some((&tilde, 0)));
                 if self.mode == Mode::Scrub {
-                    paths = None;
+                    prescan = None;
                     *s = tilde;
                 } else {
                     return;
@@ -385,7 +385,11 @@ impl Visitor for Rewriter<'_> {
                 return;
             }
         }
-        let out = self.s.scrub_prescanned(s, self.names.as_deref(), paths);
+        let pre = match prescan {
+            Some(pre) => pre,
+            None => self.s.prescan(s, false, None),
+        };
+        let out = self.s.scrub_prescanned(s, self.names.as_deref(), pre);
         if out.findings.is_empty() && out.unicode.is_empty() {
             return;
         }
@@ -421,12 +425,12 @@ impl Scrubber {
         let mut learner = Learner {
             s: self,
             learned: Learned::default(),
-            paths: Vec::new(),
+            prescans: Vec::new(),
         };
         walk_session(session, &mut learner);
         let mut rw = Rewriter {
             s: self,
-            paths: learner.paths.into_iter(),
+            prescans: learner.prescans.into_iter(),
             names: self.names_for(&learner.learned),
             mode,
             excerpts,
