@@ -5,28 +5,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::walk::SessionReport;
 
-#[derive(Serialize)]
-struct Record<'a> {
-    session: &'a str,
-    source: &'a str,
-    line: u64,
-    pointer: &'a str,
-    rule: &'a str,
-    kind: &'a str,
-    /// Code points in the text the rule saw (after invisible characters were removed).
-    start: usize,
-    end: usize,
-    hash: &'a str,
-    placeholder: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    decoded: Option<&'a str>,
-}
-
-/// Appends the records of one session's report to `buf`.
+/// Appends the records of one session's report to `buf`: `{"session", "source", "line", "pointer", "rule",
+/// "kind", "start", "end" (code points in the text the rule saw, after invisible characters were removed),
+/// "hash", "placeholder"[, "decoded"]}` per line. The fields every record of the session shares are
+/// written once and copied (a session can have thousands of records).
 pub fn push_records(
     buf: &mut Vec<u8>,
     session: &str,
@@ -34,24 +18,37 @@ pub fn push_records(
     line: u64,
     report: &SessionReport,
 ) {
-    for l in &report.located {
-        let r = Record {
-            session,
-            source,
-            line,
-            pointer: &l.pointer,
-            rule: l.finding.rule,
-            kind: l.finding.kind.as_str(),
-            start: l.start,
-            end: l.end,
-            hash: &l.hash,
-            placeholder: &l.finding.replacement,
-            decoded: l.finding.note.as_deref(),
-        };
-        if serde_json::to_writer(&mut *buf, &r).is_ok() {
-            buf.push(b'\n');
-        }
+    if report.located.is_empty() {
+        return;
     }
+    let mut head = b"{\"session\":".to_vec();
+    string(&mut head, session);
+    head.extend_from_slice(b",\"source\":");
+    string(&mut head, source);
+    head.extend_from_slice(format!(",\"line\":{line},\"pointer\":").as_bytes());
+    for l in &report.located {
+        buf.extend_from_slice(&head);
+        string(buf, &l.pointer);
+        buf.extend_from_slice(b",\"rule\":");
+        string(buf, l.finding.rule);
+        buf.extend_from_slice(b",\"kind\":");
+        string(buf, l.finding.kind.as_str());
+        let _ = write!(buf, ",\"start\":{},\"end\":{},\"hash\":", l.start, l.end);
+        string(buf, &l.hash);
+        buf.extend_from_slice(b",\"placeholder\":");
+        string(buf, &l.finding.replacement);
+        if let Some(d) = &l.finding.note {
+            buf.extend_from_slice(b",\"decoded\":");
+            string(buf, d);
+        }
+        buf.extend_from_slice(b"}\n");
+    }
+}
+
+/// `s` as a JSON string.
+fn string(buf: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail, and a `str` always serializes.
+    let _ = serde_json::to_writer(&mut *buf, s);
 }
 
 /// `$XDG_STATE_HOME/codercrucible/audit/scrub-<UTC time>-<pid>.ndjson`.
@@ -91,4 +88,75 @@ pub fn open_file(path: &Path) -> io::Result<File> {
 /// Writes a batch of records.
 pub fn write(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     out.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scrub::finding::{Finding, Kind};
+    use crate::scrub::walk::Located;
+
+    fn located(pointer: &str, f: Finding) -> Located {
+        Located {
+            pointer: pointer.into(),
+            finding: f,
+            start: 3,
+            end: 9,
+            hash: "0123456789abcdef".into(),
+            excerpt: None,
+        }
+    }
+
+    #[test]
+    fn records_are_json_lines_with_the_fields_in_order() {
+        let mut tag = Finding::new(0, 4, Kind::Invisible, "tag-characters", "");
+        tag.note = Some("say \"hi\"".into());
+        let report = SessionReport {
+            located: vec![
+                located(
+                    "/messages/0/extra/a~1b",
+                    Finding::new(3, 9, Kind::Username, "home-path", "user_1a2b3c4d"),
+                ),
+                located("/meta/title", tag),
+            ],
+            counts: Default::default(),
+        };
+        let mut buf = Vec::new();
+        push_records(&mut buf, "s_0123", "C:\\logs\\\"odd\"\n.jsonl", 7, &report);
+        let text = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(text.ends_with('\n'));
+        let keys = |l: &str| -> Vec<String> {
+            let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(l).unwrap();
+            v.keys().cloned().collect()
+        };
+        let order = [
+            "session",
+            "source",
+            "line",
+            "pointer",
+            "rule",
+            "kind",
+            "start",
+            "end",
+            "hash",
+            "placeholder",
+        ];
+        // The crate's serde_json keeps keys in the order written.
+        assert_eq!(keys(lines[0]), order);
+        let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(first["source"], "C:\\logs\\\"odd\"\n.jsonl");
+        assert_eq!(first["line"], 7);
+        assert_eq!(first["pointer"], "/messages/0/extra/a~1b");
+        assert_eq!(first["kind"], "username");
+        assert_eq!(
+            (first["start"].as_u64(), first["end"].as_u64()),
+            (Some(3), Some(9))
+        );
+        let second: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(second["decoded"], "say \"hi\"");
+        assert_eq!(second["placeholder"], "");
+        assert!(first.get("decoded").is_none());
+    }
 }
