@@ -77,7 +77,12 @@ pub fn read(path: &std::path::Path) -> std::io::Result<String> {
 
 /// A file's bytes as text, invalid UTF-8 replaced (borrowed when there is none).
 pub fn text(buf: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(buf)
+    // The strict check skips ASCII a word at a time, several times faster than the lossy decoder's scan
+    // on valid files, which nearly all are.
+    match std::str::from_utf8(buf) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(buf),
+    }
 }
 
 thread_local! {
