@@ -40,6 +40,8 @@ const ENGINE_REVISION: &str = "paths-1 unicode-1 names-1 pem-1";
 /// The compiled rules plus the run's key and configured names; cheap to share across threads.
 pub struct Scrubber {
     rules: RuleSet,
+    /// The model table alone, for model fields (see [`Scrubber::model_label`]).
+    models: RuleSet,
     paths: PathRules,
     key: PseudonymKey,
     configured: Vec<(String, Kind, &'static str, String)>,
@@ -85,6 +87,7 @@ impl Scrubber {
     ) -> Result<Scrubber, RuleError> {
         let tables: [&'static [rules::Rule]; 3] = [secrets::RULES, pii::RULES, models::RULES];
         let rules = RuleSet::compile(&tables, paths::LITERALS)?;
+        let models = RuleSet::compile(&[models::RULES], &[])?;
         let paths = PathRules::compile(opts.example_emails)?;
         let mut configured = Vec::new();
         let mut add = |s: &str, kind: Kind, rule: &'static str, rep: String| {
@@ -147,6 +150,7 @@ impl Scrubber {
             .collect();
         Ok(Scrubber {
             rules,
+            models,
             paths,
             key,
             configured,
@@ -342,8 +346,9 @@ impl Scrubber {
         if v.is_empty() || (v.starts_with("<model-") && v.ends_with('>')) {
             return None;
         }
+        // The model table alone: only a model finding names the label, and this runs for every message.
         let mut found = Vec::new();
-        self.rules.find(v, &mut found);
+        self.models.find(v, &mut found);
         if let Some(f) = found.iter().find(|f| f.kind == Kind::Model) {
             return Some(
                 models::RULES
