@@ -26,6 +26,7 @@ pub fn push_records(
     head.extend_from_slice(b",\"source\":");
     string(&mut head, source);
     head.extend_from_slice(format!(",\"line\":{line},\"pointer\":").as_bytes());
+    buf.reserve(report.located.len() * (head.len() + 160));
     for l in &report.located {
         buf.extend_from_slice(&head);
         string(buf, &l.pointer);

@@ -263,7 +263,13 @@ pub fn holds_pseudonym_bytes(b: &[u8]) -> bool {
 pub fn user_prefixes(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
     static USER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"user_"));
-    USER.find_iter(b)
+    // `find` from each position on (the finder's `find_iter` clones, that is rebuilds, its searcher).
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let i = at + USER.find(b.get(at..)?)?;
+        at = i + 1;
+        Some(i)
+    })
 }
 
 /// Whether `s` is a pseudonym this module produced (so a second pass leaves it alone).

@@ -86,7 +86,7 @@ pub fn is_generic_login(name: &str) -> bool {
         || lower.starts_with('%')
         || lower.starts_with('<')
         || lower.starts_with('{')
-        || lower.contains("...")
+        || lower.as_bytes().windows(3).any(|w| w == b"...")
         || lower.len() < 2
 }
 

@@ -297,16 +297,51 @@ struct Rewriter<'a> {
     report: SessionReport,
 }
 
+/// Code-point offsets of byte positions in one text, counted on from the position asked before: findings
+/// come in order, and counting from the start for each was quadratic in a long text full of them.
+struct CharOffsets<'t> {
+    text: &'t str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'t> CharOffsets<'t> {
+    fn new(text: &'t str) -> Self {
+        CharOffsets {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            (self.byte, self.chars) = (0, 0);
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
 impl Rewriter<'_> {
-    /// `context`: the final text and where the replacement sits in it, for `--explain` excerpts.
-    fn record(&mut self, path: &[Seg], seen: &str, f: Finding, context: Option<(&str, usize)>) {
-        let start = seen[..f.start].chars().count();
-        let end = start + seen[f.start..f.end].chars().count();
+    /// `seen`: the text the finding's offsets are in. `context`: the final text and where the replacement
+    /// sits in it, for `--explain` excerpts.
+    fn record(
+        &mut self,
+        pointer: &str,
+        seen: &mut CharOffsets,
+        f: Finding,
+        context: Option<(&str, usize)>,
+    ) {
+        let start = seen.at(f.start);
+        let end = seen.at(f.end);
+        let text = seen.text;
         *self.report.counts.entry(f.kind).or_default() += 1;
-        let excerpt = self.excerpts.then(|| excerpt(seen, &f, context));
+        let excerpt = self.excerpts.then(|| excerpt(text, &f, context));
         self.report.located.push(Located {
-            pointer: pointer(path),
-            hash: self.s.key.value_hash(&seen[f.start..f.end]),
+            pointer: pointer.to_string(),
+            hash: self.s.key.value_hash(&text[f.start..f.end]),
             start,
             end,
             excerpt,
@@ -361,7 +396,12 @@ impl Visitor for Rewriter<'_> {
                     tilde.clone(),
                 );
                 let seen = s.clone();
-                self.record(path, &seen, f, Some((&tilde, 0)));
+                self.record(
+                    &pointer(path),
+                    &mut CharOffsets::new(&seen),
+                    f,
+                    Some((&tilde, 0)),
+                );
                 if self.mode == Mode::Scrub {
                     prescan = None;
                     *s = tilde;
@@ -374,8 +414,8 @@ impl Visitor for Rewriter<'_> {
             if let Some(label) = self.s.model_label(s) {
                 let seen = s.clone();
                 self.record(
-                    path,
-                    &seen,
+                    &pointer(path),
+                    &mut CharOffsets::new(&seen),
                     Finding::new(0, s.len(), Kind::Model, "model-field", label),
                     Some((label, 0)),
                 );
@@ -393,16 +433,19 @@ impl Visitor for Rewriter<'_> {
         if out.findings.is_empty() && out.unicode.is_empty() {
             return;
         }
+        let ptr = pointer(path);
+        let mut original = CharOffsets::new(s);
         for f in out.unicode {
-            self.record(path, s, f, None);
+            self.record(&ptr, &mut original, f, None);
         }
         let seen = out.cleaned.as_deref().unwrap_or(s);
         let fin = out.text.as_deref().unwrap_or(seen);
+        let mut seen = CharOffsets::new(seen);
         let mut shift: isize = 0;
         for f in out.findings {
             let at = (f.start as isize + shift) as usize;
             shift += f.replacement.len() as isize - (f.end - f.start) as isize;
-            self.record(path, seen, f, Some((fin, at)));
+            self.record(&ptr, &mut seen, f, Some((fin, at)));
         }
         if self.mode == Mode::Scrub {
             if let Some(t) = out.text {
