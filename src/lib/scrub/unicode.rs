@@ -134,18 +134,22 @@ const LEAD: [bool; 256] = {
     t
 };
 
-/// Whether `text` holds any character with a class: a byte scan, decoding only at the few lead bytes that
-/// could start one (most text, CJK and emoji included, never decodes at all).
-fn has_candidate(text: &str) -> bool {
+/// Where the first character with a class begins in `text`: a byte scan, decoding only at the few lead
+/// bytes that could start one (most text, CJK and emoji included, never decodes at all).
+fn first_candidate(text: &str) -> Option<usize> {
     // Every lead byte is >= 0xC2: ASCII text (most of it) is settled by one word-at-a-time check.
     if text.is_ascii() {
-        return false;
+        return None;
     }
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
+    bytes.iter().enumerate().position(|(i, &b)| {
         LEAD[b as usize] && text[i..].chars().next().is_some_and(|c| class(c).is_some())
     })
 }
+
+/// Characters before a candidate that [`legitimate`] may look at (a subdivision flag's tag letters run up
+/// to 8 back, then the flag itself), with room to spare.
+const LOOK_BACK: usize = 16;
 
 fn class_of(c: char) -> Option<Class> {
     class(c)
@@ -197,12 +201,18 @@ fn rule_of(class: Class) -> (&'static str, Kind) {
 
 /// The findings for `text` (byte offsets, runs of one class merged). ASCII text costs one SIMD scan.
 pub fn find(text: &str, out: &mut Vec<Finding>) {
-    if !has_candidate(text) {
+    let Some(first) = first_candidate(text) else {
         return;
-    }
-    let chars: Vec<char> = text.chars().collect();
+    };
+    // Decoded from a few characters before the first candidate on: what lies further back matters to none.
+    let from = text[..first]
+        .char_indices()
+        .rev()
+        .nth(LOOK_BACK - 1)
+        .map_or(0, |(i, _)| i);
+    let chars: Vec<char> = text[from..].chars().collect();
     let mut offsets = Vec::with_capacity(chars.len() + 1);
-    let mut o = 0;
+    let mut o = from;
     for c in &chars {
         offsets.push(o);
         o += c.len_utf8();
@@ -210,6 +220,11 @@ pub fn find(text: &str, out: &mut Vec<Finding>) {
     offsets.push(o);
     let mut i = 0;
     while i < chars.len() {
+        // No character below U+00A0 has a class.
+        if (chars[i] as u32) < 0xA0 {
+            i += 1;
+            continue;
+        }
         let Some(cl) = class(chars[i]) else {
             i += 1;
             continue;
