@@ -190,6 +190,7 @@ fn strip_position(e: &serde_json::Error) -> String {
 /// Runs a command and turns its outcome into the process exit code: a closed stdout is success, any other
 /// error is printed as `PROGRAM: error: cause` with exit 2.
 pub fn run_main(program: &str, run: impl FnOnce() -> anyhow::Result<Status>) -> ExitCode {
+    crate::keep_freed_memory();
     match run() {
         Ok(status) => status.into(),
         Err(e) if io::writer::is_broken_pipe(&e) => ExitCode::SUCCESS,
