@@ -173,7 +173,18 @@ impl PseudonymKey {
 
     /// `user_` + 8 hex: the same login maps to the same pseudonym whatever its case.
     pub fn user_pseudonym(&self, name: &str) -> String {
-        format!("user_{}", self.hex("user", &name.to_lowercase(), 8))
+        let hex = if name
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            self.hex("user", &name.to_lowercase(), 8)
+        } else {
+            self.hex("user", name, 8)
+        };
+        let mut p = String::with_capacity(13);
+        p.push_str("user_");
+        p.push_str(&hex);
+        p
     }
 
     /// A stable, non-reversible name for a session in the audit log.
@@ -239,7 +250,8 @@ pub fn pseudonym_at(text: &str, at: usize) -> bool {
     pseudonym_begins(text.as_bytes(), at)
 }
 
-fn pseudonym_begins(b: &[u8], at: usize) -> bool {
+/// [`pseudonym_at`] over bytes.
+pub fn pseudonym_begins(b: &[u8], at: usize) -> bool {
     b.get(at..at + 13).is_some_and(|p| {
         p.starts_with(b"user_")
             && p[5..]

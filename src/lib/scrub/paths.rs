@@ -6,7 +6,7 @@
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{placeholder_before, Finding, Kind};
-use super::key::{holds_pseudonym, is_user_pseudonym, pseudonym_at, PseudonymKey};
+use super::key::{holds_pseudonym, pseudonym_at, pseudonym_begins, PseudonymKey};
 use super::options::ExampleEmails;
 use super::rules::{Anchors, RuleError};
 
@@ -77,17 +77,20 @@ const GENERIC_LOGINS: &[&str] = &[
 ];
 
 pub fn is_generic_login(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    GENERIC_LOGINS.contains(&lower.as_str())
-        || is_user_pseudonym(&lower)
-        // Our own pseudonym with something glued after it (`user_1a2b3c4d…`) was scrubbed already.
-        || pseudonym_at(&lower, 0)
-        || lower.starts_with('$')
-        || lower.starts_with('%')
-        || lower.starts_with('<')
-        || lower.starts_with('{')
-        || lower.as_bytes().windows(3).any(|w| w == b"...")
-        || lower.len() < 2
+    // Allocation-free: this runs several times for every login in every path.
+    let b = name.as_bytes();
+    let mut head = [0u8; 13];
+    let n = b.len().min(head.len());
+    head[..n].copy_from_slice(&b[..n]);
+    head.make_ascii_lowercase();
+    GENERIC_LOGINS
+        .iter()
+        .any(|g| g.as_bytes().eq_ignore_ascii_case(b))
+        // Our own pseudonym, alone or with something glued after it (`user_1a2b3c4d…`): scrubbed already.
+        || pseudonym_begins(&head, 0)
+        || matches!(b.first(), Some(b'$' | b'%' | b'<' | b'{'))
+        || b.windows(3).any(|w| w == b"...")
+        || b.len() < 2
 }
 
 fn build(p: &str) -> Result<Regex, RuleError> {
