@@ -83,14 +83,25 @@ pub fn is_generic_login(name: &str) -> bool {
     let n = b.len().min(head.len());
     head[..n].copy_from_slice(&b[..n]);
     head.make_ascii_lowercase();
-    GENERIC_LOGINS
-        .iter()
-        .any(|g| g.as_bytes().eq_ignore_ascii_case(b))
+    is_generic_word(b)
         // Our own pseudonym, alone or with something glued after it (`user_1a2b3c4d…`): scrubbed already.
         || pseudonym_begins(&head, 0)
         || matches!(b.first(), Some(b'$' | b'%' | b'<' | b'{'))
         || b.windows(3).any(|w| w == b"...")
         || b.len() < 2
+}
+
+/// Whether `b` is one of [`GENERIC_LOGINS`] (ASCII case-insensitively), by one hash lookup.
+fn is_generic_word(b: &[u8]) -> bool {
+    static WORDS: std::sync::LazyLock<std::collections::HashSet<&'static [u8]>> =
+        std::sync::LazyLock::new(|| GENERIC_LOGINS.iter().map(|w| w.as_bytes()).collect());
+    let mut lower = [0u8; 16];
+    let Some(l) = lower.get_mut(..b.len()) else {
+        return false; // Longer than every word.
+    };
+    l.copy_from_slice(b);
+    l.make_ascii_lowercase();
+    WORDS.contains(&*l)
 }
 
 fn build(p: &str) -> Result<Regex, RuleError> {
@@ -697,6 +708,19 @@ impl NameMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_generic_login_is_found_in_any_case() {
+        for w in GENERIC_LOGINS {
+            assert!(is_generic_login(w), "{w}");
+            assert!(is_generic_login(&w.to_ascii_uppercase()), "{w}");
+            assert!(!is_generic_login(&format!("{w}x9")), "{w}x9");
+        }
+        assert!(!is_generic_login("benchuser"));
+        assert!(is_generic_login("user_1a2b3c4d"));
+        assert!(is_generic_login("USER_1A2B3C4Dx"));
+        assert!(is_generic_login("a...b"));
+    }
     use crate::scrub::finding::{apply, settle};
 
     fn run(text: &str) -> (String, Vec<String>) {
