@@ -290,7 +290,7 @@ impl Visitor for Learner<'_> {
 
 struct Rewriter<'a> {
     s: &'a Scrubber,
-    prescans: std::vec::IntoIter<Prescan>,
+    prescans: std::vec::Drain<'a, Prescan>,
     names: Option<std::sync::Arc<NameMatcher>>,
     mode: Mode,
     excerpts: bool,
@@ -455,6 +455,15 @@ impl Visitor for Rewriter<'_> {
     }
 }
 
+thread_local! {
+    /// Each thread's list of a session's prescans, kept for the next session: the list of a long session
+    /// runs to megabytes, and growing a new one each time had fresh pages faulted in for every session.
+    static PRESCANS: std::cell::RefCell<Vec<Prescan>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A longer list than this is dropped after its session rather than kept.
+const KEEP_PRESCANS: usize = 1 << 18;
+
 impl Scrubber {
     /// Scrubs (or, in check mode, only inspects) one session and reports what changed. In scrub mode the
     /// session's `meta.scrub` stamp is updated.
@@ -468,19 +477,24 @@ impl Scrubber {
         let mut learner = Learner {
             s: self,
             learned: Learned::default(),
-            prescans: Vec::new(),
+            prescans: PRESCANS.with(|p| p.take()),
         };
         walk_session(session, &mut learner);
+        let mut prescans = learner.prescans;
         let mut rw = Rewriter {
             s: self,
-            prescans: learner.prescans.into_iter(),
+            prescans: prescans.drain(..),
             names: self.names_for(&learner.learned),
             mode,
             excerpts,
             report: SessionReport::default(),
         };
         walk_session(session, &mut rw);
-        let report = rw.report;
+        let report = std::mem::take(&mut rw.report);
+        drop(rw);
+        if prescans.capacity() <= KEEP_PRESCANS {
+            PRESCANS.with(|p| p.replace(prescans));
+        }
         session.meta.scrub = match mode {
             Mode::Scrub => Some(super::stamp::stamp(self, stamp.as_ref(), &report.counts)),
             Mode::Check => stamp,
