@@ -173,23 +173,21 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             let pseudonym = scrubber
                 .key()
                 .session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
-            let report = scrubber.scrub_session(&mut session, mode, explain);
             let mut output = buffers.take();
             let mut audit_buf = buffers.take();
             let location = line.location();
-            match mode {
+            let report = match mode {
                 Mode::Scrub => {
+                    let source = scrubber.scrub_location(&line.source);
+                    let head = audit::RecordHead::new(&pseudonym, &source, line.number);
+                    let report =
+                        scrubber.scrub_session_audited(&mut session, &head, &mut audit_buf);
                     writer::push_json_line(&mut output, &session)
                         .map_err(|e| format!("cannot serialize: {e}"))?;
-                    audit::push_records(
-                        &mut audit_buf,
-                        &pseudonym,
-                        &scrubber.scrub_location(&line.source),
-                        line.number,
-                        &report,
-                    );
+                    report
                 }
                 Mode::Check => {
+                    let report = scrubber.scrub_session(&mut session, mode, explain);
                     for l in &report.located {
                         let _ = write!(
                             output,
@@ -203,8 +201,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
                         }
                         output.push(b'\n');
                     }
+                    report
                 }
-            }
+            };
             Ok(Done {
                 output,
                 audit: audit_buf,

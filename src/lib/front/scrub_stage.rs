@@ -78,10 +78,11 @@ impl ScrubStage {
     pub fn scrub(&self, session: &mut Session, source: &str, line: u64) -> Scrubbed {
         let pseudonym =
             self.session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
-        let report = self.scrubber.scrub_session(session, Mode::Scrub, false);
+        let head = audit::RecordHead::new(&pseudonym, &self.scrubber.scrub_location(source), line);
         let mut audit_buf = Vec::new();
-        let source = self.scrubber.scrub_location(source);
-        audit::push_records(&mut audit_buf, &pseudonym, &source, line, &report);
+        let report = self
+            .scrubber
+            .scrub_session_audited(session, &head, &mut audit_buf);
         Scrubbed {
             audit: audit_buf,
             counts: report

@@ -5,12 +5,45 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::walk::SessionReport;
+use super::walk::{Located, SessionReport};
 
-/// Appends the records of one session's report to `buf`: `{"session", "source", "line", "pointer", "rule",
-/// "kind", "start", "end" (code points in the text the rule saw, after invisible characters were removed),
-/// "hash", "placeholder"[, "decoded"]}` per line. The fields every record of the session shares are
-/// written once and copied (a session can have thousands of records).
+/// The fields every audit record of one session shares (`session`, `source`, `line`), written once: a
+/// session can have thousands of records.
+pub struct RecordHead(Vec<u8>);
+
+impl RecordHead {
+    pub fn new(session: &str, source: &str, line: u64) -> RecordHead {
+        let mut head = b"{\"session\":".to_vec();
+        string(&mut head, session);
+        head.extend_from_slice(b",\"source\":");
+        string(&mut head, source);
+        head.extend_from_slice(format!(",\"line\":{line},\"pointer\":").as_bytes());
+        RecordHead(head)
+    }
+}
+
+/// Appends one record: `{"session", "source", "line", "pointer", "rule", "kind", "start", "end" (code
+/// points in the text the rule saw, after invisible characters were removed), "hash", "placeholder"[,
+/// "decoded"]}` and a newline.
+pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, pointer: &str, l: &Located) {
+    buf.extend_from_slice(&head.0);
+    string(buf, pointer);
+    buf.extend_from_slice(b",\"rule\":");
+    string(buf, l.finding.rule);
+    buf.extend_from_slice(b",\"kind\":");
+    string(buf, l.finding.kind.as_str());
+    let _ = write!(buf, ",\"start\":{},\"end\":{},\"hash\":", l.start, l.end);
+    string(buf, &l.hash);
+    buf.extend_from_slice(b",\"placeholder\":");
+    string(buf, &l.finding.replacement);
+    if let Some(d) = &l.finding.note {
+        buf.extend_from_slice(b",\"decoded\":");
+        string(buf, d);
+    }
+    buf.extend_from_slice(b"}\n");
+}
+
+/// Appends the records of one session's report to `buf`.
 pub fn push_records(
     buf: &mut Vec<u8>,
     session: &str,
@@ -21,28 +54,10 @@ pub fn push_records(
     if report.located.is_empty() {
         return;
     }
-    let mut head = b"{\"session\":".to_vec();
-    string(&mut head, session);
-    head.extend_from_slice(b",\"source\":");
-    string(&mut head, source);
-    head.extend_from_slice(format!(",\"line\":{line},\"pointer\":").as_bytes());
-    buf.reserve(report.located.len() * (head.len() + 160));
+    let head = RecordHead::new(session, source, line);
+    buf.reserve(report.located.len() * (head.0.len() + 160));
     for l in &report.located {
-        buf.extend_from_slice(&head);
-        string(buf, &l.pointer);
-        buf.extend_from_slice(b",\"rule\":");
-        string(buf, l.finding.rule);
-        buf.extend_from_slice(b",\"kind\":");
-        string(buf, l.finding.kind.as_str());
-        let _ = write!(buf, ",\"start\":{},\"end\":{},\"hash\":", l.start, l.end);
-        string(buf, &l.hash);
-        buf.extend_from_slice(b",\"placeholder\":");
-        string(buf, &l.finding.replacement);
-        if let Some(d) = &l.finding.note {
-            buf.extend_from_slice(b",\"decoded\":");
-            string(buf, d);
-        }
-        buf.extend_from_slice(b"}\n");
+        push_record(buf, &head, &l.pointer, l);
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::audit::{self, RecordHead};
 use super::finding::{Finding, Kind};
 use super::paths::{Learned, NameMatcher};
 use super::{Prescan, Scrubber};
@@ -295,6 +296,8 @@ struct Rewriter<'a> {
     mode: Mode,
     excerpts: bool,
     report: SessionReport,
+    /// Where records go as they are made, instead of into `report.located`.
+    audit: Option<(&'a RecordHead, &'a mut Vec<u8>)>,
 }
 
 /// Code-point offsets of byte positions in one text, counted on from the position asked before: findings
@@ -339,14 +342,21 @@ impl Rewriter<'_> {
         let text = seen.text;
         *self.report.counts.entry(f.kind).or_default() += 1;
         let excerpt = self.excerpts.then(|| excerpt(text, &f, context));
-        self.report.located.push(Located {
-            pointer: pointer.to_string(),
+        let located = Located {
+            pointer: String::new(),
             hash: self.s.key.value_hash(&text[f.start..f.end]),
             start,
             end,
             excerpt,
             finding: f,
-        });
+        };
+        match &mut self.audit {
+            Some((head, buf)) => audit::push_record(buf, head, pointer, &located),
+            None => self.report.located.push(Located {
+                pointer: pointer.to_string(),
+                ..located
+            }),
+        }
     }
 }
 
@@ -473,6 +483,27 @@ impl Scrubber {
         mode: Mode,
         excerpts: bool,
     ) -> SessionReport {
+        self.walk_session(session, mode, excerpts, None)
+    }
+
+    /// [`Scrubber::scrub_session`] in scrub mode with each audit record appended to `audit` as it is made
+    /// (the report's `located` stays empty): no list of them is built only to be written out.
+    pub fn scrub_session_audited(
+        &self,
+        session: &mut Session,
+        head: &RecordHead,
+        audit: &mut Vec<u8>,
+    ) -> SessionReport {
+        self.walk_session(session, Mode::Scrub, false, Some((head, audit)))
+    }
+
+    fn walk_session(
+        &self,
+        session: &mut Session,
+        mode: Mode,
+        excerpts: bool,
+        audit: Option<(&RecordHead, &mut Vec<u8>)>,
+    ) -> SessionReport {
         let stamp = session.meta.scrub.take();
         let mut learner = Learner {
             s: self,
@@ -488,6 +519,7 @@ impl Scrubber {
             mode,
             excerpts,
             report: SessionReport::default(),
+            audit,
         };
         walk_session(session, &mut rw);
         let report = std::mem::take(&mut rw.report);
