@@ -1,5 +1,7 @@
 //! A finding: one span of one string that a rule wants replaced, and how overlapping findings are settled.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// What was found, for the counts in the stamp and the `--check` report.
@@ -135,7 +137,8 @@ pub struct Finding {
     pub end: usize,
     pub kind: Kind,
     pub rule: &'static str,
-    pub replacement: String,
+    /// A fixed placeholder, or text made for this finding (a pseudonym): no allocation for the former.
+    pub replacement: Cow<'static, str>,
     /// Extra words for the audit log (decoded smuggled text, for instance); never the original value.
     pub note: Option<String>,
 }
@@ -146,7 +149,7 @@ impl Finding {
         end: usize,
         kind: Kind,
         rule: &'static str,
-        replacement: impl Into<String>,
+        replacement: impl Into<Cow<'static, str>>,
     ) -> Self {
         Finding {
             start,
