@@ -32,7 +32,11 @@ pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, pointer: &str, l: &Loca
     string(buf, l.finding.rule);
     buf.extend_from_slice(b",\"kind\":");
     string(buf, l.finding.kind.as_str());
-    let _ = write!(buf, ",\"start\":{},\"end\":{},\"hash\":", l.start, l.end);
+    buf.extend_from_slice(b",\"start\":");
+    number(buf, l.start);
+    buf.extend_from_slice(b",\"end\":");
+    number(buf, l.end);
+    buf.extend_from_slice(b",\"hash\":");
     string(buf, &l.hash);
     buf.extend_from_slice(b",\"placeholder\":");
     string(buf, &l.finding.replacement);
@@ -63,8 +67,31 @@ pub fn push_records(
 
 /// `s` as a JSON string.
 fn string(buf: &mut Vec<u8>, s: &str) {
+    // Most are rule ids, pointers and placeholders with nothing to escape: copied as they are, exactly
+    // what serde_json writes for them (it escapes only control characters, `"` and `\`).
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+        return;
+    }
     // Writing to a Vec cannot fail, and a `str` always serializes.
     let _ = serde_json::to_writer(&mut *buf, s);
+}
+
+/// `n` in decimal.
+fn number(buf: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
 }
 
 /// `$XDG_STATE_HOME/codercrucible/audit/scrub-<UTC time>-<pid>.ndjson`.
@@ -174,5 +201,27 @@ mod tests {
         assert_eq!(second["decoded"], "say \"hi\"");
         assert_eq!(second["placeholder"], "");
         assert!(first.get("decoded").is_none());
+    }
+
+    #[test]
+    fn strings_that_need_escaping_and_any_offsets_round_trip() {
+        let mut l = located("", Finding::new(0, 1, Kind::Email, "email", "<email>"));
+        (l.start, l.end) = (0, 1_234_567_890);
+        let head = RecordHead::new("s_1", "plain", 0);
+        let mut buf = Vec::new();
+        let pointer = "/extra/a\tb\"c\\d\u{7f}é";
+        push_record(&mut buf, &head, pointer, &l);
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(v["pointer"], pointer);
+        assert_eq!(
+            (v["start"].as_u64(), v["end"].as_u64()),
+            (Some(0), Some(1_234_567_890))
+        );
+        // Byte for byte what serde_json writes for the same strings.
+        let expected = format!(
+            "\"pointer\":{},\"rule\":\"email\"",
+            serde_json::to_string(pointer).unwrap()
+        );
+        assert!(String::from_utf8(buf).unwrap().contains(&expected));
     }
 }

@@ -298,6 +298,8 @@ struct Rewriter<'a> {
     report: SessionReport,
     /// Where records go as they are made, instead of into `report.located`.
     audit: Option<(&'a RecordHead, &'a mut Vec<u8>)>,
+    /// The model ids met in this session and their labels: a few, each on every message.
+    model_labels: Vec<(String, Option<&'static str>)>,
 }
 
 /// Code-point offsets of byte positions in one text, counted on from the position asked before: findings
@@ -328,6 +330,17 @@ impl<'t> CharOffsets<'t> {
 }
 
 impl Rewriter<'_> {
+    fn model_label(&mut self, value: &str) -> Option<&'static str> {
+        if let Some((_, label)) = self.model_labels.iter().find(|(v, _)| v == value) {
+            return *label;
+        }
+        let label = self.s.model_label(value);
+        if self.model_labels.len() < 16 {
+            self.model_labels.push((value.to_string(), label));
+        }
+        label
+    }
+
     /// `seen`: the text the finding's offsets are in. `context`: the final text and where the replacement
     /// sits in it, for `--explain` excerpts.
     fn record(
@@ -421,7 +434,7 @@ impl Visitor for Rewriter<'_> {
             }
         }
         if field == Field::Model {
-            if let Some(label) = self.s.model_label(s) {
+            if let Some(label) = self.model_label(s) {
                 let seen = s.clone();
                 self.record(
                     &pointer(path),
@@ -520,6 +533,7 @@ impl Scrubber {
             excerpts,
             report: SessionReport::default(),
             audit,
+            model_labels: Vec::new(),
         };
         walk_session(session, &mut rw);
         let report = std::mem::take(&mut rw.report);
