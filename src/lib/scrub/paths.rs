@@ -93,7 +93,7 @@ pub fn is_generic_login(name: &str) -> bool {
 
 /// Whether `b` is one of [`GENERIC_LOGINS`] (ASCII case-insensitively), by one hash lookup.
 fn is_generic_word(b: &[u8]) -> bool {
-    static WORDS: std::sync::LazyLock<std::collections::HashSet<&'static [u8]>> =
+    static WORDS: std::sync::LazyLock<crate::agents::assemble::FastSet<&'static [u8]>> =
         std::sync::LazyLock::new(|| GENERIC_LOGINS.iter().map(|w| w.as_bytes()).collect());
     let mut lower = [0u8; 16];
     let Some(l) = lower.get_mut(..b.len()) else {
@@ -211,14 +211,14 @@ impl Learned {
         if is_generic_login(name) {
             return;
         }
-        let name = name.trim_matches(|c: char| c == '.' || c == '-');
+        let trimmed = name.trim_matches(|c: char| c == '.' || c == '-');
         // A login holds a letter or digit: `/home/\u{fffd}` names nobody to look for elsewhere.
-        if (3..=32).contains(&name.len())
-            && name.chars().any(char::is_alphanumeric)
-            && !is_generic_login(name)
-            && !self.logins.iter().any(|l| l.eq_ignore_ascii_case(name))
+        if (3..=32).contains(&trimmed.len())
+            && trimmed.chars().any(char::is_alphanumeric)
+            && (trimmed.len() == name.len() || !is_generic_login(trimmed))
+            && !self.logins.iter().any(|l| l.eq_ignore_ascii_case(trimmed))
         {
-            self.logins.push(name.to_string());
+            self.logins.push(trimmed.to_string());
         }
     }
 }
