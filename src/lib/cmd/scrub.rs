@@ -94,37 +94,6 @@ struct Done {
     counts: Vec<(Kind, u64)>,
 }
 
-/// Output buffers handed back by the writer for the next lines: a fresh buffer the size of a session costs
-/// freshly zeroed pages from the kernel every time.
-#[derive(Default)]
-struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
-
-impl Buffers {
-    /// Buffers kept, and the largest kept (memory stays bounded whatever the sessions' sizes).
-    const COUNT: usize = 32;
-    const MAX_BYTES: usize = 4 << 20;
-
-    fn take(&self) -> Vec<u8> {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|mut v| v.pop())
-            .unwrap_or_default()
-    }
-
-    fn give(&self, mut buf: Vec<u8>) {
-        if buf.capacity() == 0 || buf.capacity() > Self::MAX_BYTES {
-            return;
-        }
-        buf.clear();
-        if let Ok(mut v) = self.0.lock() {
-            if v.len() < Self::COUNT {
-                v.push(buf);
-            }
-        }
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut opts = args.options();
     // The config's names (codercrucible config --redact-usernames/--redact) are redacted too.
@@ -162,7 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let mut totals = std::collections::BTreeMap::<Kind, u64>::new();
     let explain = args.explain;
     let check = args.check;
-    let buffers = Buffers::default();
+    let buffers = crate::io::Buffers::default();
     cli::for_each_line(
         &args.filter,
         &mut diag,

@@ -21,6 +21,7 @@ use crate::cli::{Diagnostics, OnInvalid};
 use crate::config::{self, Config};
 use crate::format::{self, Format};
 use crate::io::spool::Spool;
+use crate::io::Buffers;
 use crate::normalize::dedupe::{Deduper, Fingerprint};
 use crate::normalize::{self, Counts, Settings};
 use crate::schema::Session;
@@ -169,6 +170,8 @@ impl Job<'_> {
             None => None,
         };
         let mut hasher = Sha256::new();
+        // Output and audit buffers go back from the writer to the workers, warm.
+        let buffers = Buffers::default();
         let mut deduper = Deduper::default();
         let mut keys: Vec<(String, String)> = Vec::new();
         let mut tallies: Vec<Tally> = Vec::new();
@@ -187,7 +190,7 @@ impl Job<'_> {
                 (self.threads * 4).max(4),
                 |i| {
                     let (agent, src) = &sources[i];
-                    (self.pass_one(*agent, src, &seen), src.bytes)
+                    (self.pass_one(*agent, src, &seen, &buffers), src.bytes)
                 },
                 |(out, source_bytes)| {
                     summary.normalize.add(&out.counts);
@@ -208,6 +211,8 @@ impl Job<'_> {
                             bytes: d.output.len() as u64,
                             counts: d.counts,
                         };
+                        buffers.give(d.output);
+                        buffers.give(d.audit);
                         summary.add(&tally, 1);
                         tallies.push(tally);
                     }
@@ -288,7 +293,13 @@ impl Job<'_> {
         Ok(summary)
     }
 
-    fn pass_one(&self, agent: &dyn Agent, src: &Source, seen: &SeenState) -> SourceOut {
+    fn pass_one(
+        &self,
+        agent: &dyn Agent,
+        src: &Source,
+        seen: &SeenState,
+        buffers: &Buffers,
+    ) -> SourceOut {
         let mut c = Collected::default();
         if let Err(e) = agent.extract(src, &self.env, &mut c) {
             c.problems
@@ -328,8 +339,10 @@ impl Job<'_> {
             };
             let fingerprint = Fingerprint::of(&s);
             // The audit names the session by the agent's file and its place in it.
-            let scrubbed = self.scrub.scrub(&mut s, &source_name, i as u64 + 1);
-            let mut output = Vec::new();
+            let scrubbed = self
+                .scrub
+                .scrub(&mut s, &source_name, i as u64 + 1, buffers.take());
+            let mut output = buffers.take();
             let records = if self.format == Format::Jsonl {
                 crate::io::writer::push_json_line(&mut output, &s)
                     .expect("a Session always serializes");
