@@ -385,14 +385,12 @@ impl RuleSet {
         tables: &[&'static [Rule]],
         extra: &[(&'static str, u8)],
     ) -> Result<RuleSet, RuleError> {
-        let mut rules = Vec::new();
+        let table: Vec<&'static Rule> = tables.iter().flat_map(|t| t.iter()).collect();
+        let rules = compile_all(&table)?;
         let mut anchor_text: Vec<String> = Vec::new();
         let mut woken: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
-        for rule in tables.iter().flat_map(|t| t.iter()) {
-            let compiled = Compiled::new(rule)?;
-            let i = rules.len();
-            rules.push(compiled);
+        for (i, rule) in table.into_iter().enumerate() {
             if rule.anchors.is_empty() {
                 always.push(i);
             }
@@ -515,6 +513,28 @@ fn begins_at_anchor(hir: &regex_syntax::hir::Hir, rule: &Rule) -> bool {
                 .iter()
                 .any(|a| lit.len() >= a.len() && lit[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
         })
+}
+
+/// Builds the rules' regexes on every core: it is most of a run's start-up, which a short input feels.
+fn compile_all(rules: &[&'static Rule]) -> Result<Vec<Compiled>, RuleError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = rules.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = rules
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|r| Compiled::new(r)).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(rules.len());
+        for part in parts {
+            let built = part.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for c in built {
+                out.push(c?);
+            }
+        }
+        Ok(out)
+    })
 }
 
 /// Where rule `i` ([`Compiled::starts`]) may match in `text`: at each of its anchors, and a byte before one
