@@ -798,6 +798,16 @@ fn char_bounds(text: &str, r: Range<usize>) -> Range<usize> {
 mod tests {
     use super::*;
 
+    /// Every rule table with the path literals, as the scrubber compiles them.
+    fn every_rule() -> RuleSet {
+        use super::super::{models, paths, pii, secrets};
+        RuleSet::compile(
+            &[secrets::RULES, pii::RULES, models::RULES],
+            paths::LITERALS,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn anchors_see_overlapping_and_nested_literals() {
         let a = Anchors::new([
@@ -834,12 +844,7 @@ mod tests {
     /// Rules whose matches begin with an anchor are tried there only; others search the whole text.
     #[test]
     fn rules_that_begin_at_an_anchor_are_told_from_the_pattern() {
-        use super::super::{models, paths, pii, secrets};
-        let set = RuleSet::compile(
-            &[secrets::RULES, pii::RULES, models::RULES],
-            paths::LITERALS,
-        )
-        .unwrap();
+        let set = every_rule();
         let starts = |id: &str| {
             let c = set.rules.iter().find(|c| c.rule.id == id).unwrap();
             c.starts.is_some()
@@ -882,12 +887,7 @@ mod tests {
     /// are context words). Random texts dense in the shapes the rules look for, run into each other.
     #[test]
     fn every_match_holds_one_of_its_rules_anchors_and_plans_miss_none() {
-        use super::super::{models, paths, pii, secrets};
-        let set = RuleSet::compile(
-            &[secrets::RULES, pii::RULES, models::RULES],
-            paths::LITERALS,
-        )
-        .unwrap();
+        let set = every_rule();
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move |n: usize| {
             seed ^= seed << 13;
