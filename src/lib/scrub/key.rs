@@ -149,7 +149,7 @@ impl PseudonymKey {
                 }
                 _ => {
                     let hex = self.compute_hex(domain, value, 64);
-                    let out = hex[..digits].to_string();
+                    let out = hex[..digits.min(hex.len())].to_string();
                     *slot = Some(Remembered {
                         id: self.id,
                         domain,

@@ -496,7 +496,7 @@ impl Scrubber {
         mode: Mode,
         excerpts: bool,
     ) -> SessionReport {
-        self.walk_session(session, mode, excerpts, None)
+        self.rewrite_session(session, mode, excerpts, None)
     }
 
     /// [`Scrubber::scrub_session`] in scrub mode with each audit record appended to `audit` as it is made
@@ -507,10 +507,10 @@ impl Scrubber {
         head: &RecordHead,
         audit: &mut Vec<u8>,
     ) -> SessionReport {
-        self.walk_session(session, Mode::Scrub, false, Some((head, audit)))
+        self.rewrite_session(session, Mode::Scrub, false, Some((head, audit)))
     }
 
-    fn walk_session(
+    fn rewrite_session(
         &self,
         session: &mut Session,
         mode: Mode,
