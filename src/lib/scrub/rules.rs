@@ -515,20 +515,29 @@ fn begins_at_anchor(hir: &regex_syntax::hir::Hir, rule: &Rule) -> bool {
         })
 }
 
-/// Builds the rules' regexes on every core: it is most of a run's start-up, which a short input feels.
+/// Builds the rules' regexes on every core: it is most of a run's start-up, which a short input feels. A part
+/// whose thread cannot be started is built here instead.
 fn compile_all(rules: &[&'static Rule]) -> Result<Vec<Compiled>, RuleError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = rules.len().div_ceil(threads).max(1);
+    let build = |part: &[&'static Rule]| part.iter().map(|r| Compiled::new(r)).collect::<Vec<_>>();
     std::thread::scope(|scope| {
         let parts: Vec<_> = rules
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || part.iter().map(|r| Compiled::new(r)).collect::<Vec<_>>())
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || build(part))
+                    .map_err(|_| part)
             })
             .collect();
         let mut out = Vec::with_capacity(rules.len());
         for part in parts {
-            let built = part.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let built = match part {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(part) => build(part),
+            };
             for c in built {
                 out.push(c?);
             }
