@@ -56,7 +56,8 @@ pub struct Rule {
 /// Where in a text the rule's regex searches.
 #[derive(Clone, Copy)]
 pub enum Reach {
-    /// The whole text (of every text its anchors wake, or of every text if it has none).
+    /// The whole text (of every text its anchors wake, or of every text if it has none); only where its
+    /// anchors begin, anchored, when the pattern shows every match begins with one (`begins_at_anchor`).
     Whole,
     /// Every match begins at one of the rule's anchors, or one byte before it when that byte is one of
     /// these: the regex is tried there only, anchored (a keyword that starts an assignment; `_auth`).
