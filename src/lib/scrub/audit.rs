@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::walk::{Located, SessionReport};
+use super::finding::Finding;
 
 /// The fields every audit record of one session shares (`session`, `source`, `line`), written once: a
 /// session can have thousands of records.
@@ -22,47 +22,39 @@ impl RecordHead {
     }
 }
 
-/// Appends one record: `{"session", "source", "line", "pointer", "rule", "kind", "start", "end" (code
-/// points in the text the rule saw, after invisible characters were removed), "hash", "placeholder"[,
-/// "decoded"]}` and a newline.
-pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, pointer: &str, l: &Located) {
+/// One replacement as the audit log records it: where, by which rule, and a keyed hash of what was
+/// replaced (never the value itself).
+pub struct Record<'a> {
+    pub pointer: &'a str,
+    pub finding: &'a Finding,
+    /// Code points in the text the rule saw (after invisible characters were removed).
+    pub start: usize,
+    pub end: usize,
+    pub hash: &'a str,
+}
+
+/// Appends one record: `{"session", "source", "line", "pointer", "rule", "kind", "start", "end", "hash",
+/// "placeholder"[, "decoded"]}` and a newline.
+pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, r: &Record) {
     buf.extend_from_slice(&head.0);
-    string(buf, pointer);
+    string(buf, r.pointer);
     buf.extend_from_slice(b",\"rule\":");
-    string(buf, l.finding.rule);
+    string(buf, r.finding.rule);
     buf.extend_from_slice(b",\"kind\":");
-    string(buf, l.finding.kind.as_str());
+    string(buf, r.finding.kind.as_str());
     buf.extend_from_slice(b",\"start\":");
-    number(buf, l.start);
+    number(buf, r.start);
     buf.extend_from_slice(b",\"end\":");
-    number(buf, l.end);
+    number(buf, r.end);
     buf.extend_from_slice(b",\"hash\":");
-    string(buf, &l.hash);
+    string(buf, r.hash);
     buf.extend_from_slice(b",\"placeholder\":");
-    string(buf, &l.finding.replacement);
-    if let Some(d) = &l.finding.note {
+    string(buf, &r.finding.replacement);
+    if let Some(d) = &r.finding.note {
         buf.extend_from_slice(b",\"decoded\":");
         string(buf, d);
     }
     buf.extend_from_slice(b"}\n");
-}
-
-/// Appends the records of one session's report to `buf`.
-pub fn push_records(
-    buf: &mut Vec<u8>,
-    session: &str,
-    source: &str,
-    line: u64,
-    report: &SessionReport,
-) {
-    if report.located.is_empty() {
-        return;
-    }
-    let head = RecordHead::new(session, source, line);
-    buf.reserve(report.located.len() * (head.0.len() + 160));
-    for l in &report.located {
-        push_record(buf, &head, &l.pointer, l);
-    }
 }
 
 /// `s` as a JSON string.
@@ -136,17 +128,15 @@ pub fn write(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scrub::finding::{Finding, Kind};
-    use crate::scrub::walk::Located;
+    use crate::scrub::finding::Kind;
 
-    fn located(pointer: &str, f: Finding) -> Located {
-        Located {
-            pointer: pointer.into(),
-            finding: f,
+    fn record<'a>(pointer: &'a str, finding: &'a Finding) -> Record<'a> {
+        Record {
+            pointer,
+            finding,
             start: 3,
             end: 9,
-            hash: "0123456789abcdef".into(),
-            excerpt: None,
+            hash: "0123456789abcdef",
         }
     }
 
@@ -154,18 +144,11 @@ mod tests {
     fn records_are_json_lines_with_the_fields_in_order() {
         let mut tag = Finding::new(0, 4, Kind::Invisible, "tag-characters", "");
         tag.note = Some("say \"hi\"".into());
-        let report = SessionReport {
-            located: vec![
-                located(
-                    "/messages/0/extra/a~1b",
-                    Finding::new(3, 9, Kind::Username, "home-path", "user_1a2b3c4d"),
-                ),
-                located("/meta/title", tag),
-            ],
-            counts: Default::default(),
-        };
+        let login = Finding::new(3, 9, Kind::Username, "home-path", "user_1a2b3c4d");
+        let head = RecordHead::new("s_0123", "C:\\logs\\\"odd\"\n.jsonl", 7);
         let mut buf = Vec::new();
-        push_records(&mut buf, "s_0123", "C:\\logs\\\"odd\"\n.jsonl", 7, &report);
+        push_record(&mut buf, &head, &record("/messages/0/extra/a~1b", &login));
+        push_record(&mut buf, &head, &record("/meta/title", &tag));
         let text = String::from_utf8(buf).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
@@ -205,12 +188,13 @@ mod tests {
 
     #[test]
     fn strings_that_need_escaping_and_any_offsets_round_trip() {
-        let mut l = located("", Finding::new(0, 1, Kind::Email, "email", "<email>"));
-        (l.start, l.end) = (0, 1_234_567_890);
+        let email = Finding::new(0, 1, Kind::Email, "email", "<email>");
+        let pointer = "/extra/a\tb\"c\\d\u{7f}é";
+        let mut r = record(pointer, &email);
+        (r.start, r.end) = (0, 1_234_567_890);
         let head = RecordHead::new("s_1", "plain", 0);
         let mut buf = Vec::new();
-        let pointer = "/extra/a\tb\"c\\d\u{7f}é";
-        push_record(&mut buf, &head, pointer, &l);
+        push_record(&mut buf, &head, &r);
         let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
         assert_eq!(v["pointer"], pointer);
         assert_eq!(

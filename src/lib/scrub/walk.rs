@@ -354,21 +354,29 @@ impl Rewriter<'_> {
         let end = seen.at(f.end);
         let text = seen.text;
         *self.report.counts.entry(f.kind).or_default() += 1;
-        let excerpt = self.excerpts.then(|| excerpt(text, &f, context));
-        let located = Located {
-            pointer: String::new(),
-            hash: self.s.key.value_hash(&text[f.start..f.end]),
-            start,
-            end,
-            excerpt,
-            finding: f,
-        };
+        let hash = self.s.key.value_hash(&text[f.start..f.end]);
         match &mut self.audit {
-            Some((head, buf)) => audit::push_record(buf, head, pointer, &located),
-            None => self.report.located.push(Located {
-                pointer: pointer.to_string(),
-                ..located
-            }),
+            Some((head, buf)) => {
+                let record = audit::Record {
+                    pointer,
+                    finding: &f,
+                    start,
+                    end,
+                    hash: &hash,
+                };
+                audit::push_record(buf, head, &record);
+            }
+            None => {
+                let excerpt = self.excerpts.then(|| excerpt(text, &f, context));
+                self.report.located.push(Located {
+                    pointer: pointer.to_string(),
+                    hash,
+                    start,
+                    end,
+                    excerpt,
+                    finding: f,
+                });
+            }
         }
     }
 }
