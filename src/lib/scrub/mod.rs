@@ -216,11 +216,7 @@ impl Scrubber {
         unicode::find(text, &mut unicode);
         let unicode = finding::settle(text, unicode);
         let cleaned = (!unicode.is_empty()).then(|| finding::apply(text, &unicode));
-        let base = cleaned.as_deref().unwrap_or(text);
-        let wake = self.rules.wake(base);
-        let mut paths = Vec::new();
-        self.paths
-            .scan_with(wake.paths, base, meta, &self.key, learned, &mut paths);
+        let (paths, wake) = self.anchor_pass(cleaned.as_deref().unwrap_or(text), meta, learned);
         Prescan {
             unicode,
             cleaned,
@@ -231,11 +227,22 @@ impl Scrubber {
 
     /// Settled findings of every text rule (not the unicode pass) in `text`.
     pub fn detect(&self, text: &str, names: Option<&NameMatcher>) -> Vec<Finding> {
+        let (paths, wake) = self.anchor_pass(text, false, None);
+        self.detect_with(text, names, paths, &wake)
+    }
+
+    /// The rules `text` wakes and its path findings, from one pass over its anchors.
+    fn anchor_pass(
+        &self,
+        text: &str,
+        meta: bool,
+        learned: Option<&mut paths::Learned>,
+    ) -> (Vec<Finding>, rules::Wake) {
         let wake = self.rules.wake(text);
         let mut paths = Vec::new();
         self.paths
-            .scan_with(wake.paths, text, false, &self.key, None, &mut paths);
-        self.detect_with(text, names, paths, &wake)
+            .scan_with(wake.paths, text, meta, &self.key, learned, &mut paths);
+        (paths, wake)
     }
 
     /// [`Scrubber::detect`] given the text's path findings and woken rules.
