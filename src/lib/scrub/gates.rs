@@ -98,17 +98,22 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
+/// `b` ASCII-lowercased into `buf`, or `None` if it does not fit: for the tests that run per candidate or
+/// per login, without an allocation.
+pub(super) fn lowered<'a>(b: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    let l = buf.get_mut(..b.len())?;
+    l.copy_from_slice(b);
+    l.make_ascii_lowercase();
+    Some(l)
+}
+
 /// Whether a candidate value is a documentation placeholder rather than a secret.
 pub fn is_placeholder(value: &str) -> bool {
     // Lowered on the stack: this runs for every candidate of every rule.
     let mut stack = [0u8; 128];
     let heap: Vec<u8>;
-    let lower: &[u8] = match stack.get_mut(..value.len()) {
-        Some(b) => {
-            b.copy_from_slice(value.as_bytes());
-            b.make_ascii_lowercase();
-            b
-        }
+    let lower = match lowered(value.as_bytes(), &mut stack) {
+        Some(l) => l,
         None => {
             heap = value.to_ascii_lowercase().into_bytes();
             &heap

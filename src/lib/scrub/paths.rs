@@ -6,6 +6,7 @@
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{placeholder_before, Finding, Kind};
+use super::gates::lowered;
 use super::key::{holds_pseudonym, pseudonym_at, pseudonym_begins, PseudonymKey};
 use super::options::ExampleEmails;
 use super::rules::{Anchors, RuleError};
@@ -80,12 +81,9 @@ pub fn is_generic_login(name: &str) -> bool {
     // Allocation-free: this runs several times for every login in every path.
     let b = name.as_bytes();
     let mut head = [0u8; 13];
-    let n = b.len().min(head.len());
-    head[..n].copy_from_slice(&b[..n]);
-    head.make_ascii_lowercase();
     is_generic_word(b)
         // Our own pseudonym, alone or with something glued after it (`user_1a2b3c4d…`): scrubbed already.
-        || pseudonym_begins(&head, 0)
+        || lowered(&b[..b.len().min(head.len())], &mut head).is_some_and(|h| pseudonym_begins(h, 0))
         || matches!(b.first(), Some(b'$' | b'%' | b'<' | b'{'))
         || b.windows(3).any(|w| w == b"...")
         || b.len() < 2
@@ -95,13 +93,8 @@ pub fn is_generic_login(name: &str) -> bool {
 fn is_generic_word(b: &[u8]) -> bool {
     static WORDS: std::sync::LazyLock<crate::agents::assemble::FastSet<&'static [u8]>> =
         std::sync::LazyLock::new(|| GENERIC_LOGINS.iter().map(|w| w.as_bytes()).collect());
-    let mut lower = [0u8; 16];
-    let Some(l) = lower.get_mut(..b.len()) else {
-        return false; // Longer than every word.
-    };
-    l.copy_from_slice(b);
-    l.make_ascii_lowercase();
-    WORDS.contains(&*l)
+    // Longer than the buffer is longer than every word.
+    lowered(b, &mut [0u8; 16]).is_some_and(|l| WORDS.contains(l))
 }
 
 fn build(p: &str) -> Result<Regex, RuleError> {
