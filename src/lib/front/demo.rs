@@ -104,7 +104,12 @@ pub fn demo(examples: &Path, out: &Path) -> anyhow::Result<Status> {
         &mut diag,
         |line| {
             let mut s: crate::schema::Session = cli::parse_line(line)?;
-            let done = stage.scrub(&mut s, &line.source, line.number, Vec::new());
+            let done = stage.scrub(
+                &mut s,
+                &stage.location(&line.source),
+                line.number,
+                Vec::new(),
+            );
             let bytes = crate::io::writer::json_line(&s).map_err(|e| e.to_string())?;
             Ok((bytes, done))
         },

@@ -312,7 +312,7 @@ impl Job<'_> {
         let settings = Settings {
             max_tool_output: self.max_tool_output,
         };
-        let source_name = src.path.display().to_string();
+        let location = self.scrub.location(&src.path.display().to_string());
         for (i, s) in c.sessions.into_iter().enumerate() {
             if self.config.excludes_project(
                 s.meta.project_path.as_deref(),
@@ -341,7 +341,7 @@ impl Job<'_> {
             // The audit names the session by the agent's file and its place in it.
             let scrubbed = self
                 .scrub
-                .scrub(&mut s, &source_name, i as u64 + 1, buffers.take());
+                .scrub(&mut s, &location, i as u64 + 1, buffers.take());
             let mut output = buffers.take();
             let records = if self.format == Format::Jsonl {
                 crate::io::writer::push_json_line(&mut output, &s)

@@ -74,18 +74,25 @@ impl ScrubStage {
         self.scrubber.key().session_pseudonym(agent, session_id)
     }
 
-    /// Scrubs one session in place and stamps it. `source` and `line` say where it came from, for the audit,
-    /// whose records are appended to `audit_buf` (an empty buffer, perhaps with room from earlier use).
+    /// A source file's path as the audit log names it (see [`Scrubber::scrub_location`]): worked out once
+    /// per file, not per session.
+    pub fn location(&self, path: &str) -> String {
+        self.scrubber.scrub_location(path)
+    }
+
+    /// Scrubs one session in place and stamps it. `location` (from [`ScrubStage::location`]) and `line` say
+    /// where it came from, for the audit, whose records are appended to `audit_buf` (an empty buffer, perhaps
+    /// with room from earlier use).
     pub fn scrub(
         &self,
         session: &mut Session,
-        source: &str,
+        location: &str,
         line: u64,
         mut audit_buf: Vec<u8>,
     ) -> Scrubbed {
         let pseudonym =
             self.session_pseudonym(&session.meta.source_agent, &session.meta.session_id);
-        let head = audit::RecordHead::new(&pseudonym, &self.scrubber.scrub_location(source), line);
+        let head = audit::RecordHead::new(&pseudonym, location, line);
         let report = self
             .scrubber
             .scrub_session_audited(session, &head, &mut audit_buf);
