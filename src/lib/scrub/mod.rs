@@ -12,6 +12,7 @@ pub mod key;
 pub mod locate;
 pub mod models;
 pub mod options;
+mod part;
 pub mod paths;
 pub mod pem;
 pub mod pii;

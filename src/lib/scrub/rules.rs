@@ -5,13 +5,13 @@
 use std::ops::Range;
 
 use regex_automata::meta::{self, Regex};
-use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
 use super::finding::{self, Finding, Kind};
 use super::gates;
 use super::locate;
+use super::part::Part;
 use super::paths;
 use super::pii;
 
@@ -93,7 +93,8 @@ const NEAR_WINDOW: usize = 96;
 struct Compiled {
     rule: &'static Rule,
     re: Regex,
-    groups: Vec<usize>,
+    /// How the part to replace is read off a match.
+    part: Part,
     /// The longest match the pattern allows, if bounded.
     longest: Option<usize>,
     /// Every match begins at one of the rule's anchors, or a byte before one when that byte is one of
@@ -592,13 +593,6 @@ impl Compiled {
                 id: rule.id,
                 error: Box::new(error),
             })?;
-        let groups = re
-            .group_info()
-            .pattern_names(regex_automata::PatternID::ZERO)
-            .enumerate()
-            .filter(|(_, n)| matches!(n, Some("s" | "t" | "u" | "v")))
-            .map(|(i, _)| i)
-            .collect();
         // The same parse the regex was built from, for properties the regex does not expose.
         let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
@@ -638,8 +632,8 @@ impl Compiled {
         };
         Ok(Compiled {
             rule,
+            part: Part::new(hir.as_ref(), &re),
             re,
-            groups,
             longest,
             starts,
         })
@@ -653,27 +647,23 @@ impl Compiled {
         plan: &Plan,
         at: usize,
         k: &mut usize,
-        caps: &mut Captures,
-    ) -> bool {
+    ) -> Option<Range<usize>> {
         match plan {
-            Plan::Whole => {
-                self.re
-                    .search_captures(&Input::new(bytes).span(at..bytes.len()), caps);
-                caps.is_match()
-            }
+            Plan::Whole => self
+                .re
+                .search(&Input::new(bytes).span(at..bytes.len()))
+                .map(|m| m.range()),
             Plan::Windows(ws) => {
                 while let Some(w) = ws.get(*k) {
                     let from = at.max(w.start);
                     if from <= w.end {
-                        self.re
-                            .search_captures(&Input::new(bytes).span(from..w.end), caps);
-                        if caps.is_match() {
-                            return true;
+                        if let Some(m) = self.re.search(&Input::new(bytes).span(from..w.end)) {
+                            return Some(m.range());
                         }
                     }
                     *k += 1;
                 }
-                false
+                None
             }
             Plan::Starts(ss) => {
                 while let Some(&s) = ss.get(*k) {
@@ -684,38 +674,28 @@ impl Compiled {
                     let input = Input::new(bytes)
                         .span(s..bytes.len())
                         .anchored(Anchored::Yes);
-                    self.re.search_captures(&input, caps);
-                    if caps.is_match() {
-                        return true;
+                    if let Some(m) = self.re.search(&input) {
+                        return Some(m.range());
                     }
                 }
-                false
+                None
             }
         }
     }
 
     fn find(&self, text: &str, plan: Plan, out: &mut Vec<Finding>) {
         let bytes = text.as_bytes();
-        let mut caps = self.re.create_captures();
+        let mut caps = None;
         let mut at = 0;
         let mut k = 0;
         while at <= bytes.len() {
-            if !self.next_match(bytes, &plan, at, &mut k, &mut caps) {
+            let Some(whole) = self.next_match(bytes, &plan, at, &mut k) else {
                 break;
-            }
-            let Some(whole) = caps.get_match() else { break };
-            let whole = whole.range();
+            };
             let next = whole.end.max(whole.start + 1);
-            let part = if self.groups.is_empty() {
-                whole.clone()
-            } else {
-                match self.groups.iter().find_map(|&g| caps.get_group(g)) {
-                    Some(sp) => sp.range(),
-                    None => {
-                        at = next;
-                        continue;
-                    }
-                }
+            let Some(part) = self.part.find(&self.re, bytes, whole.clone(), &mut caps) else {
+                at = next;
+                continue;
             };
             // Byte regexes may start or stop inside a multi-byte character: gates slice both ranges.
             let (whole, part) = (char_bounds(text, whole), char_bounds(text, part));
