@@ -37,9 +37,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex(&h.finalize()))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::agents::assemble::hex;
 
 /// Now, in Unix seconds.
 pub fn now() -> i64 {
