@@ -435,32 +435,36 @@ impl PathRules {
             // Overlapping matches: in `ann.lee@bo.smith@corp.io` the domain of one is the local part of the
             // next, which the next pass (seeing `<pseudonym>.lee@bo.smith@…`) would learn.
             let mut at = 0;
-            while let Some(c) = re.captures_at(b, at) {
-                let parts: Vec<regex::bytes::Match> =
-                    ["a", "b", "c"].iter().filter_map(|g| c.name(g)).collect();
-                at = parts.last().map_or(b.len(), |m| m.end());
-                // Right after one of our placeholders the original had a letter: no address began there.
-                if c.get(0).is_some_and(|m| {
-                    m.as_bytes().first() == Some(&b'>')
-                        && placeholder_before(text, m.start() + 1).is_some()
-                }) {
+            while let Some(m) = re.find_at(b, at) {
+                // The local part's words (`a`, `b`, `c` in the pattern) are its runs of letters: read off
+                // the match, not by a capture search (the costly part on text full of addresses). The
+                // match begins with a letter only where the local part starts the text.
+                let whole = m.as_bytes();
+                let from = m.start() + usize::from(!whole[0].is_ascii_alphabetic());
+                let local = from..from + memchr::memchr(b'@', &b[from..m.end()]).unwrap_or(0);
+                let parts: Vec<&[u8]> = b[local.clone()]
+                    .split(|c| matches!(c, b'.' | b'_' | b'-'))
+                    .collect();
+                at = local.end.max(m.start() + 1);
+                if whole[0] == b'>' && placeholder_before(text, m.start() + 1).is_some() {
                     continue;
                 }
                 // An address kept as documentation (`your_name@example.com`) names nobody.
-                let address = c.get(0).and_then(|m| {
-                    str_of(m).or_else(|| std::str::from_utf8(&m.as_bytes()[1..]).ok())
-                });
+                let address = str_of(m).or_else(|| std::str::from_utf8(&whole[1..]).ok());
                 let address =
                     address.map(|a| a.trim_start_matches(|c: char| !c.is_ascii_alphanumeric()));
                 if address.is_some_and(|a| super::pii::rule_keeps(a, self.example_emails)) {
                     continue;
                 }
-                if !parts.iter().any(|p| {
-                    ROLES
-                        .iter()
-                        .any(|r| p.as_bytes().eq_ignore_ascii_case(r.as_bytes()))
-                }) {
-                    for p in parts.into_iter().filter_map(str_of) {
+                if !parts
+                    .iter()
+                    .any(|p| ROLES.iter().any(|r| p.eq_ignore_ascii_case(r.as_bytes())))
+                {
+                    // Letters only: ASCII.
+                    for p in parts
+                        .into_iter()
+                        .filter_map(|p| std::str::from_utf8(p).ok())
+                    {
                         l.add(p);
                     }
                 }
