@@ -14,6 +14,8 @@ pub mod models;
 pub mod options;
 mod part;
 pub mod paths;
+#[cfg(test)]
+mod pattern_samples;
 pub mod pem;
 pub mod pii;
 pub mod rules;

@@ -7,6 +7,7 @@ use std::ops::Range;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Hir, HirKind};
 
 use super::finding::{self, Finding, Kind};
 use super::gates;
@@ -97,9 +98,25 @@ struct Compiled {
     part: Part,
     /// The longest match the pattern allows, if bounded.
     longest: Option<usize>,
-    /// Every match begins at one of the rule's anchors, or a byte before one when that byte is one of
-    /// these: declared ([`Reach::AtAnchor`]) or read off the pattern (see [`begins_at_anchor`]).
-    starts: Option<&'static [u8]>,
+    /// Where matches begin relative to the rule's anchors.
+    lead: Lead,
+    /// The rule's anchors of one byte (lowercase), which the anchor pass reports only once: their other
+    /// occurrences are looked for when the lead needs them.
+    single: Vec<u8>,
+}
+
+/// Where a rule's matches begin relative to the occurrences of its anchors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Lead {
+    /// Nothing known: the regex searches the whole text.
+    Anywhere,
+    /// At an occurrence, or a byte before one when that byte is one of these: declared
+    /// ([`Reach::AtAnchor`]) or read off the pattern (`\bsk-ant-…`, see [`lead_of`]). The regex is tried
+    /// anchored there.
+    At(&'static [u8]),
+    /// At most this many bytes before an occurrence, read off the pattern (an address begins at most 64
+    /// bytes before its `@`): the regex searches from there on.
+    Within(usize),
 }
 
 /// The places a rule's regex is run over one text.
@@ -109,6 +126,8 @@ enum Plan<'a> {
     Windows(&'a [Range<usize>]),
     /// Sorted, distinct positions; every match begins at one.
     Starts(&'a [usize]),
+    /// Sorted positions; every match begins at most this many bytes before one it holds.
+    Near(&'a [usize], usize),
 }
 
 /// Which of a set of literals occur in a text (ASCII case-insensitively), each literal carrying payloads.
@@ -338,8 +357,8 @@ pub struct Wake {
     rules: [u64; 4],
     /// The bits of the path literals present (`paths::LITERALS`).
     pub paths: u8,
-    /// (rule, position) of every anchor of a rule that begins at its anchors ([`Compiled::starts`]), in text
-    /// order.
+    /// (rule, position) of every anchor of a rule whose matches begin near its anchors ([`Compiled::lead`]),
+    /// in text order.
     starts: Vec<(u16, usize)>,
 }
 
@@ -436,7 +455,7 @@ impl RuleSet {
         self.anchors.for_each(text.as_bytes(), |h, at| match h {
             Hit::Rule(i) => {
                 w.set(i as usize);
-                if self.rules[i as usize].starts.is_some() {
+                if self.rules[i as usize].lead != Lead::Anywhere {
                     w.starts.push((i, at));
                 }
             }
@@ -478,29 +497,46 @@ impl RuleSet {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let Some(c) = self.rules.get(i) else { continue };
-                match c.starts {
-                    Some(before) => {
-                        starts_at_anchors(i, before, text, wake, &mut starts);
+                match c.lead {
+                    Lead::At(before) => {
+                        c.anchors_in(i, before, text, wake, &mut starts);
                         c.find(text, Plan::Starts(&starts), out);
                     }
-                    None => c.find(text, Plan::Whole, out),
+                    Lead::Within(n) => {
+                        c.anchors_in(i, &[], text, wake, &mut starts);
+                        c.find(text, Plan::Near(&starts, n), out);
+                    }
+                    Lead::Anywhere => c.find(text, Plan::Whole, out),
                 }
             }
         }
     }
 }
 
-/// Whether every match of the rule's pattern begins with one of its anchors of two bytes or more (the
-/// anchor pass reports those at every occurrence): `\bsk-ant-…`, `\bgh[pousr]_…`. Such a rule is tried
-/// anchored where its anchors occur rather than searched for through the whole text.
-fn begins_at_anchor(hir: &regex_syntax::hir::Hir, rule: &Rule) -> bool {
+/// How far before an occurrence of one of its anchors every match of the rule begins, if the pattern shows
+/// it is bounded: the longest run of the leading pieces after which every match goes on with an anchor (0
+/// when every match begins with one: `\bsk-ant-…`; 64 for an address's local part before its `@`).
+fn lead_of(hir: &Hir, rule: &Rule) -> Option<usize> {
+    let anchors: Vec<String> = rule.anchors.iter().flat_map(|a| expand_anchor(a)).collect();
+    let folded = fold_case(hir);
+    let items = match folded.kind() {
+        HirKind::Concat(items) => items.as_slice(),
+        _ => std::slice::from_ref(&folded),
+    };
+    let mut before = 0;
+    for (i, item) in items.iter().enumerate() {
+        if begins_with_one(&Hir::concat(items[i..].to_vec()), &anchors) {
+            return Some(before);
+        }
+        before += item.properties().maximum_len()?;
+    }
+    None
+}
+
+/// Whether every match of `hir` begins with one of `anchors` (letters in either case), by its literal
+/// prefixes.
+fn begins_with_one(hir: &Hir, anchors: &[String]) -> bool {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let anchors: Vec<String> = rule
-        .anchors
-        .iter()
-        .flat_map(|a| expand_anchor(a))
-        .filter(|a| a.len() >= 2)
-        .collect();
     let mut extractor = Extractor::new();
     extractor.kind(ExtractKind::Prefix).limit_total(1024);
     // Each literal begins every match it stands for; an infinite set says nothing.
@@ -515,6 +551,37 @@ fn begins_at_anchor(hir: &regex_syntax::hir::Hir, rule: &Rule) -> bool {
                 .iter()
                 .any(|a| lit.len() >= a.len() && lit[..a.len()].eq_ignore_ascii_case(a.as_bytes()))
         })
+}
+
+/// `hir` with each class of one ASCII letter in both cases (`(?i)c`) made that letter: the literal prefixes
+/// of a case-insensitive pattern would otherwise multiply past any limit (`co-authored-by` has 4,096
+/// spellings), and anchors are compared in either case anyway.
+fn fold_case(hir: &Hir) -> Hir {
+    use regex_syntax::hir::{Capture, Class, Repetition};
+    match hir.kind() {
+        HirKind::Class(Class::Bytes(c)) => match c.ranges() {
+            [upper, lower]
+                if upper.start() == upper.end()
+                    && lower.start() == lower.end()
+                    && upper.start().is_ascii_uppercase()
+                    && lower.start() == upper.start().to_ascii_lowercase() =>
+            {
+                Hir::literal([lower.start()])
+            }
+            _ => hir.clone(),
+        },
+        HirKind::Concat(v) => Hir::concat(v.iter().map(fold_case).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(fold_case).collect()),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(fold_case(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            sub: Box::new(fold_case(&c.sub)),
+            ..c.clone()
+        }),
+        _ => hir.clone(),
+    }
 }
 
 /// Builds the rules' regexes on every core: it is most of a run's start-up, which a short input feels. A part
@@ -546,22 +613,6 @@ fn compile_all(rules: &[&'static Rule]) -> Result<Vec<Compiled>, RuleError> {
         }
         Ok(out)
     })
-}
-
-/// Where rule `i` ([`Compiled::starts`]) may match in `text`: at each of its anchors, and a byte before one
-/// where that byte is in `before`; sorted, distinct.
-fn starts_at_anchors(i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut Vec<usize>) {
-    out.clear();
-    for &(r, at) in &wake.starts {
-        if r as usize == i {
-            if at > 0 && before.contains(&text.as_bytes()[at - 1]) {
-                out.push(at - 1);
-            }
-            out.push(at);
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
 }
 
 /// Seeds to the sorted, disjoint windows that hold every match overlapping one: each widened by `reach`
@@ -621,22 +672,56 @@ impl Compiled {
             }
             _ => {}
         }
-        let starts = match rule.reach {
-            Reach::AtAnchor(before) => Some(before),
-            Reach::Whole
-                if !rule.context && hir.as_ref().is_some_and(|h| begins_at_anchor(h, rule)) =>
-            {
-                Some(&[][..])
-            }
-            _ => None,
+        let lead = match rule.reach {
+            Reach::AtAnchor(before) => Lead::At(before),
+            Reach::Whole if !rule.context => match hir.as_ref().and_then(|h| lead_of(h, rule)) {
+                Some(0) => Lead::At(&[]),
+                Some(n) => Lead::Within(n),
+                None => Lead::Anywhere,
+            },
+            _ => Lead::Anywhere,
         };
+        let single = rule
+            .anchors
+            .iter()
+            .flat_map(|a| expand_anchor(a))
+            .filter(|a| a.len() == 1)
+            .map(|a| a.as_bytes()[0].to_ascii_lowercase())
+            .collect();
         Ok(Compiled {
             rule,
             part: Part::new(hir.as_ref(), &re),
             re,
             longest,
-            starts,
+            lead,
+            single,
         })
+    }
+
+    /// Whether the rule is searched in less than the whole text.
+    #[cfg(test)]
+    fn planned(&self) -> bool {
+        self.lead != Lead::Anywhere || matches!(self.rule.reach, Reach::Scan(_))
+    }
+
+    /// Where this rule (number `i`) may match in `text` by its [`Lead`]: at each occurrence of its anchors,
+    /// and a byte before one where that byte is in `before`; sorted, distinct.
+    fn anchors_in(&self, i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut Vec<usize>) {
+        out.clear();
+        let b = text.as_bytes();
+        for &(r, at) in &wake.starts {
+            if r as usize == i {
+                if at > 0 && before.contains(&b[at - 1]) {
+                    out.push(at - 1);
+                }
+                out.push(at);
+            }
+        }
+        for &a in &self.single {
+            out.extend(memchr::memchr2_iter(a, a.to_ascii_uppercase(), b));
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     /// The first match starting at or after `at` that `plan` allows, from `*k` on (the plan's range or
@@ -664,6 +749,17 @@ impl Compiled {
                     *k += 1;
                 }
                 None
+            }
+            Plan::Near(anchors, before) => {
+                // The first match from `at` holds an anchor at or after `at`, and begins at most `before`
+                // bytes ahead of it: no match begins between `at` and there.
+                while anchors.get(*k).is_some_and(|&a| a < at) {
+                    *k += 1;
+                }
+                let from = at.max(anchors.get(*k)?.saturating_sub(*before));
+                self.re
+                    .search(&Input::new(bytes).span(from..bytes.len()))
+                    .map(|m| m.range())
             }
             Plan::Starts(ss) => {
                 while let Some(&s) = ss.get(*k) {
@@ -833,35 +929,90 @@ mod tests {
 
     /// Rules whose matches begin with an anchor are tried there only; others search the whole text.
     #[test]
-    fn rules_that_begin_at_an_anchor_are_told_from_the_pattern() {
+    fn where_matches_begin_is_told_from_the_pattern() {
         let set = every_rule();
-        let starts = |id: &str| {
-            let c = set.rules.iter().find(|c| c.rule.id == id).unwrap();
-            c.starts.is_some()
-        };
+        let lead = |id: &str| set.rules.iter().find(|c| c.rule.id == id).unwrap().lead;
         for id in [
             "anthropic-key",
             "github-token",
             "aws-access-key-id",
             "sk-hex-key",
+            // Letters in either case: `(?i)Co-Authored-By:` begins with its anchor too.
+            "provider-coauthor-trailer",
         ] {
-            assert!(starts(id), "{id}");
+            assert_eq!(lead(id), Lead::At(&[]), "{id}");
         }
-        // `@` is inside an address; `-by` inside `Signed-off-by:`; context words are not in the match.
-        for id in [
-            "email",
-            "person-trailer",
-            "aws-secret-near-key-id",
-            "url-password",
-        ] {
-            assert!(!starts(id), "{id}");
+        // An address's local part: at most 64 bytes before its `@`; an optional emoji and space.
+        assert_eq!(lead("email"), Lead::Within(64));
+        assert_eq!(lead("provider-generated-with"), Lead::Within(5));
+        // Any number of blanks before `Signed-off-by:`; context words are not in the match.
+        for id in ["person-trailer", "aws-secret-near-key-id"] {
+            assert_eq!(lead(id), Lead::Anywhere, "{id}");
         }
         let derived = set
             .rules
             .iter()
-            .filter(|c| c.starts.is_some() && matches!(c.rule.reach, Reach::Whole))
+            .filter(|c| c.lead != Lead::Anywhere && matches!(c.rule.reach, Reach::Whole))
             .count();
         assert!(derived > 40, "{derived}");
+    }
+
+    /// Rules searched from their anchors (or in windows) find what a search of the whole text finds, on
+    /// texts built from each rule's own pattern, its anchors alone and filler, run into each other.
+    #[test]
+    fn plans_find_what_a_whole_search_finds_in_texts_from_each_pattern() {
+        use super::super::pattern_samples::{parse, sample, Rng};
+        let set = every_rule();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let filler: &[&[u8]] = &[
+            b" ", b"\n", b"\n", b"x", b"=", b":", b"\"", b"-", b"9", b"@", b"_",
+        ];
+        let (mut rules, mut matched) = (0, 0);
+        for (i, c) in set.rules.iter().enumerate().filter(|(_, c)| c.planned()) {
+            rules += 1;
+            let hir = parse(c.rule.pattern);
+            let anchors: Vec<String> = c
+                .rule
+                .anchors
+                .iter()
+                .flat_map(|a| expand_anchor(a))
+                .collect();
+            let mut hits = 0;
+            for _ in 0..120 {
+                let mut text = Vec::new();
+                for _ in 0..1 + rng.below(4) {
+                    match rng.below(4) {
+                        0 if !anchors.is_empty() => {
+                            text.extend_from_slice(anchors[rng.below(anchors.len())].as_bytes())
+                        }
+                        1 => text.extend_from_slice(filler[rng.below(filler.len())]),
+                        _ => sample(&hir, &mut rng, &mut text),
+                    }
+                }
+                let Ok(text) = String::from_utf8(text) else {
+                    continue;
+                };
+                let mut planned = Vec::new();
+                set.find_woken(&text, &set.wake(&text), &mut planned);
+                let got: Vec<_> = planned.iter().filter(|f| f.rule == c.rule.id).collect();
+                let mut whole = Vec::new();
+                set.rules[i].find(&text, Plan::Whole, &mut whole);
+                assert_eq!(
+                    got,
+                    whole.iter().collect::<Vec<_>>(),
+                    "{} in {text:?}",
+                    c.rule.id
+                );
+                hits += usize::from(!whole.is_empty());
+            }
+            matched += usize::from(hits > 0);
+        }
+        assert!(rules > 100, "{rules} planned rules");
+        // Checks reject some shapes (placeholders, low entropy) whatever the text: most rules must match.
+        assert!(
+            matched * 10 >= rules * 9,
+            "{matched} of {rules} planned rules matched"
+        );
     }
 
     #[test]
@@ -973,8 +1124,8 @@ mod tests {
                         c.rule.id
                     );
                 }
-                // A rule searched in windows or at its anchors finds what a search of the whole text finds.
-                if !matches!(c.rule.reach, Reach::Whole) {
+                // A rule searched in windows or from its anchors finds what a search of the whole text finds.
+                if c.planned() {
                     if !found.is_empty() {
                         exercised.insert(c.rule.id);
                     }
@@ -984,13 +1135,14 @@ mod tests {
                 }
             }
         }
-        let planned = set
-            .rules
-            .iter()
-            .filter(|c| !matches!(c.rule.reach, Reach::Whole));
-        for c in planned {
-            assert!(exercised.contains(c.rule.id), "{} never matched", c.rule.id);
-        }
+        let planned = set.rules.iter().filter(|c| c.planned());
+        // Declared plans, at least, are exercised here (derived ones in `plans_find_…_own_pattern`).
+        let missed: Vec<&str> = planned
+            .filter(|c| !matches!(c.rule.reach, Reach::Whole))
+            .map(|c| c.rule.id)
+            .filter(|id| !exercised.contains(id))
+            .collect();
+        assert!(missed.is_empty(), "never matched: {missed:?}");
     }
 
     /// The pair scan finds exactly the literals an overlapping Aho-Corasick search finds, on texts dense in
