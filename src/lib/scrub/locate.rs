@@ -177,6 +177,35 @@ pub fn ipv6_group(text: &Text, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// Forty or more letters, digits, `/` and `+` in a row: where the 40 characters of an AWS secret access key
+/// can be.
+pub fn base64_runs(text: &Text, out: &mut Vec<Range<usize>>) {
+    const LEN: usize = 40;
+    let key = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+');
+    let b = text.bytes;
+    let mut at = 0;
+    while at + LEN <= b.len() {
+        // The run holding byte `at + LEN - 1`, if any, is the only one that can reach back to `at`.
+        let probe = at + LEN - 1;
+        if !key(&b[probe]) {
+            at = probe + 1;
+            continue;
+        }
+        let start = b[at..probe]
+            .iter()
+            .rposition(|c| !key(c))
+            .map_or(at, |i| at + i + 1);
+        let end = b[probe..]
+            .iter()
+            .position(|c| !key(c))
+            .map_or(b.len(), |i| probe + i);
+        if end - start >= LEN {
+            out.push(start..end);
+        }
+        at = end + 1;
+    }
+}
+
 /// `pat`, 14 letters or digits and a full stop: the head of an Airtable personal access token (`pat` alone
 /// is too common to be an anchor: `path`, `pattern`).
 pub fn airtable_head(text: &Text, out: &mut Vec<Range<usize>>) {
@@ -210,6 +239,38 @@ mod tests {
             let m = digit_bytes(w);
             let want = (b.is_ascii_digit() as u64) << 15 | 1 << 47 | 1 << 55;
             assert_eq!(m, want, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn base64_runs_are_the_maximal_runs_of_forty_or_more() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..3_000 {
+            let mut text = Vec::new();
+            let len = (round % 300) as usize;
+            while text.len() < len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // Mostly key characters, so that runs of every length around forty occur.
+                let alphabet = b"aZ09/+aZ09/+aZ09/+aZ09/+aZ09/+aZ09/+aZ09/+ =.\n";
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let key = |b: u8| b.is_ascii_alphanumeric() || b == b'/' || b == b'+';
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < text.len() {
+                let s = i;
+                while i < text.len() && key(text[i]) {
+                    i += 1;
+                }
+                if i - s >= 40 {
+                    want.push(s..i);
+                }
+                i += 1;
+            }
+            let got = seeds(base64_runs, std::str::from_utf8(&text).unwrap());
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&text));
         }
     }
 

@@ -477,17 +477,7 @@ impl RuleSet {
         for &i in &self.always {
             let c = &self.rules[i];
             match c.rule.reach {
-                Reach::Scan(scan) => {
-                    ranges.clear();
-                    scan(&scanned, &mut ranges);
-                    if ranges.is_empty() {
-                        continue;
-                    }
-                    // A scan's rule has a bounded longest match (checked when compiled).
-                    let reach = c.longest.unwrap_or(usize::MAX);
-                    windows(&mut ranges, reach, text.len());
-                    c.find(text, Plan::Windows(&ranges), out);
-                }
+                Reach::Scan(scan) => c.find_scanned(scan, text, &scanned, &mut ranges, out),
                 Reach::Whole | Reach::AtAnchor(_) => c.find(text, Plan::Whole, out),
             }
         }
@@ -497,6 +487,10 @@ impl RuleSet {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let Some(c) = self.rules.get(i) else { continue };
+                if let Reach::Scan(scan) = c.rule.reach {
+                    c.find_scanned(scan, text, &scanned, &mut ranges, out);
+                    continue;
+                }
                 match c.lead {
                     Lead::At(before) => {
                         c.anchors_in(i, before, text, wake, &mut starts);
@@ -657,8 +651,8 @@ impl Compiled {
             Reach::Scan(_) if longest.is_none() => {
                 return Err(reach_error("a scanned rule needs a bounded longest match"))
             }
-            Reach::Scan(_) if !rule.anchors.is_empty() => {
-                return Err(reach_error("a scanned rule must have no anchors"))
+            Reach::Scan(_) if !rule.anchors.is_empty() && !rule.context => {
+                return Err(reach_error("a scanned rule can have context words only"))
             }
             // One-byte anchors are reported at their first occurrence only.
             Reach::AtAnchor(_)
@@ -696,6 +690,26 @@ impl Compiled {
             lead,
             single,
         })
+    }
+
+    /// Every match in the windows around the seeds `scan` reports in `text` (`scanned` is `text`).
+    fn find_scanned(
+        &self,
+        scan: locate::Scan,
+        text: &str,
+        scanned: &locate::Text,
+        ranges: &mut Vec<Range<usize>>,
+        out: &mut Vec<Finding>,
+    ) {
+        ranges.clear();
+        scan(scanned, ranges);
+        if ranges.is_empty() {
+            return;
+        }
+        // A scan's rule has a bounded longest match (checked when compiled).
+        let reach = self.longest.unwrap_or(usize::MAX);
+        windows(ranges, reach, text.len());
+        self.find(text, Plan::Windows(ranges), out);
     }
 
     /// Whether the rule is searched in less than the whole text.

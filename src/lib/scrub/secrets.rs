@@ -23,7 +23,10 @@ macro_rules! rule {
         Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: R, reach: $reach }
     };
     (context $id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, pattern: $p, check: $check, placeholder: R, reach: Reach::Whole }
+        rule!(context $id, [$($a),*], $p, $check, Reach::Whole)
+    };
+    (context $id:literal, [$($a:literal),*], $p:literal, $check:expr, $reach:expr) => {
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, pattern: $p, check: $check, placeholder: R, reach: $reach }
     };
 }
 
@@ -301,7 +304,8 @@ pub static RULES: &[Rule] = &[
         context "aws-secret-near-key-id",
         ["akia", "asia", "aws"],
         r"(?:^|\\[nrt]|[^A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
-        Check::Custom(aws_secret)
+        Check::Custom(aws_secret),
+        Reach::Scan(locate::base64_runs)
     ),
     rule!(
         "aws-session-token",
@@ -873,7 +877,8 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "netrc-password",
-        ["password"],
+        // `login` begins every match, and is where the regex is tried (`password` is in every match too).
+        ["login"],
         r"(?i)\blogin\s+\S+\s+password\s+(?P<s>[^\s'\x22\\]+)",
         Check::Custom(not_placeholder)
     ),
