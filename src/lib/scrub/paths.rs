@@ -434,8 +434,13 @@ impl PathRules {
             ];
             // Overlapping matches: in `ann.lee@bo.smith@corp.io` the domain of one is the local part of the
             // next, which the next pass (seeing `<pseudonym>.lee@bo.smith@…`) would learn.
+            // A match's `@` is at most this far into it (a byte before the local part, three words of 20
+            // and two separators): no match begins more than that before the next `@`.
+            const LOCAL: usize = 63;
             let mut at = 0;
-            while let Some(m) = re.find_at(b, at) {
+            while let Some(m) = memchr::memchr(b'@', &b[at..])
+                .and_then(|i| re.find_at(b, (at + i).saturating_sub(LOCAL).max(at)))
+            {
                 // The local part's words (`a`, `b`, `c` in the pattern) are its runs of letters: read off
                 // the match, not by a capture search (the costly part on text full of addresses). The
                 // match begins with a letter only where the local part starts the text.
@@ -728,6 +733,24 @@ mod tests {
         rules.scan(text, false, &key, Some(&mut learned), &mut f);
         let f = settle(text, f);
         (apply(text, &f), learned.logins)
+    }
+
+    /// The words of a personal address are learned however long they are (three of twenty letters reach
+    /// 63 bytes before the `@`), far into a text and before other addresses.
+    #[test]
+    fn the_words_of_long_addresses_are_learned() {
+        let (a, b, c) = ("a".repeat(20), "b".repeat(20), "c".repeat(20));
+        let text = format!(
+            "{} mail {a}.{b}_{c}@corp.io, ann.lee@corp.io and bo-smith@x.org",
+            "text ".repeat(40)
+        );
+        let (_, learned) = run(&text);
+        for w in ["ann", "lee", &a, &b, &c, "bo", "smith"] {
+            assert!(
+                learned.iter().any(|l| l == w) == (w.len() >= 3),
+                "{w}: {learned:?}"
+            );
+        }
     }
 
     #[test]
