@@ -244,7 +244,7 @@ impl Scrubber {
         let wake = self.rules.wake(text);
         let mut paths = Vec::new();
         self.paths
-            .scan_with(wake.paths, text, meta, &self.key, learned, &mut paths);
+            .scan_with(&wake.paths, text, meta, &self.key, learned, &mut paths);
         (paths, wake)
     }
 

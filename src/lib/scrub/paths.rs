@@ -105,6 +105,8 @@ fn build(p: &str) -> Result<Regex, RuleError> {
 }
 
 const HOME: u8 = 1;
+/// How far into a home path its home literal may begin: `file://` and `/mnt/c` before `/Users/`.
+const HOME_LEAD: usize = 13;
 const DASH: u8 = 2;
 const TILDE: u8 = 4;
 const AT: u8 = 8;
@@ -122,6 +124,9 @@ pub const LITERALS: &[(&str, u8)] = &[
     ("%2fhome%2f", HOME),
     ("%2fusers%2f", HOME),
     (":/users/", HOME),
+    // Mixed separators (`C:\Users/bob`): every home path holds one of these literals.
+    ("\\users/", HOME),
+    ("/users\\", HOME),
     ("-home-", DASH),
     ("-users-", DASH),
     ("~", TILDE),
@@ -140,6 +145,23 @@ pub const LITERALS: &[(&str, u8)] = &[
 
 fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
     std::str::from_utf8(m.as_bytes()).ok()
+}
+
+/// Which of [`LITERALS`] a text holds (their bits), and where its home-directory literals begin.
+#[derive(Clone, Default, Debug)]
+pub struct PathHits {
+    pub have: u8,
+    /// As the anchor pass reports them (nearly in text order).
+    pub homes: Vec<usize>,
+}
+
+impl PathHits {
+    pub fn add(&mut self, bit: u8, at: usize) {
+        self.have |= bit;
+        if bit == HOME {
+            self.homes.push(at);
+        }
+    }
 }
 
 /// Runs `re` when all of `need` is in `have`.
@@ -265,10 +287,11 @@ impl PathRules {
     }
 
     /// Which of the regexes below can match `text` at all (one automaton pass over their literals).
-    fn wanted(&self, text: &str) -> u8 {
-        let mut bits = 0;
-        self.prefilter.for_each(text.as_bytes(), |b, _| bits |= b);
-        bits
+    fn wanted(&self, text: &str) -> PathHits {
+        let mut hits = PathHits::default();
+        self.prefilter
+            .for_each(text.as_bytes(), |bit, at| hits.add(bit, at));
+        hits
     }
 
     /// The login segment of every home path, prompt, ssh target, URL user and remote owner in `text`, and,
@@ -282,19 +305,42 @@ impl PathRules {
         learned: Option<&mut Learned>,
         out: &mut Vec<Finding>,
     ) {
-        self.scan_with(self.wanted(text), text, meta, key, learned, out);
+        self.scan_with(&self.wanted(text), text, meta, key, learned, out);
     }
 
-    /// [`PathRules::scan`] given which of [`LITERALS`]' bits `text` holds (from a pass done elsewhere).
+    /// Every home path in `b`, as the home regex finds them, searched for only from shortly before each
+    /// of `homes` (where the home literals begin, in order): every home path holds one at most
+    /// [`HOME_LEAD`] bytes in, so neither the text before a path nor the tail after the last is scanned.
+    fn home_paths<'t>(
+        &'t self,
+        b: &'t [u8],
+        homes: &'t [usize],
+    ) -> impl Iterator<Item = regex::bytes::Match<'t>> + 't {
+        let re = &self.home;
+        let mut at = 0;
+        let mut next = 0;
+        std::iter::from_fn(move || {
+            while homes.get(next).is_some_and(|&h| h < at) {
+                next += 1;
+            }
+            let from = homes.get(next)?.saturating_sub(HOME_LEAD).max(at);
+            let m = re.find_at(b, from)?;
+            at = m.end().max(m.start() + 1);
+            Some(m)
+        })
+    }
+
+    /// [`PathRules::scan`] given which of [`LITERALS`] `text` holds (from a pass done elsewhere).
     pub fn scan_with(
         &self,
-        have: u8,
+        hits: &PathHits,
         text: &str,
         meta: bool,
         key: &PseudonymKey,
         mut learned: Option<&mut Learned>,
         out: &mut Vec<Finding>,
     ) {
+        let have = hits.have;
         if have == 0 {
             return;
         }
@@ -312,10 +358,19 @@ impl PathRules {
                 }
             }
         };
-        if let Some(re) = gated(have, HOME, &self.home) {
+        if have & HOME != 0 {
             // The login is what follows the home prefix's last separator (it holds none itself): found
             // without a capture search, the costly part for logs full of absolute paths.
-            for m in re.find_iter(b) {
+            // The anchor pass reports literals by where their rarest bytes are, not quite in text order.
+            let mut sorted = Vec::new();
+            let homes = if hits.homes.is_sorted() {
+                &hits.homes
+            } else {
+                sorted.extend_from_slice(&hits.homes);
+                sorted.sort_unstable();
+                &sorted
+            };
+            for m in self.home_paths(b, homes) {
                 let path = m.as_bytes();
                 // `<email>/home/x` was `bob@corp.io/home/x`: no home path after a letter.
                 if path.first() == Some(&b'>') && placeholder_before(text, m.start() + 1).is_some()
@@ -753,6 +808,48 @@ mod tests {
         }
     }
 
+    /// Searching for home paths only from shortly before the home literals finds what the regex finds in the
+    /// whole text: texts built from the home pattern itself, in every spelling, run into each other.
+    #[test]
+    fn home_paths_are_found_from_their_literals_as_in_the_whole_text() {
+        use crate::scrub::pattern_samples::{parse, sample, Rng};
+        let rules = PathRules::compile(ExampleEmails::default()).unwrap();
+        let hir = parse(rules.home.as_str());
+        let mut rng = Rng(0x51_7cc1_b727_220a);
+        let filler: &[&[u8]] = &[
+            b" ", b"x", b"/", b"\\", b"%", b":", b"file://", b"/mnt/c", b"\n",
+        ];
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..1 + rng.below(4) {
+                if rng.below(2) == 0 {
+                    text.extend_from_slice(filler[rng.below(filler.len())]);
+                }
+                sample(&hir, &mut rng, &mut text);
+            }
+            let Ok(text) = String::from_utf8(text) else {
+                continue;
+            };
+            let hits = rules.wanted(&text);
+            let mut homes = hits.homes.clone();
+            homes.sort_unstable();
+            let got: Vec<_> = rules
+                .home_paths(text.as_bytes(), &homes)
+                .map(|m| m.range())
+                .collect();
+            let want: Vec<_> = rules
+                .home
+                .find_iter(text.as_bytes())
+                .map(|m| m.range())
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+            assert!(want.is_empty() || hits.have & HOME != 0, "{text:?}");
+            found += want.len();
+        }
+        assert!(found > 10_000, "{found} home paths");
+    }
+
     #[test]
     fn home_paths_in_every_spelling() {
         let key = PseudonymKey::from_bytes([7; 32]);
@@ -767,6 +864,9 @@ mod tests {
                 format!(r#"{{"p":"C:\\Users\\{p}\\proj"}}"#),
             ),
             ("C:/Users/alice/x", format!("C:/Users/{p}/x")),
+            // Mixed separators.
+            (r"C:\Users/alice/x", format!(r"C:\Users/{p}/x")),
+            (r"D:/Users\alice\x", format!(r"D:/Users\{p}\x")),
             ("/mnt/c/Users/alice/x", format!("/mnt/c/Users/{p}/x")),
             (
                 r"\\wsl$\Ubuntu\home\alice\x",

@@ -355,8 +355,8 @@ enum Hit {
 #[derive(Clone, Default, Debug)]
 pub struct Wake {
     rules: [u64; 4],
-    /// The bits of the path literals present (`paths::LITERALS`).
-    pub paths: u8,
+    /// The path literals present (`paths::LITERALS`).
+    pub paths: paths::PathHits,
     /// (rule, position) of every anchor of a rule whose matches begin near its anchors ([`Compiled::lead`]),
     /// in text order.
     starts: Vec<(u16, usize)>,
@@ -459,7 +459,7 @@ impl RuleSet {
                     w.starts.push((i, at));
                 }
             }
-            Hit::Path(bit) => w.paths |= bit,
+            Hit::Path(bit) => w.paths.add(bit, at),
         });
         w
     }
