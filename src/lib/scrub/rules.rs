@@ -358,7 +358,7 @@ pub struct Wake {
     /// The path literals present (`paths::LITERALS`).
     pub paths: paths::PathHits,
     /// (rule, position) of every anchor of a rule whose matches begin near its anchors ([`Compiled::lead`]),
-    /// in text order.
+    /// as the anchor pass reports them (by where their rarest bytes are: nearly in text order).
     starts: Vec<(u16, usize)>,
 }
 
