@@ -17,10 +17,12 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex_automata::meta::{self, Regex};
+use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Hir, HirKind};
+
+use super::rules::build;
 
 /// The names of the groups that hold what a rule replaces.
 pub const GROUPS: [&str; 4] = ["s", "t", "u", "v"];
@@ -57,7 +59,7 @@ pub struct Searched {
 
 impl Part {
     /// How to read the part off a match of `hir` (the parse of `re`'s pattern).
-    pub fn new(hir: Option<&Hir>, re: &Regex) -> Part {
+    pub fn new(hir: &Hir, re: &Regex) -> Part {
         let names = re
             .group_info()
             .pattern_names(regex_automata::PatternID::ZERO)
@@ -68,7 +70,8 @@ impl Part {
         if names.is_empty() {
             return Part::Whole;
         }
-        match hir.filter(|_| names.len() == 1).and_then(split) {
+        let bounds = if names.len() == 1 { split(hir) } else { None };
+        match bounds {
             Some((start, end)) => Part::Split {
                 group: names[0],
                 start,
@@ -158,7 +161,7 @@ impl Searched {
     fn meet(&self, bytes: &[u8], m: Range<usize>) -> Option<usize> {
         let (near, far) = self
             .built
-            .get_or_init(|| Some((build(&self.near)?, build(&self.far)?)))
+            .get_or_init(|| Some((build(&self.near).ok()?, build(&self.far).ok()?)))
             .as_ref()?;
         let anchored = |r: Range<usize>| Input::new(bytes).span(r).anchored(Anchored::Yes);
         let mid = near.search(&anchored(m.clone()))?.end();
@@ -180,17 +183,6 @@ fn split(hir: &Hir) -> Option<(Side, Side)> {
 
 fn is_group(hir: &Hir) -> bool {
     matches!(hir.kind(), HirKind::Capture(c) if c.name.as_deref().is_some_and(|n| GROUPS.contains(&n)))
-}
-
-fn build(hir: &Hir) -> Option<Regex> {
-    Regex::builder()
-        .configure(
-            meta::Config::new()
-                .nfa_size_limit(Some(32 << 20))
-                .utf8_empty(false),
-        )
-        .build_from_hir(hir)
-        .ok()
 }
 
 #[cfg(test)]
@@ -239,7 +231,7 @@ mod tests {
         {
             let hir = parse(rule.pattern);
             let re = regex(rule.pattern);
-            let part = Part::new(Some(&hir), &re);
+            let part = Part::new(&hir, &re);
             if !matches!(part, Part::Split { .. }) {
                 continue;
             }
@@ -278,7 +270,7 @@ mod tests {
     fn an_optional_piece_the_rest_cannot_follow_is_left_to_the_capture_search() {
         let pattern = r"\bsk-ant-(?:[a-z]{3,5}\d\d-)?(?P<s>[A-Za-z0-9_-]{40,})";
         let re = regex(pattern);
-        let part = Part::new(Some(&parse(pattern)), &re);
+        let part = Part::new(&parse(pattern), &re);
         assert!(matches!(
             part,
             Part::Split {
@@ -302,7 +294,7 @@ mod tests {
     fn fixed_lengths_count_in_from_the_match_bounds() {
         let pattern = r"\bgh[pousr]_(?P<s>[A-Za-z0-9]{20,40})\b";
         let re = regex(pattern);
-        let part = Part::new(Some(&parse(pattern)), &re);
+        let part = Part::new(&parse(pattern), &re);
         assert!(matches!(
             part,
             Part::Split {
@@ -312,13 +304,13 @@ mod tests {
             }
         ));
         assert!(matches!(
-            Part::new(Some(&parse("[a-z]+@[a-z]+")), &regex("[a-z]+@[a-z]+")),
+            Part::new(&parse("[a-z]+@[a-z]+"), &regex("[a-z]+@[a-z]+")),
             Part::Whole
         ));
         // A group inside an alternation is left to the capture search.
         let alt = r"a(?P<s>b+)|c(?P<t>d+)";
         assert!(matches!(
-            Part::new(Some(&parse(alt)), &regex(alt)),
+            Part::new(&parse(alt), &regex(alt)),
             Part::Captures(_)
         ));
     }

@@ -40,11 +40,7 @@ pub fn sample(hir: &Hir, rng: &mut Rng, out: &mut Vec<u8>) {
     }
 }
 
+/// A pattern parsed as the rule engine reads it.
 pub fn parse(pattern: &str) -> Hir {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .unwrap()
+    super::rules::parse(pattern).unwrap()
 }

@@ -5,7 +5,6 @@
 use std::ops::Range;
 
 use regex_automata::meta::{self, Regex};
-use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -387,6 +386,11 @@ pub enum RuleError {
         error: regex::Error,
     },
     #[error("rule {id}: {error}")]
+    Syntax {
+        id: &'static str,
+        error: Box<regex_syntax::Error>,
+    },
+    #[error("rule {id}: {error}")]
     Build {
         id: &'static str,
         error: Box<meta::BuildError>,
@@ -578,6 +582,28 @@ fn fold_case(hir: &Hir) -> Hir {
     }
 }
 
+/// A rule's pattern parsed as the engine reads it: bytes, not Unicode (`\w` is ASCII, `.` any byte).
+pub(super) fn parse(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(Box::new)
+}
+
+/// The regex for a parsed pattern (a rule's, or a piece of one: see [`super::part`]).
+pub(super) fn build(hir: &Hir) -> Result<Regex, Box<meta::BuildError>> {
+    Regex::builder()
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(32 << 20))
+                .utf8_empty(false),
+        )
+        .build_from_hir(hir)
+        .map_err(Box::new)
+}
+
 /// Builds the rules' regexes on every core: it is most of a run's start-up, which a short input feels. A part
 /// whose thread cannot be started is built here instead.
 fn compile_all(rules: &[&'static Rule]) -> Result<Vec<Compiled>, RuleError> {
@@ -626,26 +652,10 @@ fn windows(seeds: &mut Vec<Range<usize>>, reach: usize, len: usize) {
 
 impl Compiled {
     fn new(rule: &'static Rule) -> Result<Compiled, RuleError> {
-        let re = Regex::builder()
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .configure(
-                meta::Config::new()
-                    .nfa_size_limit(Some(32 << 20))
-                    .utf8_empty(false),
-            )
-            .build(rule.pattern)
-            .map_err(|error| RuleError::Build {
-                id: rule.id,
-                error: Box::new(error),
-            })?;
-        // The same parse the regex was built from, for properties the regex does not expose.
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(rule.pattern)
-            .ok();
-        let longest = hir.as_ref().and_then(|h| h.properties().maximum_len());
+        // One parse, for the regex and for the properties the regex does not expose.
+        let hir = parse(rule.pattern).map_err(|error| RuleError::Syntax { id: rule.id, error })?;
+        let re = build(&hir).map_err(|error| RuleError::Build { id: rule.id, error })?;
+        let longest = hir.properties().maximum_len();
         let reach_error = |why| RuleError::Reach { id: rule.id, why };
         match rule.reach {
             Reach::Scan(_) if longest.is_none() => {
@@ -668,7 +678,7 @@ impl Compiled {
         }
         let lead = match rule.reach {
             Reach::AtAnchor(before) => Lead::At(before),
-            Reach::Whole if !rule.context => match hir.as_ref().and_then(|h| lead_of(h, rule)) {
+            Reach::Whole if !rule.context => match lead_of(&hir, rule) {
                 Some(0) => Lead::At(&[]),
                 Some(n) => Lead::Within(n),
                 None => Lead::Anywhere,
@@ -684,7 +694,7 @@ impl Compiled {
             .collect();
         Ok(Compiled {
             rule,
-            part: Part::new(hir.as_ref(), &re),
+            part: Part::new(&hir, &re),
             re,
             longest,
             lead,
