@@ -56,8 +56,8 @@ pub struct Rule {
 /// Where in a text the rule's regex searches.
 #[derive(Clone, Copy)]
 pub enum Reach {
-    /// The whole text (of every text its anchors wake, or of every text if it has none); only where its
-    /// anchors begin, anchored, when the pattern shows every match begins with one (`begins_at_anchor`).
+    /// The whole text (of every text its anchors wake, or of every text if it has none); from near its
+    /// anchors when the pattern shows every match begins at or shortly before one (see [`Lead`]).
     Whole,
     /// Every match begins at one of the rule's anchors, or one byte before it when that byte is one of
     /// these: the regex is tried there only, anchored (a keyword that starts an assignment; `_auth`).
@@ -733,16 +733,22 @@ impl Compiled {
     fn anchors_in(&self, i: usize, before: &[u8], text: &str, wake: &Wake, out: &mut Vec<usize>) {
         out.clear();
         let b = text.as_bytes();
-        for &(r, at) in &wake.starts {
-            if r as usize == i {
+        out.extend(
+            wake.starts
+                .iter()
+                .filter(|&&(r, _)| r as usize == i)
+                .map(|&(_, at)| at),
+        );
+        for &a in &self.single {
+            out.extend(memchr::memchr2_iter(a, a.to_ascii_uppercase(), b));
+        }
+        if !before.is_empty() {
+            for j in 0..out.len() {
+                let at = out[j];
                 if at > 0 && before.contains(&b[at - 1]) {
                     out.push(at - 1);
                 }
-                out.push(at);
             }
-        }
-        for &a in &self.single {
-            out.extend(memchr::memchr2_iter(a, a.to_ascii_uppercase(), b));
         }
         out.sort_unstable();
         out.dedup();
@@ -1160,7 +1166,8 @@ mod tests {
             }
         }
         let planned = set.rules.iter().filter(|c| c.planned());
-        // Declared plans, at least, are exercised here (derived ones in `plans_find_…_own_pattern`).
+        // Declared plans, at least, are exercised here (derived ones in
+        // `plans_find_what_a_whole_search_finds_in_texts_from_each_pattern`).
         let missed: Vec<&str> = planned
             .filter(|c| !matches!(c.rule.reach, Reach::Whole))
             .map(|c| c.rule.id)
