@@ -151,7 +151,7 @@ fn str_of(m: regex::bytes::Match<'_>) -> Option<&str> {
 #[derive(Clone, Default, Debug)]
 pub struct PathHits {
     pub have: u8,
-    /// As the anchor pass reports them (nearly in text order).
+    /// As the anchor pass reports them: by where their rarest bytes are, nearly in text order.
     pub homes: Vec<usize>,
 }
 
@@ -161,6 +161,16 @@ impl PathHits {
         if bit == HOME {
             self.homes.push(at);
         }
+    }
+
+    /// [`PathHits::homes`] in text order.
+    fn homes_in_order(&self) -> std::borrow::Cow<'_, [usize]> {
+        if self.homes.is_sorted() {
+            return (&self.homes[..]).into();
+        }
+        let mut sorted = self.homes.clone();
+        sorted.sort_unstable();
+        sorted.into()
     }
 }
 
@@ -361,16 +371,8 @@ impl PathRules {
         if have & HOME != 0 {
             // The login is what follows the home prefix's last separator (it holds none itself): found
             // without a capture search, the costly part for logs full of absolute paths.
-            // The anchor pass reports literals by where their rarest bytes are, not quite in text order.
-            let mut sorted = Vec::new();
-            let homes = if hits.homes.is_sorted() {
-                &hits.homes
-            } else {
-                sorted.extend_from_slice(&hits.homes);
-                sorted.sort_unstable();
-                &sorted
-            };
-            for m in self.home_paths(b, homes) {
+            let homes = hits.homes_in_order();
+            for m in self.home_paths(b, &homes) {
                 let path = m.as_bytes();
                 // `<email>/home/x` was `bob@corp.io/home/x`: no home path after a letter.
                 if path.first() == Some(&b'>') && placeholder_before(text, m.start() + 1).is_some()
@@ -765,6 +767,7 @@ impl NameMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scrub::finding::{apply, settle};
 
     #[test]
     fn every_generic_login_is_found_in_any_case() {
@@ -778,7 +781,6 @@ mod tests {
         assert!(is_generic_login("USER_1A2B3C4Dx"));
         assert!(is_generic_login("a...b"));
     }
-    use crate::scrub::finding::{apply, settle};
 
     fn run(text: &str) -> (String, Vec<String>) {
         let rules = PathRules::compile(ExampleEmails::default()).unwrap();
@@ -832,8 +834,7 @@ mod tests {
                 continue;
             };
             let hits = rules.wanted(&text);
-            let mut homes = hits.homes.clone();
-            homes.sort_unstable();
+            let homes = hits.homes_in_order();
             let got: Vec<_> = rules
                 .home_paths(text.as_bytes(), &homes)
                 .map(|m| m.range())
