@@ -11,8 +11,8 @@
 //!   from there to the match's end, it is the path taken. The group's end is found the same way, `body`
 //!   against `post`.
 //!
-//! Whatever does not fit (a group inside an alternation, several groups, a rest that cannot follow) falls back
-//! to the capture search, so the part is always the one the capture search would give.
+//! Whatever does not fit (a group inside an alternation, several groups, a lazy group, a rest that cannot
+//! follow) falls back to the capture search, so the part is always the one the capture search would give.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -176,9 +176,24 @@ fn split(hir: &Hir) -> Option<(Side, Side)> {
         return is_group(hir).then_some((Side::Fixed(0), Side::Fixed(0)));
     };
     let at = items.iter().position(is_group)?;
+    // A lazy group (`{2,60}?`) takes its shortest run, which the rest seldom follows to the match's end: the
+    // search for its end would nearly always fail, and the capture search decide after all.
+    if is_lazy(&items[at]) {
+        return None;
+    }
     let (pre, rest) = items.split_at(at);
     let post = &rest[1..];
     Some((Side::new(pre, pre, rest), Side::new(post, &rest[..1], post)))
+}
+
+/// Whether `hir` holds a non-greedy repetition.
+fn is_lazy(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Repetition(r) => !r.greedy || is_lazy(&r.sub),
+        HirKind::Capture(c) => is_lazy(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(is_lazy),
+        _ => false,
+    }
 }
 
 fn is_group(hir: &Hir) -> bool {
@@ -307,11 +322,12 @@ mod tests {
             Part::new(&parse("[a-z]+@[a-z]+"), &regex("[a-z]+@[a-z]+")),
             Part::Whole
         ));
-        // A group inside an alternation is left to the capture search.
-        let alt = r"a(?P<s>b+)|c(?P<t>d+)";
-        assert!(matches!(
-            Part::new(&parse(alt), &regex(alt)),
-            Part::Captures(_)
-        ));
+        // A group inside an alternation is left to the capture search, and so is a lazy one.
+        for pattern in [r"a(?P<s>b+)|c(?P<t>d+)", r"a:\s*(?P<s>[^<]{2,9}?)\s*<"] {
+            assert!(matches!(
+                Part::new(&parse(pattern), &regex(pattern)),
+                Part::Captures(_)
+            ));
+        }
     }
 }
