@@ -39,15 +39,15 @@ pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, r: &Record) {
     buf.extend_from_slice(&head.0);
     string(buf, r.pointer);
     buf.extend_from_slice(b",\"rule\":");
-    string(buf, r.finding.rule);
+    plain(buf, r.finding.rule);
     buf.extend_from_slice(b",\"kind\":");
-    string(buf, r.finding.kind.as_str());
+    plain(buf, r.finding.kind.as_str());
     buf.extend_from_slice(b",\"start\":");
     number(buf, r.start);
     buf.extend_from_slice(b",\"end\":");
     number(buf, r.end);
     buf.extend_from_slice(b",\"hash\":");
-    string(buf, r.hash);
+    plain(buf, r.hash);
     buf.extend_from_slice(b",\"placeholder\":");
     string(buf, &r.finding.replacement);
     if let Some(d) = &r.finding.note {
@@ -57,14 +57,25 @@ pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, r: &Record) {
     buf.extend_from_slice(b"}\n");
 }
 
+/// Whether serde_json writes `s` as it is between quotes (it escapes only control characters, `"` and `\`).
+fn needs_no_escape(s: &str) -> bool {
+    !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// One of our own names (a rule id, a kind, a hex hash) as a JSON string: nothing in them to escape.
+fn plain(buf: &mut Vec<u8>, s: &str) {
+    debug_assert!(needs_no_escape(s), "{s:?} needs escaping");
+    buf.push(b'"');
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(b'"');
+}
+
 /// `s` as a JSON string.
 fn string(buf: &mut Vec<u8>, s: &str) {
-    // Most are rule ids, pointers and placeholders with nothing to escape: copied as they are, exactly
-    // what serde_json writes for them (it escapes only control characters, `"` and `\`).
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        buf.push(b'"');
-        buf.extend_from_slice(s.as_bytes());
-        buf.push(b'"');
+    // Most pointers and placeholders have nothing to escape: copied as they are, exactly what serde_json
+    // writes for them.
+    if needs_no_escape(s) {
+        plain(buf, s);
         return;
     }
     // Writing to a Vec cannot fail, and a `str` always serializes.
@@ -184,6 +195,18 @@ mod tests {
         assert_eq!(second["decoded"], "say \"hi\"");
         assert_eq!(second["placeholder"], "");
         assert!(first.get("decoded").is_none());
+    }
+
+    #[test]
+    fn rule_ids_are_written_without_escaping() {
+        use crate::scrub::{models, pii, secrets};
+        for rule in [secrets::RULES, pii::RULES, models::RULES]
+            .iter()
+            .flat_map(|t| t.iter())
+        {
+            assert!(needs_no_escape(rule.id), "{}", rule.id);
+        }
+        assert!(!needs_no_escape("a\"b") && !needs_no_escape("a\\b") && !needs_no_escape("a\nb"));
     }
 
     #[test]
