@@ -116,6 +116,9 @@ enum Lead {
     /// At most this many bytes before an occurrence, read off the pattern (an address begins at most 64
     /// bytes before its `@`): the regex searches from there on.
     Within(usize),
+    /// At the start of the line an occurrence is on: the pattern begins with `(?m)^` and matches no line
+    /// feed (a `.pgpass` line). The regex is tried anchored there.
+    Line,
 }
 
 /// The places a rule's regex is run over one text.
@@ -504,6 +507,11 @@ impl RuleSet {
                         c.anchors_in(i, &[], text, wake, &mut starts);
                         c.find(text, Plan::Near(&starts, n), out);
                     }
+                    Lead::Line => {
+                        c.anchors_in(i, &[], text, wake, &mut starts);
+                        line_starts(text.as_bytes(), &mut starts);
+                        c.find(text, Plan::Starts(&starts), out);
+                    }
                     Lead::Anywhere => c.find(text, Plan::Whole, out),
                 }
             }
@@ -529,6 +537,45 @@ fn lead_of(hir: &Hir, rule: &Rule) -> Option<usize> {
         before += item.properties().maximum_len()?;
     }
     None
+}
+
+/// Whether every match of `hir` lies in one line and begins it: the pattern starts with `(?m)^` and nothing
+/// in it matches a line feed.
+fn begins_a_line(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    let first = match hir.kind() {
+        HirKind::Concat(items) => items.first(),
+        _ => None,
+    };
+    matches!(first.map(Hir::kind), Some(HirKind::Look(Look::StartLF))) && !matches_line_feed(hir)
+}
+
+/// Whether some match of `hir` holds a line feed.
+fn matches_line_feed(hir: &Hir) -> bool {
+    use regex_syntax::hir::Class;
+    match hir.kind() {
+        HirKind::Literal(l) => l.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| (r.start()..=r.end()).contains(&b'\n')),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| (r.start()..=r.end()).contains(&'\n')),
+        HirKind::Repetition(r) => r.max != Some(0) && matches_line_feed(&r.sub),
+        HirKind::Capture(c) => matches_line_feed(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(matches_line_feed),
+        HirKind::Empty | HirKind::Look(_) => false,
+    }
+}
+
+/// Each position in `at` (sorted) replaced by the start of its line; sorted, distinct.
+fn line_starts(text: &[u8], at: &mut Vec<usize>) {
+    for a in at.iter_mut() {
+        *a = memchr::memrchr(b'\n', &text[..*a]).map_or(0, |i| i + 1);
+    }
+    at.dedup();
 }
 
 /// Whether every match of `hir` begins with one of `anchors` (letters in either case), by its literal
@@ -681,6 +728,7 @@ impl Compiled {
             Reach::Whole if !rule.context => match lead_of(&hir, rule) {
                 Some(0) => Lead::At(&[]),
                 Some(n) => Lead::Within(n),
+                None if begins_a_line(&hir) => Lead::Line,
                 None => Lead::Anywhere,
             },
             _ => Lead::Anywhere,
@@ -974,6 +1022,8 @@ mod tests {
         }
         // An address's local part: at most 64 bytes before its `@`; an optional emoji and space.
         assert_eq!(lead("email"), Lead::Within(64));
+        // A `.pgpass` line: host, port, database, user and password on one line.
+        assert_eq!(lead("pgpass-line"), Lead::Line);
         assert_eq!(lead("provider-generated-with"), Lead::Within(5));
         // Any number of blanks before `Signed-off-by:`; context words are not in the match.
         for id in ["person-trailer", "aws-secret-near-key-id"] {
