@@ -217,13 +217,18 @@ fn word_start(text: &str, mut at: usize) -> usize {
 
 /// Documentation domains (RFC 2606 and friends).
 pub fn is_example_domain(domain: &str) -> bool {
-    let d = domain.to_ascii_lowercase();
+    // Allocation-free: it runs for every address found.
+    let d = domain.as_bytes();
+    let ends = |suffix: &str| {
+        d.len() >= suffix.len()
+            && d[d.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
     ["example.com", "example.org", "example.net", "example.edu"]
         .iter()
-        .any(|e| d == *e || d.ends_with(&format!(".{e}")))
-        || d.ends_with(".example")
-        || d.ends_with(".test")
-        || d.ends_with(".invalid")
+        .any(|e| ends(e) && (d.len() == e.len() || d[d.len() - e.len() - 1] == b'.'))
+        || ends(".example")
+        || ends(".test")
+        || ends(".invalid")
 }
 
 const GENERIC_LOCALS: &[&str] = &[
@@ -269,14 +274,18 @@ pub fn rule_keeps(address: &str, policy: ExampleEmails) -> bool {
     let Some((local, domain)) = address.rsplit_once('@') else {
         return false;
     };
-    domain_part(domain).is_some_and(|d| keep_email(&format!("{local}@{d}"), policy))
+    domain_part(domain).is_some_and(|d| keep_parts(local, d, policy))
 }
 
 /// Whether an address found by the e-mail rule stays, under the `example_emails` policy.
 pub fn keep_email(address: &str, policy: ExampleEmails) -> bool {
-    let Some((local, domain)) = address.rsplit_once('@') else {
-        return false;
-    };
+    address
+        .rsplit_once('@')
+        .is_some_and(|(local, domain)| keep_parts(local, domain, policy))
+}
+
+/// [`keep_email`] for the address `local@domain`.
+fn keep_parts(local: &str, domain: &str, policy: ExampleEmails) -> bool {
     if !is_example_domain(domain) {
         return false;
     }

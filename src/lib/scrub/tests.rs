@@ -5,6 +5,7 @@ use super::gates::{base62_6, crc32};
 use super::key::PseudonymKey;
 use super::options::ScrubOptions;
 use super::paths::Learned;
+use super::pii;
 use super::Scrubber;
 
 /// A small deterministic generator, so test values are random-looking but reproducible.
@@ -833,6 +834,32 @@ fn fuzz_minimized_inputs_are_idempotent() {
     ] {
         let (once, twice) = replay_fuzz_input(text.as_bytes());
         assert_eq!(twice, once, "{text:?}");
+    }
+}
+
+#[test]
+fn documentation_domains_are_told_in_either_case_and_only_whole() {
+    for d in [
+        "example.com",
+        "EXAMPLE.org",
+        "mail.Example.NET",
+        "a.b.example.edu",
+        "x.example",
+        "y.TEST",
+        "z.invalid",
+    ] {
+        assert!(pii::is_example_domain(d), "{d}");
+    }
+    for d in [
+        "notexample.com",
+        "example.com.ml",
+        "example.co",
+        "test",
+        "example",
+        "xexample.org",
+        "a.testing",
+    ] {
+        assert!(!pii::is_example_domain(d), "{d}");
     }
 }
 
