@@ -83,8 +83,12 @@ fn string(buf: &mut Vec<u8>, s: &str) {
 }
 
 /// `n` in decimal.
-fn number(buf: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
+fn number(buf: &mut Vec<u8>, n: usize) {
+    buf.extend_from_slice(decimal(n, &mut [0; 20]));
+}
+
+/// `n` in decimal (ASCII digits), written at the end of `digits`.
+pub fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -94,7 +98,7 @@ fn number(buf: &mut Vec<u8>, mut n: usize) {
             break;
         }
     }
-    buf.extend_from_slice(&digits[i..]);
+    &digits[i..]
 }
 
 /// `$XDG_STATE_HOME/codercrucible/audit/scrub-<UTC time>-<pid>.ndjson`.

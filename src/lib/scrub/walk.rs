@@ -21,13 +21,25 @@ pub enum Seg {
 
 /// `/messages/3/content`, escaped per RFC 6901.
 pub fn pointer(path: &[Seg]) -> String {
-    let mut out = String::new();
+    // Built for every string with a finding: no allocation per step.
+    let mut out = String::with_capacity(64);
     for seg in path {
         out.push('/');
         match seg {
             Seg::Name(n) => out.push_str(n),
-            Seg::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
-            Seg::Index(i) => out.push_str(&i.to_string()),
+            Seg::Key(k) if !k.contains(['~', '/']) => out.push_str(k),
+            Seg::Key(k) => {
+                for c in k.chars() {
+                    match c {
+                        '~' => out.push_str("~0"),
+                        '/' => out.push_str("~1"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Seg::Index(i) => {
+                out.extend(audit::decimal(*i, &mut [0; 20]).iter().map(|&d| d as char))
+            }
         }
     }
     out
@@ -554,5 +566,23 @@ impl Scrubber {
             Mode::Check => stamp,
         };
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_tilde_and_slash_in_keys() {
+        let path = [
+            Seg::Name("messages"),
+            Seg::Index(0),
+            Seg::Index(1234567),
+            Seg::Key("a~b/c~/é".into()),
+            Seg::Key("plain".into()),
+        ];
+        assert_eq!(pointer(&path), "/messages/0/1234567/a~0b~1c~0~1é/plain");
+        assert_eq!(pointer(&[]), "");
     }
 }
