@@ -115,9 +115,14 @@ const FILE_LIKE_TLDS: &[&str] = &[
 ];
 
 fn tld_ok(domain: &str) -> bool {
-    let tld = domain.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    COMMON_TLDS.contains(&tld.as_str())
-        || (tld.len() == 2 && !FILE_LIKE_TLDS.contains(&tld.as_str()))
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    // Lowered on the stack (it runs for every address found); a longer label is in neither list.
+    let mut buf = [0u8; 16];
+    let Some(tld) = super::gates::lowered(tld.as_bytes(), &mut buf).map(|t| &*t) else {
+        return false;
+    };
+    let listed = |list: &[&str]| list.iter().any(|t| t.as_bytes() == tld);
+    listed(COMMON_TLDS) || (tld.len() == 2 && !listed(FILE_LIKE_TLDS))
 }
 
 /// An address, unless it is URL userinfo (`https://user@host`) or scp syntax (`git@github.com:org/repo`).

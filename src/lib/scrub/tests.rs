@@ -864,6 +864,15 @@ fn documentation_domains_are_told_in_either_case_and_only_whole() {
 }
 
 #[test]
+fn top_level_domains_are_told_in_either_case_and_long_labels_are_none() {
+    assert_eq!(scrub_stable("mail BOB@Corp.COM now"), "mail <email> now");
+    assert_eq!(scrub_stable("mail bob@corp.Io now"), "mail <email> now");
+    // A label that is no top-level domain, longer than any listed: no address.
+    let text = "see a@b.averyveryverylongtld";
+    assert_eq!(scrub_stable(text), text);
+}
+
+#[test]
 fn a_documentation_address_teaches_no_name_and_a_personal_one_does() {
     let out = scrub_stable("write to your_name@example.com or jane.doe@example.org");
     assert_eq!(
