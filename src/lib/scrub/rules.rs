@@ -616,10 +616,16 @@ fn matches_line_feed(hir: &Hir) -> bool {
     }
 }
 
-/// Each position in `at` (sorted) replaced by the start of its line; sorted, distinct.
+/// Each position in `at` (sorted) replaced by the start of its line; sorted, distinct. Each byte is looked
+/// at once: a long line holding many positions is not searched back from each.
 fn line_starts(text: &[u8], at: &mut Vec<usize>) {
+    let (mut from, mut start) = (0, 0);
     for a in at.iter_mut() {
-        *a = memchr::memrchr(b'\n', &text[..*a]).map_or(0, |i| i + 1);
+        if let Some(i) = memchr::memrchr(b'\n', &text[from..*a]) {
+            start = from + i + 1;
+        }
+        from = *a;
+        *a = start;
     }
     at.dedup();
 }
@@ -1016,6 +1022,17 @@ mod tests {
             paths::LITERALS,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn positions_go_back_to_the_start_of_their_line() {
+        let text = b"ab:12:x\ncd:34 ef:56\n\n:78";
+        let mut at = vec![2, 5, 10, 17, 21];
+        line_starts(text, &mut at);
+        assert_eq!(at, [0, 8, 21]);
+        let mut none = Vec::new();
+        line_starts(text, &mut none);
+        assert!(none.is_empty());
     }
 
     #[test]
