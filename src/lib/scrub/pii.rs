@@ -118,7 +118,7 @@ fn tld_ok(domain: &str) -> bool {
     let tld = domain.rsplit('.').next().unwrap_or("");
     // Lowered on the stack (it runs for every address found); a longer label is in neither list.
     let mut buf = [0u8; 16];
-    let Some(tld) = super::gates::lowered(tld.as_bytes(), &mut buf).map(|t| &*t) else {
+    let Some(tld) = super::gates::lowered(tld.as_bytes(), &mut buf) else {
         return false;
     };
     let listed = |list: &[&str]| list.iter().any(|t| t.as_bytes() == tld);
