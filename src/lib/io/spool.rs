@@ -8,8 +8,10 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
-/// Pieces this large are written as they are; smaller ones are gathered into larger writes.
-const DIRECT: usize = 64 << 10;
+/// The buffer small pieces are gathered in. A piece as large goes to the file as it is (the buffer's own
+/// rule): copying it through first would be one more pass over every byte, and an export's audit records
+/// run to hundreds of MB.
+const BUFFER: usize = 64 << 10;
 
 pub struct Spool {
     w: BufWriter<File>,
@@ -20,7 +22,7 @@ impl Spool {
     /// A spool over `file` (empty, opened for writing; a temporary file as a rule).
     pub fn new(file: File) -> Spool {
         Spool {
-            w: BufWriter::with_capacity(1 << 20, file),
+            w: BufWriter::with_capacity(BUFFER, file),
             lengths: Vec::new(),
         }
     }
@@ -31,14 +33,7 @@ impl Spool {
     }
 
     pub fn push(&mut self, piece: &[u8]) -> io::Result<()> {
-        if piece.len() >= DIRECT {
-            // Straight to the file after what is gathered: copying it into the buffer first would be one
-            // more pass over every byte (an export's audit records run to hundreds of MB).
-            self.w.flush()?;
-            self.w.get_mut().write_all(piece)?;
-        } else {
-            self.w.write_all(piece)?;
-        }
+        self.w.write_all(piece)?;
         self.lengths.push(piece.len() as u64);
         Ok(())
     }
@@ -114,7 +109,7 @@ mod tests {
 
     #[test]
     fn large_pieces_written_as_they_are_keep_their_place_among_gathered_ones() {
-        let big = |c: u8| vec![c; DIRECT + 1];
+        let big = |c: u8| vec![c; BUFFER + 1];
         let pieces = [
             b"a\n".to_vec(),
             big(b'x'),
