@@ -107,6 +107,11 @@ pub(super) fn lowered<'a>(b: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
     Some(l)
 }
 
+/// Whether `b` ends with `suffix`, ASCII case-insensitively.
+pub(super) fn ends_with_ignore_case(b: &[u8], suffix: &[u8]) -> bool {
+    b.len() >= suffix.len() && b[b.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
 /// Whether a candidate value is a documentation placeholder rather than a secret.
 pub fn is_placeholder(value: &str) -> bool {
     // Lowered on the stack: this runs for every candidate of every rule.

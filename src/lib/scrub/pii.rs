@@ -224,10 +224,7 @@ fn word_start(text: &str, mut at: usize) -> usize {
 pub fn is_example_domain(domain: &str) -> bool {
     // Allocation-free: it runs for every address found.
     let d = domain.as_bytes();
-    let ends = |suffix: &str| {
-        d.len() >= suffix.len()
-            && d[d.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
-    };
+    let ends = |suffix: &str| super::gates::ends_with_ignore_case(d, suffix.as_bytes());
     ["example.com", "example.org", "example.net", "example.edu"]
         .iter()
         .any(|e| ends(e) && (d.len() == e.len() || d[d.len() - e.len() - 1] == b'.'))

@@ -248,7 +248,7 @@ fn is_account_key(k: &str) -> bool {
         "requester",
     ]
     .iter()
-    .any(|w| k.len() >= w.len() && k[k.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes()))
+    .any(|w| super::gates::ends_with_ignore_case(k, w.as_bytes()))
 }
 
 fn in_meta(path: &[Seg]) -> bool {
