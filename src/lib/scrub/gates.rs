@@ -160,6 +160,37 @@ pub fn looks_random(value: &str, min_entropy: f32) -> bool {
     !is_placeholder(value) && entropy(value.as_bytes()) >= min_entropy
 }
 
+/// The share of `v` in words: runs of three or more small letters (with a capital before them) of which a
+/// fifth to three quarters are vowels (`length`, `attachment`), and `_`/`-` separators. Identifiers
+/// (`getUserAccountSettings2`, `AllowCreateTGWVpcAttachment`) score above 0.7; random strings of 32 letters
+/// of both cases and digits seldom do (their runs of small letters seldom read: `hsymjg`).
+pub fn wordiness(v: &[u8]) -> f32 {
+    let mut words = 0;
+    let mut i = 0;
+    while i < v.len() {
+        let start = i;
+        if v[i].is_ascii_uppercase() {
+            i += 1;
+        }
+        let low = i;
+        while i < v.len() && v[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        let run = &v[low..i];
+        let vowels = run
+            .iter()
+            .filter(|c| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+            .count();
+        if run.len() >= 3 && vowels >= 1 && vowels * 5 >= run.len() && vowels * 4 <= run.len() * 3 {
+            words += i - start;
+        } else if i == start {
+            words += matches!(v[i], b'_' | b'-') as usize;
+            i += 1;
+        }
+    }
+    words as f32 / v.len().max(1) as f32
+}
+
 /// A value after a secret-sounding key (`password=`, `"token":`) that looks like a credential rather than
 /// code, a path, a word or a number.
 pub fn generic_value_is_secret(value: &str) -> bool {
@@ -391,5 +422,28 @@ mod tests {
         assert!(!luhn("4111 1111 1111 1112"));
         assert!(iban_ok("GB82 WEST 1234 5698 7654 32"));
         assert!(!iban_ok("GB82 WEST 1234 5698 7654 33"));
+    }
+
+    #[test]
+    fn identifiers_read_as_words_and_drawn_keys_do_not() {
+        for id in [
+            "getUserAccountSettings2FromServer",
+            "useCallbackWithDependencies2State",
+            "user_profile_2024_settings_backup_v3",
+            "AbstractSingletonProxyFactoryBean",
+            "kMaxNumberOfConcurrentHttpConnections",
+        ] {
+            assert!(wordiness(id.as_bytes()) >= 0.7, "{id}");
+        }
+        // Letter-heavy draws whose small-letter runs do not read (`hsymjg`, `ggwrcch`).
+        for key in [
+            "hsymjgCumzGvmkLSoedGeUaXioEnzoJcxpd2RUfeqVk6",
+            "ggWrcch2KjirHmFNYihykuLefg7U2qvGqaay4ibmWrda",
+            "we2rzgxtQw92kR9Sz5FdyApZXkN3bEndQB6wswcCrX8d",
+            "VGJBCB5VYM5IIAAOVLKW6WDVCLJWNIOA",
+        ] {
+            assert!(wordiness(key.as_bytes()) < 0.7, "{key}");
+        }
+        assert_eq!(wordiness(b""), 0.0);
     }
 }

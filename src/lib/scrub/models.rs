@@ -18,12 +18,12 @@ fn bounded(text: &str, whole: Range<usize>, _: Range<usize>) -> bool {
 
 macro_rules! model {
     ($id:literal, [$($a:literal),*], $p:literal, $ph:literal) => {
-        Rule { id: $id, kind: Kind::Model, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Custom(bounded), placeholder: $ph, reach: Reach::Whole }
+        Rule { id: $id, kind: Kind::Model, anchors: &[$($a),*], context: false, fallback: false, pattern: $p, check: Check::Custom(bounded), placeholder: $ph, reach: Reach::Whole }
     };
 }
 macro_rules! phrase {
     ($id:literal, [$($a:literal),*], $p:literal, $ph:literal) => {
-        Rule { id: $id, kind: Kind::ProviderPhrase, anchors: &[$($a),*], context: false, pattern: $p, check: Check::Always, placeholder: $ph, reach: Reach::Whole }
+        Rule { id: $id, kind: Kind::ProviderPhrase, anchors: &[$($a),*], context: false, fallback: false, pattern: $p, check: Check::Always, placeholder: $ph, reach: Reach::Whole }
     };
 }
 

@@ -415,7 +415,7 @@ macro_rules! rule {
         rule!($id, $kind, [$($a),*], $p, $check, $ph, Reach::Whole)
     };
     ($id:literal, $kind:ident, [$($a:literal),*], $p:literal, $check:expr, $ph:literal, $reach:expr) => {
-        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: $ph, reach: $reach }
+        Rule { id: $id, kind: Kind::$kind, anchors: &[$($a),*], context: false, fallback: false, pattern: $p, check: $check, placeholder: $ph, reach: $reach }
     };
 }
 

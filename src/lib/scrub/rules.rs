@@ -47,6 +47,10 @@ pub struct Rule {
     /// The anchors are words of the text around a match rather than part of it (`discord` somewhere before
     /// a bot token): the rule runs on texts that mention them, wherever its match lies.
     pub context: bool,
+    /// The rule takes only what no other rule took: a shape so general (any random-looking value) that a
+    /// specific rule's reading of the same text (`ghp_<REDACTED>`, keeping the prefix) comes first. Only for
+    /// rules without anchors.
+    pub fallback: bool,
     pub pattern: &'static str,
     pub check: Check,
     pub placeholder: &'static str,
@@ -425,6 +429,8 @@ pub struct RuleSet {
     anchors: Anchors<Hit>,
     /// Rules without anchors: run on every text (in the windows their scan finds).
     always: Vec<usize>,
+    /// [`Rule::fallback`] rules: run on every text after all others.
+    fallbacks: Vec<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -464,9 +470,18 @@ impl RuleSet {
         let mut anchor_text: Vec<String> = Vec::new();
         let mut woken: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut fallbacks = Vec::new();
         for (i, rule) in table.into_iter().enumerate() {
-            if rule.anchors.is_empty() {
-                always.push(i);
+            match (rule.fallback, rule.anchors.is_empty()) {
+                (true, true) => fallbacks.push(i),
+                (true, false) => {
+                    return Err(RuleError::Reach {
+                        id: rule.id,
+                        why: "a fallback rule has no anchors",
+                    })
+                }
+                (false, true) => always.push(i),
+                (false, false) => {}
             }
             for a in rule.anchors.iter().flat_map(|a| expand_anchor(a)) {
                 match anchor_text.iter().position(|x| *x == a) {
@@ -491,6 +506,7 @@ impl RuleSet {
             rules,
             anchors,
             always,
+            fallbacks,
         })
     }
 
@@ -527,12 +543,15 @@ impl RuleSet {
         let mut ranges = Vec::new();
         let mut starts = Vec::new();
         let scanned = locate::Text::new(text.as_bytes());
-        for &i in &self.always {
+        let anchorless = |i: usize, ranges: &mut Vec<Range<usize>>, out: &mut Vec<Finding>| {
             let c = &self.rules[i];
             match c.rule.reach {
-                Reach::Scan(scan) => c.find_scanned(scan, text, &scanned, &mut ranges, out),
+                Reach::Scan(scan) => c.find_scanned(scan, text, &scanned, ranges, out),
                 Reach::Whole | Reach::AtAnchor(_) => c.find(text, Plan::Whole, out),
             }
+        };
+        for &i in &self.always {
+            anchorless(i, &mut ranges, out);
         }
         for (w, &word) in wake.rules.iter().enumerate() {
             let mut bits = word;
@@ -561,6 +580,23 @@ impl RuleSet {
                     Lead::Anywhere => c.find(text, Plan::Whole, out),
                 }
             }
+        }
+        let taken = out.len();
+        for &i in &self.fallbacks {
+            let from = out.len();
+            anchorless(i, &mut ranges, out);
+            let mut k = from;
+            for j in from..out.len() {
+                let f = &out[j];
+                if !out[..taken]
+                    .iter()
+                    .any(|t| f.start < t.end && t.start < f.end)
+                {
+                    out.swap(k, j);
+                    k += 1;
+                }
+            }
+            out.truncate(k);
         }
     }
 }
@@ -1100,6 +1136,18 @@ mod tests {
         assert!(derived > 40, "{derived}");
     }
 
+    /// What of `whole` (the findings of `c`'s search of the whole text) the rule set reports, given all it
+    /// reported: everything, but for a fallback rule only what overlaps no other rule's finding.
+    fn left_to<'a>(c: &Compiled, whole: &'a [Finding], planned: &[Finding]) -> Vec<&'a Finding> {
+        let others: Vec<_> = planned.iter().filter(|f| f.rule != c.rule.id).collect();
+        whole
+            .iter()
+            .filter(|f| {
+                !c.rule.fallback || !others.iter().any(|o| f.start < o.end && o.start < f.end)
+            })
+            .collect()
+    }
+
     /// Rules searched from their anchors (or in windows) find what a search of the whole text finds, on
     /// texts built from each rule's own pattern, its anchors alone and filler, run into each other.
     #[test]
@@ -1142,7 +1190,7 @@ mod tests {
                 set.rules[i].find(&text, Plan::Whole, &mut whole);
                 assert_eq!(
                     got,
-                    whole.iter().collect::<Vec<_>>(),
+                    left_to(c, &whole, &planned),
                     "{} in {text:?}",
                     c.rule.id
                 );
@@ -1273,7 +1321,7 @@ mod tests {
                         exercised.insert(c.rule.id);
                     }
                     let got: Vec<_> = planned.iter().filter(|f| f.rule == c.rule.id).collect();
-                    let want: Vec<_> = found.iter().collect();
+                    let want = left_to(c, &found, &planned);
                     assert_eq!(got, want, "round {round}: {} in {text:?}", c.rule.id);
                 }
             }

@@ -20,13 +20,16 @@ macro_rules! rule {
         rule!($id, [$($a),*], $p, $check, Reach::Whole)
     };
     ($id:literal, [$($a:literal),*], $p:literal, $check:expr, $reach:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: false, pattern: $p, check: $check, placeholder: R, reach: $reach }
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: false, fallback: false, pattern: $p, check: $check, placeholder: R, reach: $reach }
     };
     (context $id:literal, [$($a:literal),*], $p:literal, $check:expr) => {
         rule!(context $id, [$($a),*], $p, $check, Reach::Whole)
     };
     (context $id:literal, [$($a:literal),*], $p:literal, $check:expr, $reach:expr) => {
-        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, pattern: $p, check: $check, placeholder: R, reach: $reach }
+        Rule { id: $id, kind: Secret, anchors: &[$($a),*], context: true, fallback: false, pattern: $p, check: $check, placeholder: R, reach: $reach }
+    };
+    (fallback $id:literal, $p:literal, $check:expr, $reach:expr) => {
+        Rule { id: $id, kind: Secret, anchors: &[], context: false, fallback: true, pattern: $p, check: $check, placeholder: R, reach: $reach }
     };
 }
 
@@ -115,6 +118,158 @@ fn url_password(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
     let v = &text[part];
     v.len() >= 4 && !gates::is_placeholder(v)
+}
+
+/// A quoted (or `.env`) value assigned to a name that says nothing about it (`SIGNING = "…"`), taken only
+/// when it looks like a random key: mostly random-looking pieces, high entropy, few words, no counting run
+/// (`0123456`), not base64 of text or of a file, and not under a name for an id, hash or signature (random
+/// too, and not secret).
+fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
+    let value = text[part.clone()].trim_end_matches('=');
+    let v = value.as_bytes();
+    let random = random_pieces(v);
+    // A key drawn from one case and digits (base32, base36) has fewer symbols to show: one in a hundred of
+    // 32 characters scores under 3.8 bits a character, against 4.2 for letters of both cases and digits.
+    let both_cases = v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase);
+    let floor = if both_cases { 4.0 } else { 3.5 };
+    random >= 16
+        && random * 2 >= v.len()
+        && gates::entropy(v) >= floor
+        && gates::wordiness(v) < 0.7
+        && !counts_up(v, 6)
+        && !gates::is_placeholder(value)
+        && !is_base64_data(v)
+        && !names_an_id_or_digest(assigned_name(&text[whole.start..part.start]))
+}
+
+/// How many bytes of `v` lie in random-looking pieces (between `/`, `-`, `_` and `+`): four or more bytes
+/// with two of capitals, small letters and digits, not hex and not mostly words. A path, a slug or a name
+/// with a UUID in it (`/tmp/c41d0b7e-92a6-…-agent`, `ELBSecurityPolicy-TLS13-2021-06`) has few; a key in
+/// base64 or base62 is one or a few.
+fn random_pieces(v: &[u8]) -> usize {
+    let classes = |p: &[u8]| {
+        [
+            u8::is_ascii_uppercase,
+            u8::is_ascii_lowercase,
+            u8::is_ascii_digit,
+        ]
+        .iter()
+        .filter(|class| p.iter().any(class))
+        .count()
+    };
+    v.split(|c| matches!(c, b'/' | b'-' | b'_' | b'+'))
+        .filter(|p| {
+            p.len() >= 4
+                && classes(p) >= 2
+                && !p.iter().all(u8::is_ascii_hexdigit)
+                && gates::wordiness(p) < 0.5
+        })
+        .map(<[u8]>::len)
+        .sum()
+}
+
+/// Whether `v` holds `n` bytes in a row that count up by one (`0123456`, `abcdef`): made up, not drawn.
+fn counts_up(v: &[u8], n: usize) -> bool {
+    let mut run = 1;
+    for w in v.windows(2) {
+        run = if w[1] == w[0].wrapping_add(1) {
+            run + 1
+        } else {
+            1
+        };
+        if run >= n {
+            return true;
+        }
+    }
+    false
+}
+
+/// The name in what comes before an assigned value: `KEY` in `KEY = "`, `"key": "`, `export KEY=`.
+fn assigned_name(lead: &str) -> &str {
+    let b = lead.as_bytes();
+    let end = b
+        .iter()
+        .rposition(|c| !matches!(c, b'"' | b'\'' | b'\\' | b' ' | b'\t' | b'=' | b':' | b'>'))
+        .map_or(0, |i| i + 1);
+    let start = b[..end]
+        .iter()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')))
+        .map_or(0, |i| i + 1);
+    &lead[start..end]
+}
+
+/// Whether one of the words of a name (`parentUuid`, `tool_use_id`, `ETAG`) says its value is an id, a
+/// hash or a signature.
+fn names_an_id_or_digest(name: &str) -> bool {
+    const WORDS: [&str; 22] = [
+        "id",
+        "ids",
+        "uuid",
+        "guid",
+        "oid",
+        "hash",
+        "sha",
+        "sha1",
+        "sha256",
+        "sha384",
+        "sha512",
+        "md5",
+        "digest",
+        "checksum",
+        "integrity",
+        "etag",
+        "nonce",
+        "signature",
+        "sig",
+        "commit",
+        "revision",
+        "fingerprint",
+    ];
+    let b = name.as_bytes();
+    let mut start = 0;
+    for i in 1..=b.len() {
+        // A word ends before a separator, at the end, and where a lowercase letter meets a capital.
+        let ends = i == b.len()
+            || !b[i].is_ascii_alphanumeric()
+            || (b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase());
+        if ends {
+            let word = &b[start..i];
+            // Whole words, and the longer ones at a word's end too (`contenthash`, `publicKeyFingerprint`).
+            if WORDS.iter().any(|w| {
+                word.eq_ignore_ascii_case(w.as_bytes())
+                    || (w.len() >= 4 && gates::ends_with_ignore_case(word, w.as_bytes()))
+            }) {
+                return true;
+            }
+            start = if i < b.len() && !b[i].is_ascii_alphanumeric() {
+                i + 1
+            } else {
+                i
+            };
+        }
+    }
+    false
+}
+
+/// Base64 of ordinary data: text (a URL, a sentence, JSON: nearly every decoded byte printable) or a file
+/// that says what it is (an image, a PDF, an archive).
+fn is_base64_data(v: &[u8]) -> bool {
+    const MAGIC: [&[u8]; 7] = [
+        b"\x89PNG",
+        b"\xff\xd8\xff",
+        b"GIF8",
+        b"RIFF",
+        b"%PDF",
+        b"PK\x03\x04",
+        b"\x1f\x8b",
+    ];
+    let decoded = b64_decode(&v[..v.len() / 4 * 4]);
+    let printable = decoded
+        .iter()
+        .filter(|&&c| matches!(c, b' '..=b'~' | b'\t' | b'\n' | b'\r'))
+        .count();
+    (decoded.len() >= 16 && printable * 10 >= decoded.len() * 9)
+        || MAGIC.iter().any(|m| decoded.starts_with(m))
 }
 
 /// A `.pgpass` line's password, unless its host holds one of our placeholders: what that stood for (a name
@@ -938,6 +1093,15 @@ pub static RULES: &[Rule] = &[
         r#"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|_auth|auth)\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?(?P<s>[^\s'`,;&()<>\[\]{}$\x22\\][^\s'`,;&()<>\[\]{}\x22\\]{7,600})"#,
         Check::Generic,
         Reach::AtAnchor(b"_")
+    ),
+    rule!(
+        // No key word and no prefix: a random-looking quoted value assigned to any name, or an unquoted one
+        // on an `.env` line. Its own gate ([`random_assigned_value`]) keeps ids, hashes and words; a fallback,
+        // so that a prefixed token it also covers keeps the prefix its own rule leaves.
+        fallback "high-entropy-value",
+        r#"(?:(?:^|[^A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]{0,63}\\?["']?[ \t]{0,8}(?:=|:=|:|=>)[ \t]{0,8}\\?["']|(?:^|\n|\\n)(?:export[ \t]{1,8})?[A-Z][A-Z0-9_]{0,63}=)(?P<s>[A-Za-z0-9+/_-]{32,256}={0,2})(?:\\?["']|[\s,;]|\\[nrt]|$)"#,
+        Check::Custom(random_assigned_value),
+        Reach::Scan(locate::quoted_runs)
     ),
     rule!(
         "django-secret-key",

@@ -352,6 +352,72 @@ fn high_entropy_non_secrets_stay() {
     }
 }
 
+/// A random value assigned to a name that says nothing (`SIGNING = "…"`): quoted, in JSON (also escaped), on
+/// an `.env` line; a prefixed token there keeps its prefix (its own rule comes first).
+#[test]
+fn random_values_under_any_name_are_redacted() {
+    let g = &mut Gen(23);
+    for _ in 0..20 {
+        let cases = [
+            (format!("config.py:9:SIGNING = \"{}\"", g.pick(AN, 44)), 44),
+            (
+                format!("{{\"client\": \"{}\", \"n\": 1}}", g.pick(AN, 40)),
+                40,
+            ),
+            (
+                format!("{{\\\"webhook\\\": \\\"{}\\\"}}", g.pick(B64U, 43)),
+                43,
+            ),
+            (format!("STRIPE={}\nDEBUG=1", g.pick(AN, 32)), 32),
+            (format!("cat .env\nexport HMAC={}\n", g.pick(B64, 40)), 40),
+            (format!("otp_seed: '{}'", g.pick(UP, 32)), 32),
+            (format!("session => \"{}==\"", g.pick(B64, 42)), 42),
+        ];
+        for (text, len) in cases {
+            let value = text
+                .split(['"', '\'', '=', '\\'])
+                .find(|p| p.len() >= len)
+                .unwrap()
+                .to_string();
+            let out = scrub(&text);
+            assert_gone(&value, &out);
+            assert!(out.contains("<REDACTED>"), "{text} -> {out}");
+        }
+    }
+    let tok = github_like("ghp_", g);
+    let out = scrub(&format!("cat .env\nDEPLOY={tok}\n"));
+    assert_eq!(out, "cat .env\nDEPLOY=ghp_<REDACTED>\n");
+}
+
+/// What the rule above must leave: values under names for ids, hashes and signatures, paths and slugs with
+/// UUIDs, identifiers, base64 of text or of an image, made-up counting runs, short values, long blobs, hex.
+#[test]
+fn random_looking_values_that_are_not_keys_stay() {
+    let g = &mut Gen(29);
+    let texts = [
+        format!("\"integrity\": \"sha512-{}==\"", g.pick(B64, 86)),
+        format!("\"parentUuid\": \"{}\"", g.pick(AN, 40)),
+        format!("{{\"requestId\": \"{}\", \"tool_use_id\": \"{}\"}}", g.pick(AN, 36), g.pick(AN, 36)),
+        format!("\"signature\": \"{}\"", g.pick(B64, 64)),
+        format!("contenthash: '{}'", g.pick(AN, 40)),
+        format!("ETAG=\"{}\"", g.pick(AN, 40)),
+        "\"node_id\": \"MDY6Q29tbWl0MTIzNDU2Nzg5OmFiY2RlZg==\"".to_string(),
+        "\"cwd\": \"/tmp/c41d0b7e-92a6-4f13-a8e5-0d6b1f2c9e7a-agent-runner\"".to_string(),
+        "name = \"getUserAccountSettings2FromServerCache\"".to_string(),
+        "const KEY = \"AbstractSingletonProxyFactoryBean2\"".to_string(),
+        "payload = \"eyJ1c2VyIjoiYm9iIiwicm9sZSI6ImFkbWluIiwibiI6MX0=\"".to_string(),
+        "\"data\": \"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"".to_string(),
+        "API = \"gfake0123456789abcdefABCDEF012345\"".to_string(),
+        format!("short = \"{}\"", g.pick(AN, 24)),
+        format!("blob = \"{}\"", g.pick(AN, 300)),
+        format!("MASK = \"{}\"", g.pick("0123456789ABCDEF", 40)),
+        format!("FILE = \"{}.tar.gz\"", g.pick(AN, 40)),
+    ];
+    for text in texts {
+        assert_eq!(scrub(&text), text);
+    }
+}
+
 /// A Windows home folder named after its owner, as a path and as an editor's `file://` URI.
 #[test]
 fn a_home_folder_with_a_full_name_goes_whole() {
