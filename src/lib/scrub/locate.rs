@@ -180,48 +180,64 @@ pub fn ipv6_group(text: &Text, out: &mut Vec<Range<usize>>) {
 /// Forty or more letters, digits, `/` and `+` in a row: where the 40 characters of an AWS secret access key
 /// can be.
 pub fn base64_runs(text: &Text, out: &mut Vec<Range<usize>>) {
-    runs_of(
-        text.bytes,
-        40,
-        |b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+'),
-        |r| out.push(r),
-    );
-}
-
-/// Thirty-two or more letters, digits, `+`, `/`, `_` and `-` in a row right after a quote or an `=`: where
-/// a quoted (or `.env`) value that may be a key without a prefix of its own can be.
-pub fn quoted_runs(text: &Text, out: &mut Vec<Range<usize>>) {
+    const LEN: usize = 40;
+    let key = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+');
     let b = text.bytes;
-    let key = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'_' | b'-');
-    runs_of(b, 32, key, |r| {
-        if r.start > 0 && matches!(b[r.start - 1], b'"' | b'\'' | b'=') {
-            out.push(r)
-        }
-    });
-}
-
-/// Every maximal run of at least `len` bytes that are `key`, in order. Looks at one byte in `len` where
-/// there are none: the run holding byte `at + len - 1`, if any, is the only one that can reach back to `at`.
-fn runs_of(b: &[u8], len: usize, key: impl Fn(u8) -> bool, mut each: impl FnMut(Range<usize>)) {
     let mut at = 0;
-    while at + len <= b.len() {
-        let probe = at + len - 1;
-        if !key(b[probe]) {
+    while at + LEN <= b.len() {
+        // The run holding byte `at + LEN - 1`, if any, is the only one that can reach back to `at`.
+        let probe = at + LEN - 1;
+        if !key(&b[probe]) {
             at = probe + 1;
             continue;
         }
         let start = b[at..probe]
             .iter()
-            .rposition(|&c| !key(c))
+            .rposition(|c| !key(c))
             .map_or(at, |i| at + i + 1);
         let end = b[probe..]
             .iter()
-            .position(|&c| !key(c))
+            .position(|c| !key(c))
             .map_or(b.len(), |i| probe + i);
-        if end - start >= len {
-            each(start..end);
+        if end - start >= LEN {
+            out.push(start..end);
         }
         at = end + 1;
+    }
+}
+
+/// How far before a quoted value its match can begin (the name, quotes, blanks and operator before it in
+/// `high-entropy-value`'s pattern), and how far after the value it can end.
+pub const QUOTED_BEFORE: usize = 87;
+pub const QUOTED_AFTER: usize = 4;
+
+/// Bytes that can make up a quoted value: letters, digits, `+`, `/`, `_` and `-`.
+static VALUE_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'_' | b'-');
+        b += 1;
+    }
+    t
+};
+
+/// Windows holding every quoted (or `.env`) value of 32 to 256 value bytes: each such run right after a
+/// quote or an `=`, with [`QUOTED_BEFORE`] bytes before it and [`QUOTED_AFTER`] after.
+pub fn quoted_values(text: &Text, out: &mut Vec<Range<usize>>) {
+    let b = text.bytes;
+    for p in memchr::memchr3_iter(b'"', b'\'', b'=', b) {
+        let start = p + 1;
+        let run = b[start..]
+            .iter()
+            .take_while(|&&c| VALUE_BYTE[c as usize])
+            .count();
+        if (32..=256).contains(&run) {
+            out.push(
+                start.saturating_sub(QUOTED_BEFORE)..(start + run + QUOTED_AFTER).min(b.len()),
+            );
+        }
     }
 }
 
@@ -336,12 +352,20 @@ mod tests {
         );
         assert_eq!(seeds(plus_digit, "a+b +1 415"), vec![4..6]);
         let (v32, v40) = ("aB3".repeat(11), "x/Z_9-".repeat(7));
+        let text = format!(
+            "k = \"{v32}\" K={v40} k {v40} k=\"{}\" '{}'",
+            &v32[..31],
+            "a".repeat(257)
+        );
+        // Runs at 5..38 and 42..84; not the one after a blank, one too short, one too long.
         assert_eq!(
-            seeds(
-                quoted_runs,
-                &format!("k = \"{v32}\" K={v40} k {v40} k=\"{}\"", &v32[..31])
-            ),
-            vec![5..38, 42..84]
+            seeds(quoted_values, &text),
+            vec![0..38 + QUOTED_AFTER, 0..84 + QUOTED_AFTER]
+        );
+        let far = format!("{}\"{v32}\"", " ".repeat(100));
+        assert_eq!(
+            seeds(quoted_values, &far),
+            vec![101 - QUOTED_BEFORE..far.len()]
         );
         assert_eq!(seeds(ipv6_group, "2001:db8::1 and ab:cd"), vec![0..5]);
         let token = "patAbCdEfGh123456.0123";

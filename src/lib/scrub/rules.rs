@@ -69,6 +69,9 @@ pub enum Reach {
     /// Every match overlaps a range this scan reports (see [`super::locate`]); the regex searches the
     /// windows around them as wide as its longest match. For rules without anchors.
     Scan(locate::Scan),
+    /// Every match lies inside a range this scan reports: the regex searches those ranges as they are (the
+    /// scan knows how far a match reaches around what it found). For rules without anchors.
+    Within(locate::Scan),
 }
 
 /// The literals an anchor stands for: `\d` is any digit (`:\d:` is `:0:`, `:1:`, ...), for shapes such as
@@ -546,7 +549,9 @@ impl RuleSet {
         let anchorless = |i: usize, ranges: &mut Vec<Range<usize>>, out: &mut Vec<Finding>| {
             let c = &self.rules[i];
             match c.rule.reach {
-                Reach::Scan(scan) => c.find_scanned(scan, text, &scanned, ranges, out),
+                Reach::Scan(scan) | Reach::Within(scan) => {
+                    c.find_scanned(scan, text, &scanned, ranges, out)
+                }
                 Reach::Whole | Reach::AtAnchor(_) => c.find(text, Plan::Whole, out),
             }
         };
@@ -559,7 +564,7 @@ impl RuleSet {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let Some(c) = self.rules.get(i) else { continue };
-                if let Reach::Scan(scan) = c.rule.reach {
+                if let Reach::Scan(scan) | Reach::Within(scan) = c.rule.reach {
                     c.find_scanned(scan, text, &scanned, &mut ranges, out);
                     continue;
                 }
@@ -796,7 +801,7 @@ impl Compiled {
             Reach::Scan(_) if longest.is_none() => {
                 return Err(reach_error("a scanned rule needs a bounded longest match"))
             }
-            Reach::Scan(_) if !rule.anchors.is_empty() && !rule.context => {
+            Reach::Scan(_) | Reach::Within(_) if !rule.anchors.is_empty() && !rule.context => {
                 return Err(reach_error("a scanned rule can have context words only"))
             }
             // One-byte anchors are reported at their first occurrence only.
@@ -838,7 +843,7 @@ impl Compiled {
         })
     }
 
-    /// Every match in the windows around the seeds `scan` reports in `text` (`scanned` is `text`).
+    /// Every match in the windows `scan` reports in `text` (`scanned` is `text`), or around them.
     fn find_scanned(
         &self,
         scan: locate::Scan,
@@ -853,7 +858,10 @@ impl Compiled {
             return;
         }
         // A scan's rule has a bounded longest match (checked when compiled).
-        let reach = self.longest.unwrap_or(usize::MAX);
+        let reach = match self.rule.reach {
+            Reach::Within(_) => 0,
+            _ => self.longest.unwrap_or(usize::MAX),
+        };
         windows(ranges, reach, text.len());
         self.find(text, Plan::Windows(ranges), out);
     }
@@ -861,7 +869,7 @@ impl Compiled {
     /// Whether the rule is searched in less than the whole text.
     #[cfg(test)]
     fn planned(&self) -> bool {
-        self.lead != Lead::Anywhere || matches!(self.rule.reach, Reach::Scan(_))
+        self.lead != Lead::Anywhere || matches!(self.rule.reach, Reach::Scan(_) | Reach::Within(_))
     }
 
     /// Where this rule (number `i`) may match in `text` by its [`Lead`]: at each occurrence of its anchors,

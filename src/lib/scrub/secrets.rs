@@ -91,15 +91,20 @@ fn b64_decode(s: &[u8]) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     for chunk in s.chunks(4) {
-        let v: Vec<u8> = chunk.iter().filter_map(|&c| val(c)).collect();
-        if v.len() < 2 {
+        // The chunk's base64 digits, others skipped.
+        let (mut v, mut n) = ([0u8; 4], 0);
+        for d in chunk.iter().filter_map(|&c| val(c)) {
+            v[n] = d;
+            n += 1;
+        }
+        if n < 2 {
             break;
         }
         out.push(v[0] << 2 | v[1] >> 4);
-        if v.len() > 2 {
+        if n > 2 {
             out.push(v[1] << 4 | v[2] >> 2);
         }
-        if v.len() > 3 {
+        if n > 3 {
             out.push(v[2] << 6 | v[3]);
         }
     }
@@ -127,7 +132,8 @@ fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let value = text[part.clone()].trim_end_matches('=');
     let v = value.as_bytes();
-    let random = random_pieces(v);
+    let wordiness = gates::wordiness(v);
+    let random = random_pieces(v, wordiness);
     // A key drawn from one case and digits (base32, base36) has fewer symbols to show: one in a hundred of
     // 32 characters scores under 3.8 bits a character, against 4.2 for letters of both cases and digits.
     let both_cases = v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase);
@@ -135,7 +141,7 @@ fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) ->
     random >= 16
         && random * 2 >= v.len()
         && gates::entropy(v) >= floor
-        && gates::wordiness(v) < 0.7
+        && wordiness < 0.7
         && !counts_up(v, 6)
         && !gates::is_placeholder(value)
         && !is_base64_data(v)
@@ -145,8 +151,8 @@ fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) ->
 /// How many bytes of `v` lie in random-looking pieces (between `/`, `-`, `_` and `+`): four or more bytes
 /// with two of capitals, small letters and digits, not hex and not mostly words. A path, a slug or a name
 /// with a UUID in it (`/tmp/c41d0b7e-92a6-…-agent`, `ELBSecurityPolicy-TLS13-2021-06`) has few; a key in
-/// base64 or base62 is one or a few.
-fn random_pieces(v: &[u8]) -> usize {
+/// base64 or base62 is one or a few. `wordiness` is `v`'s own (a value in one piece is not scored twice).
+fn random_pieces(v: &[u8], wordiness: f32) -> usize {
     let classes = |p: &[u8]| {
         [
             u8::is_ascii_uppercase,
@@ -162,7 +168,11 @@ fn random_pieces(v: &[u8]) -> usize {
             p.len() >= 4
                 && classes(p) >= 2
                 && !p.iter().all(u8::is_ascii_hexdigit)
-                && gates::wordiness(p) < 0.5
+                && if p.len() == v.len() {
+                    wordiness
+                } else {
+                    gates::wordiness(p)
+                } < 0.5
         })
         .map(<[u8]>::len)
         .sum()
@@ -1101,7 +1111,7 @@ pub static RULES: &[Rule] = &[
         fallback "high-entropy-value",
         r#"(?:(?:^|[^A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]{0,63}\\?["']?[ \t]{0,8}(?:=|:=|:|=>)[ \t]{0,8}\\?["']|(?:^|\n|\\n)(?:export[ \t]{1,8})?[A-Z][A-Z0-9_]{0,63}=)(?P<s>[A-Za-z0-9+/_-]{32,256}={0,2})(?:\\?["']|[\s,;]|\\[nrt]|$)"#,
         Check::Custom(random_assigned_value),
-        Reach::Scan(locate::quoted_runs)
+        Reach::Within(locate::quoted_values)
     ),
     rule!(
         "django-secret-key",

@@ -389,6 +389,31 @@ fn random_values_under_any_name_are_redacted() {
     assert_eq!(out, "cat .env\nDEPLOY=ghp_<REDACTED>\n");
 }
 
+/// `quoted_values`' windows hold every match of `high-entropy-value`: what its pattern allows before the
+/// value fits in [`QUOTED_BEFORE`] bytes, its `=` padding and what ends it in [`QUOTED_AFTER`].
+#[test]
+fn quoted_value_windows_fit_the_pattern() {
+    use super::locate::{QUOTED_AFTER, QUOTED_BEFORE};
+    use regex_syntax::hir::{Hir, HirKind};
+    let rule = super::secrets::RULES
+        .iter()
+        .find(|r| r.id == "high-entropy-value")
+        .unwrap();
+    let hir = super::rules::parse(rule.pattern).unwrap();
+    let HirKind::Concat(items) = hir.kind() else {
+        panic!("{hir:?}")
+    };
+    let at = items
+        .iter()
+        .position(|h| matches!(h.kind(), HirKind::Capture(_)))
+        .unwrap();
+    let longest = |h: &[Hir]| Hir::concat(h.to_vec()).properties().maximum_len().unwrap();
+    assert_eq!(longest(&items[..at]), QUOTED_BEFORE);
+    // The value's run itself is at most 256 bytes (the scan drops longer ones).
+    let after = longest(&items[at..=at]) - 256 + longest(&items[at + 1..]);
+    assert_eq!(after, QUOTED_AFTER);
+}
+
 /// What the rule above must leave: values under names for ids, hashes and signatures, paths and slugs with
 /// UUIDs, identifiers, base64 of text or of an image, made-up counting runs, short values, long blobs, hex.
 #[test]
