@@ -480,7 +480,7 @@ impl RuleSet {
                 (true, false) => {
                     return Err(RuleError::Reach {
                         id: rule.id,
-                        why: "a fallback rule has no anchors",
+                        why: "a fallback rule cannot have anchors",
                     })
                 }
                 (false, true) => always.push(i),

@@ -429,6 +429,10 @@ fn random_looking_values_that_are_not_keys_stay() {
         "\"node_id\": \"MDY6Q29tbWl0MTIzNDU2Nzg5OmFiY2RlZg==\"".to_string(),
         "\"cwd\": \"/tmp/c41d0b7e-92a6-4f13-a8e5-0d6b1f2c9e7a-agent-runner\"".to_string(),
         "name = \"getUserAccountSettings2FromServerCache\"".to_string(),
+        // Names from real code (AWS SDK data): JSON pointers, policy ids, a policy name with a version.
+        "{\"op\": \"add\", \"path\": \"/definitions/AWSServiceName/maxLength\"}".to_string(),
+        "\"Sid\":\"AllowCreateTGWVpcAttachmentSameOrg\"".to_string(),
+        "\"name\": \"ELBSecurityPolicy-TLS13-1-3-2021-06\"".to_string(),
         "const KEY = \"AbstractSingletonProxyFactoryBean2\"".to_string(),
         "payload = \"eyJ1c2VyIjoiYm9iIiwicm9sZSI6ImFkbWluIiwibiI6MX0=\"".to_string(),
         "\"data\": \"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"".to_string(),
