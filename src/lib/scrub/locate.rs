@@ -223,8 +223,9 @@ static VALUE_BYTE: [bool; 256] = {
     t
 };
 
-/// Windows holding every quoted (or `.env`) value of 32 to 256 value bytes: each such run right after a
-/// quote or an `=`, with [`QUOTED_BEFORE`] bytes before it and [`QUOTED_AFTER`] after.
+/// Windows holding every quoted (or `.env`) value of 32 to 256 value bytes (the rule refuses longer ones):
+/// each such run right after a quote or an `=`, with [`QUOTED_BEFORE`] bytes before it and
+/// [`QUOTED_AFTER`] after.
 pub fn quoted_values(text: &Text, out: &mut Vec<Range<usize>>) {
     let b = text.bytes;
     for p in memchr::memchr3_iter(b'"', b'\'', b'=', b) {

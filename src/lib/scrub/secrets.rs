@@ -126,12 +126,19 @@ fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 }
 
 /// A quoted (or `.env`) value assigned to a name that says nothing about it (`SIGNING = "…"`), taken only
-/// when it looks like a random key: mostly random-looking pieces, high entropy, few words, no counting run
+/// when it looks like a random key: at most 256 bytes, mostly random-looking pieces, high entropy, few words, no counting run
 /// (`0123456`), not base64 of text or of a file, and not under a name for an id, hash or signature (random
 /// too, and not secret).
 fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
     let value = text[part.clone()].trim_end_matches('=');
     let v = value.as_bytes();
+    // The cheap refusals first: most candidates are digests (hex, UUIDs) or sit under an id's name.
+    if v.len() > 256
+        || v.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-')
+        || names_an_id_or_digest(assigned_name(&text[whole.start..part.start]))
+    {
+        return false;
+    }
     let wordiness = gates::wordiness(v);
     let random = random_pieces(v, wordiness);
     // A key drawn from one case and digits (base32, base36) has fewer symbols to show: one in a hundred of
@@ -145,7 +152,6 @@ fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) ->
         && !counts_up(v, 6)
         && !gates::is_placeholder(value)
         && !is_base64_data(v)
-        && !names_an_id_or_digest(assigned_name(&text[whole.start..part.start]))
 }
 
 /// How many bytes of `v` lie in random-looking pieces (between `/`, `-`, `_` and `+`): four or more bytes
@@ -1109,7 +1115,7 @@ pub static RULES: &[Rule] = &[
         // on an `.env` line. Its own gate ([`random_assigned_value`]) keeps ids, hashes and words; a fallback,
         // so that a prefixed token it also covers keeps the prefix its own rule leaves.
         fallback "high-entropy-value",
-        r#"(?:(?:^|[^A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]{0,63}\\?["']?[ \t]{0,8}(?:=|:=|:|=>)[ \t]{0,8}\\?["']|(?:^|\n|\\n)(?:export[ \t]{1,8})?[A-Z][A-Z0-9_]{0,63}=)(?P<s>[A-Za-z0-9+/_-]{32,256}={0,2})(?:\\?["']|[\s,;]|\\[nrt]|$)"#,
+        r#"(?:(?:^|[^A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]{0,63}\\?["']?[ \t]{0,8}(?:=|:=|:|=>)[ \t]{0,8}\\?["']|(?:^|\n|\\n)(?:export[ \t]{1,8})?[A-Z][A-Z0-9_]{0,63}=)(?P<s>[A-Za-z0-9+/_-]{32,}={0,2})(?:\\?["']|[\s,;]|\\[nrt]|$)"#,
         Check::Custom(random_assigned_value),
         Reach::Within(locate::quoted_values)
     ),
