@@ -160,6 +160,11 @@ impl Finding {
             note: None,
         }
     }
+
+    /// Whether the two spans share a byte.
+    pub fn overlaps(&self, other: &Finding) -> bool {
+        self.start < other.end && other.start < self.end
+    }
 }
 
 /// Keeps a set of non-overlapping findings, sorted by position: the higher priority wins an overlap, then
@@ -189,7 +194,7 @@ pub fn settle(text: &str, mut found: Vec<Finding>) -> Vec<Finding> {
         // `kept` is small; a linear overlap check is cheaper than a tree here.
         let mut over: Vec<(usize, usize)> = kept
             .iter()
-            .filter(|k| f.start < k.end && k.start < f.end)
+            .filter(|k| f.overlaps(k))
             .map(|k| (k.start, k.end))
             .collect();
         if over.is_empty() {

@@ -210,6 +210,8 @@ pub fn base64_runs(text: &Text, out: &mut Vec<Range<usize>>) {
 /// `high-entropy-value`'s pattern), and how far after the value it can end.
 pub const QUOTED_BEFORE: usize = 87;
 pub const QUOTED_AFTER: usize = 4;
+/// The longest value the rule takes: longer runs are data (images, signatures), not keys.
+pub const QUOTED_LONGEST: usize = 256;
 
 /// Bytes that can make up a quoted value: letters, digits, `+`, `/`, `_` and `-`.
 static VALUE_BYTE: [bool; 256] = {
@@ -234,7 +236,7 @@ pub fn quoted_values(text: &Text, out: &mut Vec<Range<usize>>) {
             .iter()
             .take_while(|&&c| VALUE_BYTE[c as usize])
             .count();
-        if (32..=256).contains(&run) {
+        if (32..=QUOTED_LONGEST).contains(&run) {
             out.push(
                 start.saturating_sub(QUOTED_BEFORE)..(start + run + QUOTED_AFTER).min(b.len()),
             );

@@ -588,20 +588,10 @@ impl RuleSet {
         }
         let taken = out.len();
         for &i in &self.fallbacks {
-            let from = out.len();
-            anchorless(i, &mut ranges, out);
-            let mut k = from;
-            for j in from..out.len() {
-                let f = &out[j];
-                if !out[..taken]
-                    .iter()
-                    .any(|t| f.start < t.end && t.start < f.end)
-                {
-                    out.swap(k, j);
-                    k += 1;
-                }
-            }
-            out.truncate(k);
+            let mut found = Vec::new();
+            anchorless(i, &mut ranges, &mut found);
+            found.retain(|f| !out[..taken].iter().any(|t| f.overlaps(t)));
+            out.append(&mut found);
         }
     }
 }
@@ -857,7 +847,7 @@ impl Compiled {
         if ranges.is_empty() {
             return;
         }
-        // A scan's rule has a bounded longest match (checked when compiled).
+        // A `Scan` rule's longest match is bounded (checked when compiled); `Within` windows hold theirs.
         let reach = match self.rule.reach {
             Reach::Within(_) => 0,
             _ => self.longest.unwrap_or(usize::MAX),
@@ -1150,9 +1140,7 @@ mod tests {
         let others: Vec<_> = planned.iter().filter(|f| f.rule != c.rule.id).collect();
         whole
             .iter()
-            .filter(|f| {
-                !c.rule.fallback || !others.iter().any(|o| f.start < o.end && o.start < f.end)
-            })
+            .filter(|f| !c.rule.fallback || !others.iter().any(|o| f.overlaps(o)))
             .collect()
     }
 

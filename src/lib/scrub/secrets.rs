@@ -133,7 +133,7 @@ fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) ->
     let value = text[part.clone()].trim_end_matches('=');
     let v = value.as_bytes();
     // The cheap refusals first: most candidates are digests (hex, UUIDs) or sit under an id's name.
-    if v.len() > 256
+    if v.len() > locate::QUOTED_LONGEST
         || v.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-')
         || names_an_id_or_digest(assigned_name(&text[whole.start..part.start]))
     {

@@ -409,7 +409,8 @@ fn quoted_value_windows_fit_the_pattern() {
         .unwrap();
     let longest = |h: &[Hir]| Hir::concat(h.to_vec()).properties().maximum_len().unwrap();
     assert_eq!(longest(&items[..at]), QUOTED_BEFORE);
-    // The value's run is at most 256 bytes (the gate and the scan drop longer ones); after it, its padding.
+    // The value's run is at most `QUOTED_LONGEST` bytes (the gate and the scan drop longer ones); after it,
+    // its padding.
     let HirKind::Capture(value) = items[at].kind() else {
         unreachable!()
     };
