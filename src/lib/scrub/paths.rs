@@ -575,16 +575,26 @@ pub fn is_public_host(host: &str) -> bool {
 
 /// Replaces whole-word occurrences of a fixed set of strings (learned logins, configured names).
 ///
-/// A handful of names, matched ASCII case-insensitively. One SIMD (Teddy) scan finds where any name's first
-/// three bytes start, in any case, and every name is checked there; without Teddy (too many names, no SIMD)
-/// each name is found by a scan for its rarest byte. Both beat walking an automaton over every byte.
+/// A handful of names, matched ASCII case-insensitively. One SIMD (Teddy) scan finds the rarest three bytes
+/// of every name, in any case (`e0e` of `Seed e0e5f335`, not `see`, which ordinary text is full of), and only
+/// the names holding those bytes there are checked; without Teddy (too many names, no SIMD) each name is
+/// found by a scan for its rarest byte. Both beat walking an automaton over every byte.
 pub struct NameMatcher {
     names: Vec<Name>,
-    prefixes: Option<aho_corasick::packed::Searcher>,
+    pieces: Option<Pieces>,
+}
+
+/// The Teddy scan: every case variant of every name's piece is a pattern, and `owners[piece[p]]` are the
+/// names (index, offset of the piece in the name) that pattern `p` stands for. The pieces all have one length,
+/// so a pattern found at a position is the only one there.
+struct Pieces {
+    searcher: aho_corasick::packed::Searcher,
+    piece: Vec<usize>,
+    owners: Vec<Vec<(usize, usize)>>,
 }
 
 /// The patterns Teddy is given at most (it handles more, slowly).
-const MAX_PREFIXES: usize = 64;
+const MAX_PATTERNS: usize = 64;
 
 /// Every ASCII case variant of `bytes`, appended to `out` (unless already there).
 fn case_variants(bytes: &[u8], out: &mut Vec<Vec<u8>>) {
@@ -635,6 +645,47 @@ pub(super) fn commonness(b: u8) -> u8 {
     }
 }
 
+impl Pieces {
+    /// The scan for `names` (none are empty), if Teddy takes their patterns.
+    fn new(names: &[Name]) -> Option<Pieces> {
+        let len = names.iter().map(|n| n.text.len()).min()?.min(3);
+        let mut folded: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            let offset = (0..=n.text.len() - len)
+                .min_by_key(|&k| {
+                    n.text[k..k + len]
+                        .iter()
+                        .map(|&c| u32::from(commonness(c)))
+                        .sum::<u32>()
+                })
+                .unwrap_or(0);
+            let piece = n.text[offset..offset + len].to_ascii_lowercase();
+            match folded.iter().position(|p| *p == piece) {
+                Some(k) => owners[k].push((i, offset)),
+                None => {
+                    folded.push(piece);
+                    owners.push(vec![(i, offset)]);
+                }
+            }
+        }
+        let (mut patterns, mut piece) = (Vec::new(), Vec::new());
+        for (k, p) in folded.iter().enumerate() {
+            case_variants(p, &mut patterns);
+            piece.resize(patterns.len(), k);
+        }
+        if patterns.len() > MAX_PATTERNS {
+            return None;
+        }
+        let searcher = aho_corasick::packed::Searcher::new(&patterns)?;
+        Some(Pieces {
+            searcher,
+            piece,
+            owners,
+        })
+    }
+}
+
 impl NameMatcher {
     /// `names`: (text, kind, rule id, replacement). Empty names are ignored.
     pub fn new(names: Vec<(String, Kind, &'static str, String)>) -> Option<NameMatcher> {
@@ -660,14 +711,8 @@ impl NameMatcher {
         if names.is_empty() {
             return None;
         }
-        let mut patterns = Vec::new();
-        for n in &names {
-            case_variants(&n.text[..n.text.len().min(3)], &mut patterns);
-        }
-        let prefixes = (patterns.len() <= MAX_PREFIXES)
-            .then(|| aho_corasick::packed::Searcher::new(&patterns))
-            .flatten();
-        Some(NameMatcher { names, prefixes })
+        let pieces = Pieces::new(&names);
+        Some(NameMatcher { names, pieces })
     }
 
     /// Every whole-word occurrence of a name; where names overlap, the leftmost and then the longest wins
@@ -690,14 +735,19 @@ impl NameMatcher {
                 hits.push((start, end, i));
             }
         };
-        if let Some(prefixes) = &self.prefixes {
+        if let Some(pieces) = &self.pieces {
             let mut at = 0;
             while at < b.len() {
-                let Some(m) = prefixes.find_in(b, aho_corasick::Span::from(at..b.len())) else {
+                let Some(m) = pieces
+                    .searcher
+                    .find_in(b, aho_corasick::Span::from(at..b.len()))
+                else {
                     break;
                 };
-                for i in 0..self.names.len() {
-                    check(m.start(), i);
+                for &(i, offset) in &pieces.owners[pieces.piece[m.pattern().as_usize()]] {
+                    if let Some(start) = m.start().checked_sub(offset) {
+                        check(start, i);
+                    }
                 }
                 at = m.start() + 1;
             }
@@ -959,24 +1009,49 @@ mod tests {
     }
 
     #[test]
-    fn the_prefix_scan_and_the_rare_byte_scan_agree() {
-        let names = || {
-            ["alice", "alice-smith", "vm", "Bob Stone", "x9"]
+    fn the_piece_scan_and_the_rare_byte_scan_agree() {
+        let matchers = |names: &[&str]| {
+            let names: Vec<_> = names
                 .iter()
                 .map(|n| (n.to_string(), Kind::Username, "t", format!("<{n}>")))
-                .collect::<Vec<_>>()
+                .collect();
+            let fast = NameMatcher::new(names.clone()).unwrap();
+            let mut slow = NameMatcher::new(names).unwrap();
+            slow.pieces = None;
+            assert!(fast.pieces.is_some());
+            (fast, slow)
         };
-        let fast = NameMatcher::new(names()).unwrap();
-        let mut slow = NameMatcher::new(names()).unwrap();
-        slow.prefixes = None;
-        let text = "ALICE-smith vm1 vm alice-smitheckout x9 user_alice bob stone, Alice Liddell ok";
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        fast.find(text, &mut a);
-        slow.find(text, &mut b);
-        assert_eq!(a, b);
+        let found = |m: &NameMatcher, text: &str| {
+            let mut f = Vec::new();
+            m.find(text, &mut f);
+            f
+        };
+        // Two-byte names make every piece two bytes; without them the pieces are each name's rarest three
+        // (`e0e`, `-sm`), which may sit anywhere in it.
+        let short = ["alice", "alice-smith", "vm", "Bob Stone", "x9"];
+        let long = [
+            "alice",
+            "alice-smith",
+            "Seed e0e5f335",
+            "Bob Stone",
+            "maintainers@x.io",
+        ];
+        let text =
+            "ALICE-smith vm1 vm alice-smitheckout x9 user_alice bob stone, Alice Liddell ok \
+                    seed E0E5F335 seeds e0e5f335 Maintainers@X.io xmaintainers@x.io alice-sm alice";
+        let (fast, slow) = matchers(&short);
+        let a = found(&fast, text);
+        assert_eq!(a, found(&slow, text));
+        assert!(apply(text, &settle(text, a)).starts_with(
+            "<alice-smith> vm1 <vm> <alice>-smitheckout <x9> user_alice <Bob Stone>, <name> ok"
+        ));
+        let (fast, slow) = matchers(&long);
+        let a = found(&fast, text);
+        assert_eq!(a, found(&slow, text));
         assert_eq!(
             apply(text, &settle(text, a)),
-            "<alice-smith> vm1 <vm> <alice>-smitheckout <x9> user_alice <Bob Stone>, <name> ok"
+            "<alice-smith> vm1 vm <alice>-smitheckout x9 user_alice <Bob Stone>, <name> ok \
+             <Seed e0e5f335> seeds e0e5f335 <maintainers@x.io> xmaintainers@x.io <alice>-sm <alice>"
         );
     }
 }
