@@ -540,7 +540,7 @@ pub static RULES: &[Rule] = &[
     ),
     rule!(
         "azure-ad-client-secret",
-        ["q~"],
+        ["\\dq~"],
         r"(?:^|[^A-Za-z0-9_~.-])(?P<s>[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?:[^A-Za-z0-9_~.-]|$)",
         RAND
     ),
@@ -935,7 +935,12 @@ pub static RULES: &[Rule] = &[
         r"\bx(?:keysib|smtpsib)-(?P<s>[0-9a-f]{64}-[A-Za-z0-9]{16})\b",
         RAND
     ),
-    rule!("twilio-api-key", ["sk"], r"\bSK(?P<s>[0-9a-f]{32})\b", RAND),
+    rule!(
+        "twilio-api-key",
+        ["sk\\d", "ska", "skb", "skc", "skd", "ske", "skf"],
+        r"\bSK(?P<s>[0-9a-f]{32})\b",
+        RAND
+    ),
     rule!(
         "linear-key",
         ["lin_api_"],
