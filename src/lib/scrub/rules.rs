@@ -763,7 +763,10 @@ pub(super) fn build(hir: &Hir) -> Result<Regex, Box<meta::BuildError>> {
         .configure(
             meta::Config::new()
                 .nfa_size_limit(Some(32 << 20))
-                .utf8_empty(false),
+                .utf8_empty(false)
+                // A one-pass DFA per rule would cost more to build (and 8 MB to hold) than it saves the
+                // few searches that read a match's groups: those find the match first and read it after.
+                .onepass(false),
         )
         .build_from_hir(hir)
         .map_err(Box::new)
