@@ -229,6 +229,15 @@ static VALUE_BYTE: [bool; 256] = {
 /// each such run right after a quote or an `=`, with [`QUOTED_BEFORE`] bytes before it and
 /// [`QUOTED_AFTER`] after.
 pub fn quoted_values(text: &Text, out: &mut Vec<Range<usize>>) {
+    quoted_values_where(text, |_, _| true, out)
+}
+
+/// [`quoted_values`] of the runs `keep` takes (given the text and the run's range).
+pub fn quoted_values_where(
+    text: &Text,
+    keep: impl Fn(&[u8], Range<usize>) -> bool,
+    out: &mut Vec<Range<usize>>,
+) {
     let b = text.bytes;
     for p in memchr::memchr3_iter(b'"', b'\'', b'=', b) {
         let start = p + 1;
@@ -236,7 +245,7 @@ pub fn quoted_values(text: &Text, out: &mut Vec<Range<usize>>) {
             .iter()
             .take_while(|&&c| VALUE_BYTE[c as usize])
             .count();
-        if (32..=QUOTED_LONGEST).contains(&run) {
+        if (32..=QUOTED_LONGEST).contains(&run) && keep(b, start..start + run) {
             out.push(
                 start.saturating_sub(QUOTED_BEFORE)..(start + run + QUOTED_AFTER).min(b.len()),
             );

@@ -1302,6 +1302,53 @@ mod tests {
         );
     }
 
+    /// `high-entropy-value`'s scan drops the windows its gate refuses by name; it reads the name from the
+    /// bytes before the value, the gate from the match: both must see the same name, whatever precedes it.
+    #[test]
+    fn the_random_value_scan_reads_the_name_the_gate_reads() {
+        let set = every_rule();
+        let (i, c) = set
+            .rules
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.rule.id == "high-entropy-value")
+            .unwrap();
+        let value = "q8ZfT3kLm9XwR2vBn7YcJ5pHs4GdA6eU";
+        let long = "n".repeat(63);
+        let leads = [
+            "SIGNING = \"".to_string(),
+            "\"integrity\": \"".to_string(),
+            "x\\nAPI_ID=".to_string(),
+            "x\\nAPI_SIGNING=".to_string(),
+            "export DEPLOY_HASH=".to_string(),
+            "{\\\"client\\\": \\\"".to_string(),
+            "{\\\"commitSha\\\": \\\"".to_string(),
+            format!("a{long} = '"),
+            format!("a{long}Id = '"),
+            format!("id.{long} := \""),
+            format!("Id{long}x = \""),
+            "key_id  =>  \"".to_string(),
+            "parentUuid:\t\"".to_string(),
+            "é, token\t:  '".to_string(),
+        ];
+        let mut taken = 0;
+        for lead in &leads {
+            for before in ["", "x ", "\n", "id ", "é"] {
+                let text = format!("{before}{lead}{value}\" ");
+                let mut planned = Vec::new();
+                set.find_woken(&text, &set.wake(&text), &mut planned);
+                let got: Vec<_> = planned.iter().filter(|f| f.rule == c.rule.id).collect();
+                let mut whole = Vec::new();
+                set.rules[i].find(&text, Plan::Whole, &mut whole);
+                assert_eq!(got, left_to(c, &whole, &planned), "{text:?}");
+                taken += got.len();
+            }
+        }
+        // Taken under `SIGNING`, `API_SIGNING`, `client` and the 64-byte `a…` name, after anything; not
+        // under ids and digests, nor under a name too long to be one, nor `token` (`secret-assignment`'s).
+        assert_eq!(taken, 4 * 5, "{taken}");
+    }
+
     #[test]
     fn digit_anchors_expand() {
         assert_eq!(expand_anchor("ab"), vec!["ab"]);

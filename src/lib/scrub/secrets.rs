@@ -130,35 +130,58 @@ fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 /// (`0123456`), not base64 of text or of a file, and not under a name for an id, hash or signature (random
 /// too, and not secret).
 fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
-    let value = text[part.clone()].trim_end_matches('=');
-    let v = value.as_bytes();
-    // The cheap refusals first: most candidates are digests (hex, UUIDs) or sit under an id's name.
-    if v.len() > locate::QUOTED_LONGEST
-        || v.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-')
-        || names_an_id_or_digest(assigned_name(&text[whole.start..part.start]))
-    {
+    let value = text[part.clone()].trim_end_matches('=').as_bytes();
+    may_be_assigned_key(&text.as_bytes()[whole.start..part.start], value) && random_value(value)
+}
+
+/// The windows of [`locate::quoted_values`] that pass [`may_be_assigned_key`], which reads the name from
+/// the bytes before the value as it does from the match's (the pattern's name is a whole word within
+/// [`locate::QUOTED_BEFORE`] bytes of the value). It costs less than a search of the window, and most windows
+/// in code are lockfile hashes (`"integrity": "sha512-…"`), refused by their name.
+fn random_quoted_values(text: &locate::Text, out: &mut Vec<Range<usize>>) {
+    locate::quoted_values_where(
+        text,
+        |b, value| {
+            let lead = &b[value.start.saturating_sub(locate::QUOTED_BEFORE)..value.start];
+            may_be_assigned_key(lead, &b[value])
+        },
+        out,
+    )
+}
+
+/// The cheap refusals of [`random_assigned_value`], given what precedes the value (from the name on) and
+/// the value (without its `=` padding): too long, a digest (hex, a UUID), or under an id's name.
+fn may_be_assigned_key(lead: &[u8], v: &[u8]) -> bool {
+    v.len() <= locate::QUOTED_LONGEST
+        && !v.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-')
+        && !names_an_id_or_digest(assigned_name(lead))
+}
+
+/// Whether a value looks drawn at random (see [`random_assigned_value`]).
+fn random_value(v: &[u8]) -> bool {
+    // Scored once, and only when needed: a path of small letters has no random piece to score.
+    let wordiness = std::cell::OnceCell::new();
+    let wordiness = || *wordiness.get_or_init(|| gates::wordiness(v));
+    let random = random_pieces(v, wordiness);
+    if random < 16 || random * 2 < v.len() {
         return false;
     }
-    let wordiness = gates::wordiness(v);
-    let random = random_pieces(v, wordiness);
     // A key drawn from one case and digits (base32, base36) has fewer symbols to show: one in a hundred of
     // 32 characters scores under 3.8 bits a character, against 4.2 for letters of both cases and digits.
     let both_cases = v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase);
     let floor = if both_cases { 4.0 } else { 3.5 };
-    random >= 16
-        && random * 2 >= v.len()
-        && gates::entropy(v) >= floor
-        && wordiness < 0.7
+    gates::entropy(v) >= floor
+        && wordiness() < 0.7
         && !counts_up(v, 6)
-        && !gates::is_placeholder(value)
+        && !std::str::from_utf8(v).is_ok_and(gates::is_placeholder)
         && !is_base64_data(v)
 }
 
 /// How many bytes of `v` lie in random-looking pieces (between `/`, `-`, `_` and `+`): four or more bytes
 /// with two of capitals, small letters and digits, not hex and not mostly words. A path, a slug or a name
 /// with a UUID in it (`/tmp/c41d0b7e-92a6-…-agent`, `ELBSecurityPolicy-TLS13-2021-06`) has few; a key in
-/// base64 or base62 is one or a few. `wordiness` is `v`'s own (a value in one piece is not scored twice).
-fn random_pieces(v: &[u8], wordiness: f32) -> usize {
+/// base64 or base62 is one or a few. `wordiness` gives `v`'s own (a value in one piece is not scored twice).
+fn random_pieces(v: &[u8], wordiness: impl Fn() -> f32) -> usize {
     let classes = |p: &[u8]| {
         [
             u8::is_ascii_uppercase,
@@ -175,7 +198,7 @@ fn random_pieces(v: &[u8], wordiness: f32) -> usize {
                 && classes(p) >= 2
                 && !p.iter().all(u8::is_ascii_hexdigit)
                 && if p.len() == v.len() {
-                    wordiness
+                    wordiness()
                 } else {
                     gates::wordiness(p)
                 } < 0.5
@@ -201,8 +224,7 @@ fn counts_up(v: &[u8], n: usize) -> bool {
 }
 
 /// The name in what comes before an assigned value: `KEY` in `KEY = "`, `"key": "`, `export KEY=`.
-fn assigned_name(lead: &str) -> &str {
-    let b = lead.as_bytes();
+fn assigned_name(b: &[u8]) -> &[u8] {
     let end = b
         .iter()
         .rposition(|c| !matches!(c, b'"' | b'\'' | b'\\' | b' ' | b'\t' | b'=' | b':' | b'>'))
@@ -211,12 +233,12 @@ fn assigned_name(lead: &str) -> &str {
         .iter()
         .rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')))
         .map_or(0, |i| i + 1);
-    &lead[start..end]
+    &b[start..end]
 }
 
 /// Whether one of the words of a name (`parentUuid`, `tool_use_id`, `ETAG`) says its value is an id, a
 /// hash or a signature.
-fn names_an_id_or_digest(name: &str) -> bool {
+fn names_an_id_or_digest(b: &[u8]) -> bool {
     const WORDS: [&str; 22] = [
         "id",
         "ids",
@@ -241,7 +263,6 @@ fn names_an_id_or_digest(name: &str) -> bool {
         "revision",
         "fingerprint",
     ];
-    let b = name.as_bytes();
     let mut start = 0;
     for i in 1..=b.len() {
         // A word ends before a separator, at the end, and where a lowercase letter meets a capital.
@@ -1122,7 +1143,7 @@ pub static RULES: &[Rule] = &[
         fallback "high-entropy-value",
         r#"(?:(?:^|[^A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]{0,63}\\?["']?[ \t]{0,8}(?:=|:=|:|=>)[ \t]{0,8}\\?["']|(?:^|\n|\\n)(?:export[ \t]{1,8})?[A-Z][A-Z0-9_]{0,63}=)(?P<s>[A-Za-z0-9+/_-]{32,}={0,2})(?:\\?["']|[\s,;]|\\[nrt]|$)"#,
         Check::Custom(random_assigned_value),
-        Reach::Within(locate::quoted_values)
+        Reach::Within(random_quoted_values)
     ),
     rule!(
         "django-secret-key",
