@@ -1,6 +1,7 @@
 //! Streaming NDJSON plumbing shared by every filter.
 
 pub mod buffers;
+pub mod json;
 pub mod ordered;
 pub mod reader;
 pub mod spool;

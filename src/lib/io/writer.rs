@@ -13,7 +13,7 @@ pub fn stdout() -> BufWriter<StdoutLock<'static>> {
 
 /// Appends `value` as one compact JSON line to `buf`.
 pub fn push_json_line<T: Serialize>(buf: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *buf, value)?;
+    super::json::write(buf, value)?;
     buf.push(b'\n');
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::finding::Finding;
+use crate::io::json;
 
 /// The fields every audit record of one session shares (`session`, `source`, `line`), written once: a
 /// session can have thousands of records.
@@ -57,30 +58,9 @@ pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, r: &Record) {
     buf.extend_from_slice(b"}\n");
 }
 
-/// Whether serde_json writes `s` as it is between quotes (it escapes only control characters, `"` and `\`).
-fn needs_no_escape(s: &str) -> bool {
-    // Eight bytes a step: every pointer of every record goes through here.
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether a byte of `x` is below `n` (n <= 128), or equal to `b`: the classic bit tricks, exact.
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH != 0;
-    let equal = |x: u64, b: u8| below(x ^ (ONES * u64::from(b)), 1);
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    for c in &mut chunks {
-        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        if below(x, 0x20) || equal(x, b'"') || equal(x, b'\\') {
-            return false;
-        }
-    }
-    !chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-}
-
 /// One of our own names (a rule id, a kind, a hex hash) as a JSON string: nothing in them to escape.
 fn plain(buf: &mut Vec<u8>, s: &str) {
-    debug_assert!(needs_no_escape(s), "{s:?} needs escaping");
+    debug_assert!(json::needs_no_escape(s), "{s:?} needs escaping");
     buf.push(b'"');
     buf.extend_from_slice(s.as_bytes());
     buf.push(b'"');
@@ -88,14 +68,7 @@ fn plain(buf: &mut Vec<u8>, s: &str) {
 
 /// `s` as a JSON string.
 fn string(buf: &mut Vec<u8>, s: &str) {
-    // Most pointers and placeholders have nothing to escape: copied as they are, exactly what serde_json
-    // writes for them.
-    if needs_no_escape(s) {
-        plain(buf, s);
-        return;
-    }
-    // Writing to a Vec cannot fail, and a `str` always serializes.
-    let _ = serde_json::to_writer(&mut *buf, s);
+    json::push_str(buf, s);
 }
 
 /// `n` in decimal.
@@ -224,28 +197,8 @@ mod tests {
             .iter()
             .flat_map(|t| t.iter())
         {
-            assert!(needs_no_escape(rule.id), "{}", rule.id);
+            assert!(json::needs_no_escape(rule.id), "{}", rule.id);
         }
-        assert!(!needs_no_escape("a\"b") && !needs_no_escape("a\\b") && !needs_no_escape("a\nb"));
-    }
-
-    /// The eight-bytes-a-step scan against a byte-by-byte one, for each byte value at each place of texts
-    /// longer and shorter than a step.
-    #[test]
-    fn the_escape_scan_agrees_with_a_byte_by_byte_one() {
-        for len in [1, 7, 8, 9, 17, 24] {
-            for at in 0..len {
-                for b in 0..=127u8 {
-                    let mut t = vec![b'a'; len];
-                    t[at] = b;
-                    let s = String::from_utf8(t).unwrap();
-                    let want = !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-                    assert_eq!(needs_no_escape(&s), want, "{s:?}");
-                }
-            }
-        }
-        // Bytes of multi-byte characters (0x80 and up) need no escape.
-        assert!(needs_no_escape("/extra/é~1ü€😀/x"));
     }
 
     #[test]
