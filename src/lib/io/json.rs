@@ -414,8 +414,8 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
     }
 }
 
-/// A map key: a string as it is, a number, bool or char in quotes, as serde_json writes them; anything else
-/// is an error.
+/// A map key: a string as it is, a number (a finite one), bool or char in quotes, as serde_json writes
+/// them; anything else is an error.
 struct MapKey<'a> {
     out: &'a mut Vec<u8>,
 }
@@ -423,6 +423,19 @@ struct MapKey<'a> {
 impl MapKey<'_> {
     fn quoted(self, s: &str) -> Result<(), Error> {
         push_str(self.out, s);
+        Ok(())
+    }
+
+    /// A float key in quotes, as serde_json writes the float; one that is not finite is an error.
+    fn float<F: Serialize>(self, finite: bool, f: F) -> Result<(), Error> {
+        if !finite {
+            return Err(Error::custom(
+                "float key must be finite (got NaN or +/-inf)",
+            ));
+        }
+        self.out.push(b'"');
+        serde_json::to_writer(&mut *self.out, &f)?;
+        self.out.push(b'"');
         Ok(())
     }
 }
@@ -496,11 +509,11 @@ impl ser::Serializer for MapKey<'_> {
     ) -> Result<(), Error> {
         value.serialize(self)
     }
-    fn serialize_f32(self, _: f32) -> Result<(), Error> {
-        Err(key_must_be_a_string())
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.float(v.is_finite(), v)
     }
-    fn serialize_f64(self, _: f64) -> Result<(), Error> {
-        Err(key_must_be_a_string())
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.float(v.is_finite(), v)
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
         Err(key_must_be_a_string())
@@ -668,13 +681,34 @@ mod tests {
     }
 
     #[test]
-    fn a_key_that_is_no_string_is_an_error() {
+    fn keys_are_written_or_refused_as_serde_json_does() {
         let mut out = Vec::new();
         let map: std::collections::BTreeMap<Vec<u8>, u8> = [(vec![1], 1)].into();
         let err = write(&mut out, &map).unwrap_err();
         assert_eq!(
             err.to_string(),
             serde_json::to_string(&map).unwrap_err().to_string()
+        );
+        // Float keys: in quotes when finite, an error otherwise.
+        struct FloatKey(f64);
+        impl Serialize for FloatKey {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(&self.0, &1)?;
+                m.end()
+            }
+        }
+        for k in [1.5, -0.0, 1e300, 0.1] {
+            same(&FloatKey(k));
+        }
+        assert_eq!(
+            write(&mut out, &FloatKey(f64::NAN))
+                .unwrap_err()
+                .to_string(),
+            serde_json::to_string(&FloatKey(f64::NAN))
+                .unwrap_err()
+                .to_string()
         );
     }
 }
