@@ -15,9 +15,9 @@ pub struct RecordHead(Vec<u8>);
 impl RecordHead {
     pub fn new(session: &str, source: &str, line: u64) -> RecordHead {
         let mut head = b"{\"session\":".to_vec();
-        string(&mut head, session);
+        json::push_str(&mut head, session);
         head.extend_from_slice(b",\"source\":");
-        string(&mut head, source);
+        json::push_str(&mut head, source);
         head.extend_from_slice(format!(",\"line\":{line},\"pointer\":").as_bytes());
         RecordHead(head)
     }
@@ -38,7 +38,7 @@ pub struct Record<'a> {
 /// "placeholder"[, "decoded"]}` and a newline.
 pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, r: &Record) {
     buf.extend_from_slice(&head.0);
-    string(buf, r.pointer);
+    json::push_str(buf, r.pointer);
     buf.extend_from_slice(b",\"rule\":");
     plain(buf, r.finding.rule);
     buf.extend_from_slice(b",\"kind\":");
@@ -50,10 +50,10 @@ pub fn push_record(buf: &mut Vec<u8>, head: &RecordHead, r: &Record) {
     buf.extend_from_slice(b",\"hash\":");
     plain(buf, r.hash);
     buf.extend_from_slice(b",\"placeholder\":");
-    string(buf, &r.finding.replacement);
+    json::push_str(buf, &r.finding.replacement);
     if let Some(d) = &r.finding.note {
         buf.extend_from_slice(b",\"decoded\":");
-        string(buf, d);
+        json::push_str(buf, d);
     }
     buf.extend_from_slice(b"}\n");
 }
@@ -64,11 +64,6 @@ fn plain(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     buf.extend_from_slice(s.as_bytes());
     buf.push(b'"');
-}
-
-/// `s` as a JSON string.
-fn string(buf: &mut Vec<u8>, s: &str) {
-    json::push_str(buf, s);
 }
 
 /// `n` in decimal.

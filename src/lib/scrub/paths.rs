@@ -645,6 +645,18 @@ pub(super) fn commonness(b: u8) -> u8 {
     }
 }
 
+/// Where in `bytes` (at least `len` of them) its least common `len` bytes in a row start, by [`commonness`].
+pub(super) fn rarest_window(bytes: &[u8], len: usize) -> usize {
+    (0..=bytes.len() - len)
+        .min_by_key(|&k| {
+            bytes[k..k + len]
+                .iter()
+                .map(|&c| u32::from(commonness(c)))
+                .sum::<u32>()
+        })
+        .unwrap_or(0)
+}
+
 impl Pieces {
     /// The scan for `names` (none are empty), if Teddy takes their patterns.
     fn new(names: &[Name]) -> Option<Pieces> {
@@ -652,14 +664,7 @@ impl Pieces {
         let mut folded: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<(usize, usize)>> = Vec::new();
         for (i, n) in names.iter().enumerate() {
-            let offset = (0..=n.text.len() - len)
-                .min_by_key(|&k| {
-                    n.text[k..k + len]
-                        .iter()
-                        .map(|&c| u32::from(commonness(c)))
-                        .sum::<u32>()
-                })
-                .unwrap_or(0);
+            let offset = rarest_window(&n.text, len);
             let piece = n.text[offset..offset + len].to_ascii_lowercase();
             match folded.iter().position(|p| *p == piece) {
                 Some(k) => owners[k].push((i, offset)),

@@ -222,19 +222,6 @@ const FOLD: [u8; 256] = {
     t
 };
 
-/// Where in `lit` (three bytes or more) its least common triple starts, by the bytes' commonness in text
-/// and code.
-fn least_common_triple(lit: &[u8]) -> usize {
-    (0..=lit.len() - 3)
-        .min_by_key(|&k| {
-            lit[k..k + 3]
-                .iter()
-                .map(|&b| u32::from(paths::commonness(b)))
-                .sum::<u32>()
-        })
-        .unwrap_or(0)
-}
-
 /// The table index of the three bytes at the low end of `w` (the first three of a little-endian load), with
 /// bit 5 set in each: an ASCII letter hashes as its lower case. So do a few pairs of punctuation bytes (`@` and
 /// `` ` ``, `[` and `{`, `_` and DEL), which only lets a few more positions through to the exact comparison.
@@ -243,6 +230,11 @@ fn least_common_triple(lit: &[u8]) -> usize {
 fn triple_hash(w: u64) -> usize {
     let x = (w as u32 | 0x0020_2020) & 0x00ff_ffff;
     (x.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// Three bytes as the low end of an eight-byte little-endian load holds them, for [`triple_hash`].
+fn packed(a: u8, b: u8, c: u8) -> u64 {
+    u64::from_le_bytes([a, b, c, 0, 0, 0, 0, 0])
 }
 
 /// How many positions [`Anchors::for_each`] hashes from one eight-byte load (the triples starting at its
@@ -286,7 +278,7 @@ impl<T: Copy + PartialEq> Anchors<T> {
         for (i, (lit, ts)) in lits.into_iter().enumerate() {
             let b = lit.as_bytes();
             let k = if b.len() >= 3 {
-                least_common_triple(b)
+                paths::rarest_window(b, 3)
             } else {
                 0
             };
@@ -305,20 +297,9 @@ impl<T: Copy + PartialEq> Anchors<T> {
                 }
                 2 => {
                     a.pairs.push(i as u32);
-                    (0..=255u64)
-                        .map(|x| u64::from_le_bytes([b[0], b[1], x as u8, 0, 0, 0, 0, 0]))
-                        .collect()
+                    (0..=255).map(|x| packed(b[0], b[1], x)).collect()
                 }
-                _ => vec![u64::from_le_bytes([
-                    b[k],
-                    b[k + 1],
-                    b[k + 2],
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                ])],
+                _ => vec![packed(b[k], b[k + 1], b[k + 2])],
             };
             a.offsets.push(k as u8);
             for x in triples {

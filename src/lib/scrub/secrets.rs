@@ -130,8 +130,9 @@ fn not_placeholder(text: &str, _: Range<usize>, part: Range<usize>) -> bool {
 /// (`0123456`), not base64 of text or of a file, and not under a name for an id, hash or signature (random
 /// too, and not secret).
 fn random_assigned_value(text: &str, whole: Range<usize>, part: Range<usize>) -> bool {
-    let value = text[part.clone()].trim_end_matches('=').as_bytes();
-    may_be_assigned_key(&text.as_bytes()[whole.start..part.start], value) && random_value(value)
+    let value = text[part.clone()].trim_end_matches('=');
+    may_be_assigned_key(&text.as_bytes()[whole.start..part.start], value.as_bytes())
+        && random_value(value)
 }
 
 /// The windows of [`locate::quoted_values`] that pass [`may_be_assigned_key`], which reads the name from
@@ -158,7 +159,8 @@ fn may_be_assigned_key(lead: &[u8], v: &[u8]) -> bool {
 }
 
 /// Whether a value looks drawn at random (see [`random_assigned_value`]).
-fn random_value(v: &[u8]) -> bool {
+fn random_value(value: &str) -> bool {
+    let v = value.as_bytes();
     // Scored once, and only when needed: a path of small letters has no random piece to score.
     let wordiness = std::cell::OnceCell::new();
     let wordiness = || *wordiness.get_or_init(|| gates::wordiness(v));
@@ -173,7 +175,7 @@ fn random_value(v: &[u8]) -> bool {
     gates::entropy(v) >= floor
         && wordiness() < 0.7
         && !counts_up(v, 6)
-        && !std::str::from_utf8(v).is_ok_and(gates::is_placeholder)
+        && !gates::is_placeholder(value)
         && !is_base64_data(v)
 }
 
