@@ -95,14 +95,29 @@ fn push_escape(out: &mut Vec<u8>, c: u8) {
     out.extend_from_slice(&[b'\\', short]);
 }
 
+/// The ten integer methods of a `Serializer`, each handing its value to `self.$write`.
+macro_rules! integers {
+    ($write:ident) => {
+        integers!($write: serialize_i8 i8, serialize_i16 i16, serialize_i32 i32, serialize_i64 i64,
+            serialize_i128 i128, serialize_u8 u8, serialize_u16 u16, serialize_u32 u32, serialize_u64 u64,
+            serialize_u128 u128);
+    };
+    ($write:ident: $($method:ident $t:ty),*) => {
+        $(fn $method(self, v: $t) -> Result<(), Error> {
+            self.$write(v)
+        })*
+    };
+}
+
 struct Json<'a> {
     out: &'a mut Vec<u8>,
 }
 
 impl Json<'_> {
-    fn integer(&mut self, n: impl itoa::Integer) {
+    fn integer(&mut self, n: impl itoa::Integer) -> Result<(), Error> {
         self.out
             .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        Ok(())
     }
 
     /// A float as serde_json writes it (shortest round-trip digits; `null` when not finite).
@@ -154,46 +169,7 @@ impl<'a, 'b> ser::Serializer for &'b mut Json<'a> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.integer(v);
-        Ok(())
-    }
+    integers!(integer);
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.float(v)
     }
@@ -426,6 +402,10 @@ impl MapKey<'_> {
         Ok(())
     }
 
+    fn quoted_integer(self, n: impl itoa::Integer) -> Result<(), Error> {
+        self.quoted(itoa::Buffer::new().format(n))
+    }
+
     /// A float key in quotes, as serde_json writes the float; one that is not finite is an error.
     fn float<F: Serialize>(self, finite: bool, f: F) -> Result<(), Error> {
         if !finite {
@@ -464,36 +444,7 @@ impl ser::Serializer for MapKey<'_> {
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.quoted(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(itoa::Buffer::new().format(v))
-    }
+    integers!(quoted_integer);
     fn serialize_unit_variant(
         self,
         _: &'static str,
