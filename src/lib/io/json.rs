@@ -15,19 +15,13 @@ pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), 
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let b = s.as_bytes();
+    // Copied a run at a time: `run` is where the bytes not yet copied start.
     let mut run = 0;
-    let mut at = 0;
-    while at < b.len() {
-        match first_to_escape(&b[at..]) {
-            Some(k) => {
-                at += k;
-                out.extend_from_slice(&b[run..at]);
-                push_escape(out, b[at]);
-                at += 1;
-                run = at;
-            }
-            None => break,
-        }
+    while let Some(k) = first_to_escape(&b[run..]) {
+        let at = run + k;
+        out.extend_from_slice(&b[run..at]);
+        push_escape(out, b[at]);
+        run = at + 1;
     }
     out.extend_from_slice(&b[run..]);
     out.push(b'"');
