@@ -68,21 +68,7 @@ fn plain(buf: &mut Vec<u8>, s: &str) {
 
 /// `n` in decimal.
 fn number(buf: &mut Vec<u8>, n: usize) {
-    buf.extend_from_slice(decimal(n, &mut [0; 20]));
-}
-
-/// `n` in decimal (ASCII digits), written at the end of `digits`.
-pub fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &digits[i..]
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// `$XDG_STATE_HOME/codercrucible/audit/scrub-<UTC time>-<pid>.ndjson`.

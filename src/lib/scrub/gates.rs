@@ -112,6 +112,14 @@ pub(super) fn ends_with_ignore_case(b: &[u8], suffix: &[u8]) -> bool {
     b.len() >= suffix.len() && b[b.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
+/// Where the name at the end of `b` starts: the run of letters, digits, `_`, `.` and `-` that ends it (a
+/// login before an `@`, a key before its `=`).
+pub(super) fn name_start(b: &[u8]) -> usize {
+    b.iter()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')))
+        .map_or(0, |i| i + 1)
+}
+
 /// Whether a candidate value is a documentation placeholder rather than a secret.
 pub fn is_placeholder(value: &str) -> bool {
     // Lowered on the stack: this runs for every candidate of every rule.

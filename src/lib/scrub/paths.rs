@@ -6,7 +6,7 @@
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::finding::{placeholder_before, Finding, Kind};
-use super::gates::lowered;
+use super::gates::{lowered, name_start};
 use super::key::{holds_pseudonym, pseudonym_at, pseudonym_begins, PseudonymKey};
 use super::options::ExampleEmails;
 use super::rules::{Anchors, RuleError};
@@ -428,13 +428,7 @@ impl PathRules {
                           out: &mut Vec<Finding>| {
             // The login is the whole word before the `@`, however long: a piece of it would come back on
             // the next pass as `w<pseudonym>`.
-            let word = c.name("u").map(|u| {
-                let start = b[..u.start()]
-                    .iter()
-                    .rposition(|&x| !(x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-')))
-                    .map_or(0, |i| i + 1);
-                (start, u)
-            });
+            let word = c.name("u").map(|u| (name_start(&b[..u.start()]), u));
             // Our pseudonym on either side of the `@`: a target replaced already (`user_1a2b3c4d@x`,
             // `.user_1a2b3c4d@x`).
             if word.is_some_and(|(start, u)| text.get(start..u.end()).is_some_and(holds_pseudonym))

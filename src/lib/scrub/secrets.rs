@@ -231,11 +231,7 @@ fn assigned_name(b: &[u8]) -> &[u8] {
         .iter()
         .rposition(|c| !matches!(c, b'"' | b'\'' | b'\\' | b' ' | b'\t' | b'=' | b':' | b'>'))
         .map_or(0, |i| i + 1);
-    let start = b[..end]
-        .iter()
-        .rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')))
-        .map_or(0, |i| i + 1);
-    &b[start..end]
+    &b[gates::name_start(&b[..end])..end]
 }
 
 /// Whether one of the words of a name (`parentUuid`, `tool_use_id`, `ETAG`) says its value is an id, a

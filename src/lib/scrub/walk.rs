@@ -37,9 +37,7 @@ pub fn pointer(path: &[Seg]) -> String {
                     }
                 }
             }
-            Seg::Index(i) => {
-                out.extend(audit::decimal(*i, &mut [0; 20]).iter().map(|&d| d as char))
-            }
+            Seg::Index(i) => out.push_str(itoa::Buffer::new().format(*i)),
         }
     }
     out
